@@ -1,0 +1,83 @@
+"""Keras-style public namespaces (``neuropil.layers``, ``neuropil.losses`` ...) backed by the registries.
+
+Attribute access resolves through the registry of that kind, so a third-party plugin's components
+appear in ``from neuropil.layers import TheirLayer`` exactly as the standard ones do.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .registry import Entry, normalize
+
+
+def registry(kind: str) -> Any:
+    from ._plugin_manager import manager
+
+    return manager().registries[kind]
+
+
+def lookup(kind: str, name: str) -> Entry:
+    return registry(kind).lookup(name)
+
+
+def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any], Any] | None = None,
+            **kwargs: Any) -> Any:
+    """A component instance from a name, a ``{"class_name", "config"}`` dict, an instance, or a callable.
+
+    ``kwargs`` go to the factory when a name is given. A callable that is not already an instance of
+    ``base`` is passed to ``wrap`` (e.g. a plain loss function becomes a ``FunctionLoss``).
+    """
+    if isinstance(identifier, str):
+        return lookup(kind, identifier).factory(**kwargs)
+    if isinstance(identifier, dict):
+        if "class_name" not in identifier:
+            raise ValueError(f"a {kind[:-1]} config needs 'class_name', got keys {sorted(identifier)}")
+        config = dict(identifier.get("config") or {})
+        return lookup(kind, identifier["class_name"]).factory(**config, **kwargs)
+    if base is None:  # initializers, regularizers, constraints: any object with the right methods
+        return identifier
+    if isinstance(identifier, base):
+        return identifier
+    if isinstance(identifier, type) and issubclass(identifier, base):
+        return identifier(**kwargs)
+    if callable(identifier) and wrap is not None:
+        return wrap(identifier)
+    expected = f"a {kind[:-1]} name, config dict or {base.__name__} instance"
+    raise TypeError(f"could not interpret {identifier!r} as a {kind[:-1]}: expected {expected}, "
+                    f"received {type(identifier).__name__}")
+
+
+def registered_name(kind: str, component: Any) -> str:
+    """The registry name under which ``component``'s class is registered (for saving configs)."""
+    cls = component if isinstance(component, type) else type(component)
+    for entry in registry(kind).entries():
+        if entry.factory is cls:
+            providers = {e.source.distribution for e in registry(kind).entries()
+                         if normalize(e.name) == normalize(entry.name)}
+            qualified = len(providers) > 1
+            return f"{entry.source.distribution}:{entry.name}" if qualified else entry.name
+    raise ValueError(f"{cls.__name__} is not registered as a {kind[:-1]} by any plugin, so it cannot be "
+                     f"saved by name; register it through a plugin's neuropil_register_{kind} hook")
+
+
+def serialize(kind: str, component: Any) -> dict[str, Any]:
+    return {"class_name": registered_name(kind, component), "config": component.get_config()}
+
+
+def module_getattr(kind: str) -> Callable[[str], Any]:
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            return lookup(kind, name).factory
+        except ValueError as exc:
+            raise AttributeError(str(exc)) from None
+
+    return __getattr__
+
+
+def module_dir(kind: str, own: list[str]) -> Callable[[], list[str]]:
+    def __dir__() -> list[str]:
+        return sorted(set(own) | set(registry(kind).names()))
+
+    return __dir__

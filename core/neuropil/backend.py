@@ -1,0 +1,110 @@
+"""The compute-backend contract and the choice of backend.
+
+A backend carries ``xp`` (an array module with NumPy's API: numpy itself, cupy, ...) plus the few
+operations worth specialising. Components never import an array library for math: layers use
+``self.backend.xp``; stateless components (activations, losses, metrics) use :func:`array_module` on
+their input, so the same code runs wherever the data lives.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import numpy as np
+
+from .errors import BackendUnavailableError
+
+
+class Backend:
+    """Base class of compute backends; plugins register subclasses through ``neuropil_register_backends``.
+
+    ``priority`` orders the automatic choice: the available backend with the highest priority wins
+    (the NumPy backend has 0, a GPU backend more), unless ``NEUROPIL_BACKEND`` or an explicit name says
+    otherwise.
+    """
+
+    name: str = "abstract"
+    priority: int = 0
+    xp: Any = np
+
+    def availability(self) -> tuple[bool, str]:
+        """``(True, "")`` when usable here, else ``(False, reason a person can act on)``."""
+        return True, ""
+
+    def asarray(self, x: Any, dtype: Any = None) -> Any:
+        """``x`` as an array of this backend (one host-to-device copy when it lives elsewhere)."""
+        return self.xp.asarray(x, dtype=dtype)
+
+    def to_numpy(self, x: Any) -> np.ndarray:
+        """``x`` as a NumPy array on the host."""
+        return np.asarray(x)
+
+    def rng(self, seed: int | None) -> Any:
+        """A random generator living where the arrays live, with NumPy Generator's ``random``."""
+        return np.random.default_rng(seed)
+
+    def synchronize(self) -> None:
+        """Wait until queued device work is done (a no-op on synchronous backends)."""
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"
+
+
+def array_module(x: Any) -> Any:
+    """The array module (numpy, cupy, ...) that owns ``x``, without importing what is not in use.
+
+    An array type's top-level package is its module when that package has NumPy's ``asarray``; any
+    other type (Python scalars, lists, NumPy arrays) maps to NumPy.
+    """
+    root = type(x).__module__.partition(".")[0]
+    if root == "numpy":
+        return np
+    module = sys.modules.get(root)
+    return module if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray") else np
+
+
+_CHOSEN: str | None = None
+
+
+def set_backend(name: str | None) -> None:
+    """Choose the default backend by name for models compiled from now on (None: automatic)."""
+    global _CHOSEN
+    if name is not None:
+        get_backend(name)  # fail now, with the reason, rather than at compile
+    _CHOSEN = name
+
+
+def get_backend(name: str | Backend | None = None) -> Backend:
+    """The backend called ``name``; without a name: ``set_backend``'s, else ``NEUROPIL_BACKEND``'s,
+    else the available backend with the highest priority."""
+    if isinstance(name, Backend):
+        return name
+    from ._plugin_manager import manager
+
+    registry = manager().registries["backends"]
+    wanted = name or _CHOSEN or os.environ.get("NEUROPIL_BACKEND") or None
+    if wanted:
+        backend = _instance(registry.lookup(wanted))
+        ok, why = backend.availability()
+        if not ok:
+            raise BackendUnavailableError(f"backend {backend.name!r} is not available: {why}")
+        return backend
+    candidates = [_instance(e) for e in registry.entries()]
+    usable = [b for b in candidates if b.availability()[0]]
+    if not usable:
+        reasons = "; ".join(f"{b.name}: {b.availability()[1]}" for b in candidates) or "none installed"
+        raise BackendUnavailableError(
+            f"no compute backend is available ({reasons}). Install neuropil-standard for the NumPy backend.")
+    return max(usable, key=lambda b: b.priority)
+
+
+_INSTANCES: dict[int, Backend] = {}
+
+
+def _instance(entry: Any) -> Backend:
+    """One instance per registered backend: backends hold compiled kernels and device handles."""
+    key = id(entry)
+    if key not in _INSTANCES:
+        _INSTANCES[key] = entry.factory()
+    return _INSTANCES[key]

@@ -1,0 +1,187 @@
+"""The layer contract every layer plugin implements.
+
+A layer keeps its parameters in ``params`` (name -> array on its backend) and the gradients of the last
+backward pass in ``grads`` (same names). ``forward(x, training)`` returns the output and a ``backward``
+closure: keeping the backward next to the forward it inverts means each layer is one readable unit, and
+the closure holds exactly what the backward needs, nothing on ``self``.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any, Callable
+
+import numpy as np
+
+from . import config
+
+Backward = Callable[[Any], Any]
+Shape = tuple  # per-sample shape, without the batch axis
+
+_NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
+
+
+def unique_name(prefix: str) -> str:
+    """Keras-style automatic names: dense, dense_1, dense_2, ..."""
+    count = _NAME_COUNTS[prefix]
+    _NAME_COUNTS[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+
+
+class Layer:
+    """Base class of layers.
+
+    Subclasses implement :meth:`forward` and, if they have weights, :meth:`build` (creating them with
+    :meth:`add_weight`); :meth:`compute_output_shape` when the output shape differs from the input's;
+    and :meth:`get_config` returning the constructor's keyword arguments (JSON-able) so saved models
+    can be rebuilt through the registries.
+    """
+
+    #: Constructor arguments generic checks (the conformance suite) build this layer with; a layer
+    #: whose constructor needs arguments (Dense needs ``units``) must list at least one.
+    example_configs: tuple[dict[str, Any], ...] = ({},)
+
+    def __init__(self, *, name: str | None = None, trainable: bool = True,
+                 input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,
+                 batch_input_shape: tuple[int | None, ...] | None = None, dtype: str | None = None) -> None:
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"layer name must be a non-empty string, got {name!r}")
+        self.name = name or unique_name(snake_case(type(self).__name__))
+        self.trainable = bool(trainable)
+        if input_dim is not None:
+            input_shape = (int(input_dim),)
+        if batch_input_shape is not None:
+            input_shape = tuple(batch_input_shape[1:])
+        self.declared_input_shape: tuple[int, ...] | None = (
+            tuple(int(d) for d in input_shape) if input_shape is not None else None)
+        self.dtype = dtype
+        self.params: dict[str, Any] = {}
+        self.grads: dict[str, Any] = {}
+        self.trainable_params: set[str] = set()
+        self.regularizers: dict[str, Any] = {}
+        self.constraints: dict[str, Any] = {}
+        self.activity_loss: Any = 0.0
+        self.backend: Any = None
+        self.built = False
+        self.input_shape: tuple[int, ...] | None = None
+        self.output_shape: tuple[int, ...] | None = None
+
+    # -- building --------------------------------------------------------------------------------
+    def build(self, input_shape: Shape, backend: Any, rng: np.random.Generator) -> None:
+        """Create parameters for per-sample ``input_shape`` on ``backend``, drawing from ``rng``."""
+
+    def compute_output_shape(self, input_shape: Shape) -> Shape:
+        """Per-sample output shape for a per-sample input shape (the identity by default)."""
+        return tuple(input_shape)
+
+    def ensure_built(self, input_shape: Shape, backend: Any, rng: np.random.Generator) -> None:
+        """Build once; later calls only check that the input shape still fits."""
+        input_shape = tuple(input_shape)
+        if self.built:
+            if self.input_shape is not None and tuple(self.input_shape) != input_shape:
+                raise ValueError(
+                    f"layer {self.name!r} expects inputs of per-sample shape {self.input_shape}, "
+                    f"received {input_shape}")
+            return
+        self.backend = backend
+        self.build(input_shape, backend, rng)
+        self.input_shape = input_shape
+        self.output_shape = tuple(self.compute_output_shape(input_shape))
+        self.built = True
+
+    @property
+    def compute_dtype(self) -> str:
+        return self.dtype or config.floatx()
+
+    def add_weight(self, name: str, shape: tuple[int, ...], initializer: Any, rng: np.random.Generator,
+                   regularizer: Any = None, constraint: Any = None, trainable: bool = True) -> Any:
+        """Create a parameter: initialised on the host from ``rng`` (same seed, same weights on every
+        backend), then moved to the backend in the compute dtype."""
+        host = np.asarray(initializer(tuple(shape), self.compute_dtype, rng), dtype=self.compute_dtype)
+        value = self.backend.asarray(host)
+        self.params[name] = value
+        if trainable:
+            self.trainable_params.add(name)
+        if regularizer is not None:
+            self.regularizers[name] = regularizer
+        if constraint is not None:
+            self.constraints[name] = constraint
+        return value
+
+    # -- computing -------------------------------------------------------------------------------
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        """Return ``(y, backward)``; ``backward(dy)`` returns ``dx`` and assigns ``self.grads``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement forward")
+
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        return self.forward(x, training)[0]
+
+    def regularization_loss(self) -> Any:
+        """Weight penalties plus the activity penalty of the last forward pass."""
+        total: Any = self.activity_loss
+        for name, regularizer in self.regularizers.items():
+            total = total + regularizer.loss(self.params[name])
+        return total
+
+    def add_regularization_gradients(self) -> None:
+        """Add the weight penalties' gradients to ``grads`` (after ``backward``)."""
+        for name, regularizer in self.regularizers.items():
+            if name in self.grads:
+                self.grads[name] = self.grads[name] + regularizer.gradient(self.params[name])
+
+    def apply_constraints(self) -> None:
+        """Project constrained parameters back into their sets, in place (after each update)."""
+        for name, constraint in self.constraints.items():
+            value = self.params[name]
+            value[...] = constraint(value)
+
+    # -- weights and config ----------------------------------------------------------------------
+    def weight_names(self) -> list[str]:
+        """Parameter names in Keras order (the order ``build`` created them)."""
+        return list(self.params)
+
+    def get_weights(self) -> list[np.ndarray]:
+        return [self.backend.to_numpy(self.params[n]).copy() for n in self.weight_names()]
+
+    def set_weights(self, weights: list[Any]) -> None:
+        names = self.weight_names()
+        if len(weights) != len(names):
+            raise ValueError(f"layer {self.name!r} has {len(names)} weights ({', '.join(names) or 'none'}), "
+                             f"received {len(weights)}")
+        converted = []
+        for n, w in zip(names, weights):
+            w = np.asarray(w)
+            expected = tuple(self.params[n].shape)
+            if tuple(w.shape) != expected:
+                raise ValueError(f"layer {self.name!r} weight {n!r} has shape {expected}, received {tuple(w.shape)}")
+            converted.append(w)
+        for n, w in zip(names, converted):  # all checked first: no half-set layer
+            self.params[n][...] = self.backend.asarray(w.astype(self.params[n].dtype, copy=False))
+
+    def count_params(self) -> int:
+        return int(sum(int(np.prod(p.shape)) for p in self.params.values()))
+
+    def count_trainable_params(self) -> int:
+        if not self.trainable:
+            return 0
+        return int(sum(int(np.prod(self.params[n].shape)) for n in self.trainable_params))
+
+    def get_config(self) -> dict[str, Any]:
+        """Constructor keyword arguments, JSON-able; subclasses extend it."""
+        config_: dict[str, Any] = {"name": self.name, "trainable": self.trainable}
+        if self.declared_input_shape is not None:
+            config_["input_shape"] = list(self.declared_input_shape)
+        if self.dtype is not None:
+            config_["dtype"] = self.dtype
+        return config_
+
+    @classmethod
+    def from_config(cls, config_: dict[str, Any]) -> "Layer":
+        return cls(**config_)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"

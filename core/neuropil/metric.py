@@ -1,0 +1,92 @@
+"""The metric contract: streaming state updated per batch, read at the end of an epoch.
+
+State lives where the data lives (backend arrays); only :meth:`Metric.result` brings a value to the
+host, so a GPU metric costs no synchronisation per batch.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from .backend import array_module
+
+
+class Metric:
+    """Base class of metrics: ``update_state``, ``result``, ``reset_state``.
+
+    ``result()`` returns a Python float, or a NumPy array for array-valued metrics (a confusion
+    matrix). Updating over batches must give the same result as one update over all the data.
+    """
+
+    name: str = "metric"
+
+    def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
+        if name is not None:
+            self.name = name
+        self.dtype = dtype
+        self.reset_state()
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        raise NotImplementedError
+
+    def result(self) -> float | np.ndarray:
+        raise NotImplementedError
+
+    def reset_state(self) -> None:
+        """Forget everything seen; called between epochs."""
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
+        """One-shot value on fresh state (the metric's streaming state is left untouched)."""
+        fresh = type(self)(**self.get_config())
+        fresh.update_state(y_true, y_pred, sample_weight)
+        return fresh.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+class MeanMetricWrapper(Metric):
+    """The weighted mean over samples of a per-sample function ``fn(y_true, y_pred)`` (Keras semantics).
+
+    This is how plain functions, and losses named as metrics, become metrics.
+    """
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None, dtype: str | None = None,
+                 **fn_kwargs: Any) -> None:
+        self.fn, self.fn_kwargs = fn, fn_kwargs
+        super().__init__(name=name or getattr(fn, "__name__", "mean_metric"), dtype=dtype)
+
+    def reset_state(self) -> None:
+        self.total: Any = 0.0
+        self.count: Any = 0.0
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = array_module(y_pred)
+        values = xp.asarray(self.fn(y_true, y_pred, **self.fn_kwargs))
+        if values.ndim == 0:  # a function that already averaged: weight it by the batch size
+            values = values * xp.ones((len(y_pred),), dtype=values.dtype)
+        elif values.ndim > 1:
+            values = values.reshape(values.shape[0], -1).mean(axis=1)
+        if sample_weight is not None:
+            weights = xp.asarray(sample_weight, dtype=values.dtype).reshape(values.shape)
+            self.total = self.total + (values * weights).sum()
+            self.count = self.count + weights.sum()
+        else:
+            self.total = self.total + values.sum()
+            self.count = self.count + values.shape[0]
+
+    def result(self) -> float:
+        count = float(self.count)
+        return float(self.total) / count if count else 0.0
+
+    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
+        fresh = MeanMetricWrapper(self.fn, name=self.name, dtype=self.dtype, **self.fn_kwargs)
+        fresh.update_state(y_true, y_pred, sample_weight)
+        return fresh.result()
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, **self.fn_kwargs}

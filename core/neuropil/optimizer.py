@@ -1,0 +1,124 @@
+"""The optimizer contract: in-place updates from (key, parameter, gradient) triples, state as arrays.
+
+The base class owns what every optimizer shares in Keras: the iteration counter, a settable (or
+scheduled) learning rate, gradient clipping and per-parameter slot arrays. A subclass names its slots
+and writes one update rule.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+import numpy as np
+
+from .backend import array_module
+
+
+class Optimizer:
+    """Base class of optimizers.
+
+    Subclasses set ``slot_names`` and implement :meth:`update_step`, which must update ``param`` (and
+    the slot arrays) *in place*. ``learning_rate`` may be a float or a callable ``schedule(iterations)``.
+    """
+
+    name: str = "optimizer"
+    slot_names: tuple[str, ...] = ()
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, *, clipnorm: float | None = None,
+                 clipvalue: float | None = None, global_clipnorm: float | None = None,
+                 name: str | None = None) -> None:
+        self.learning_rate = learning_rate
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        if name is not None:
+            self.name = name
+        self.iterations = 0
+        self.slots: dict[str, dict[str, Any]] = {}
+
+    # -- learning rate ---------------------------------------------------------------------------
+    @property
+    def learning_rate(self) -> float:
+        """The current learning rate (a schedule is evaluated at the current iteration)."""
+        lr = self._learning_rate
+        return float(lr(self.iterations)) if callable(lr) else float(lr)
+
+    @learning_rate.setter
+    def learning_rate(self, value: float | Callable[[int], float]) -> None:
+        if not callable(value):
+            value = float(value)
+            if not np.isfinite(value) or value < 0:
+                raise ValueError(f"learning_rate must be a finite number >= 0, got {value!r}")
+        self._learning_rate = value
+
+    # -- updating --------------------------------------------------------------------------------
+    def initial_slot(self, slot: str, param: Any) -> Any:
+        """The starting value of one slot array (zeros unless a subclass says otherwise)."""
+        return array_module(param).zeros_like(param)
+
+    def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
+        raise NotImplementedError(f"{type(self).__name__} does not implement update_step")
+
+    def apply_gradients(self, triples: Iterable[tuple[str, Any, Any]]) -> None:
+        """Update every ``param`` in place from its ``grad``; ``key`` names its slots (e.g. 'dense/kernel')."""
+        triples = list(triples)
+        if not triples:
+            return
+        grads = self._clip([g for _, _, g in triples])
+        self.iterations += 1
+        lr, step = self.learning_rate, self.iterations
+        for (key, param, _), grad in zip(triples, grads):
+            slots = self.slots.get(key)
+            if slots is None:
+                slots = self.slots[key] = {s: self.initial_slot(s, param) for s in self.slot_names}
+            self.update_step(param, grad, slots, lr, step)
+
+    def _clip(self, grads: list[Any]) -> list[Any]:
+        if self.clipvalue is not None:
+            grads = [array_module(g).clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        if self.clipnorm is not None:
+            grads = [g * min(1.0, self.clipnorm / max(float((g * g).sum()) ** 0.5, 1e-12)) for g in grads]
+        if self.global_clipnorm is not None:
+            norm = sum(float((g * g).sum()) for g in grads) ** 0.5
+            scale = min(1.0, self.global_clipnorm / max(norm, 1e-12))
+            grads = [g * scale for g in grads]
+        return grads
+
+    # -- state -----------------------------------------------------------------------------------
+    def get_state(self) -> dict[str, Any]:
+        """Slots as ``"key/slot" -> array`` plus ``"iterations"``, for saving and resuming."""
+        state: dict[str, Any] = {"iterations": np.asarray(self.iterations, dtype=np.int64)}
+        for key, slots in self.slots.items():
+            for slot, value in slots.items():
+                state[f"{key}/{slot}"] = value
+        return state
+
+    def set_state(self, state: dict[str, Any], like: dict[str, Any] | None = None) -> None:
+        """Restore :meth:`get_state`'s output. ``like`` maps parameter keys to their arrays, so slots are
+        created on the parameters' backend and checked against their shapes."""
+        iterations = int(np.asarray(state.get("iterations", 0)))
+        slots: dict[str, dict[str, Any]] = {}
+        for name, value in state.items():
+            if name == "iterations":
+                continue
+            key, _, slot = name.rpartition("/")
+            if slot not in self.slot_names:
+                raise ValueError(f"optimizer {self.name!r} has slots {self.slot_names}, state names {slot!r}")
+            if like is not None:
+                if key not in like:
+                    raise ValueError(f"optimizer state names parameter {key!r}, which the model does not have")
+                param = like[key]
+                if tuple(np.shape(value)) != tuple(param.shape):
+                    raise ValueError(f"optimizer slot {name!r} has shape {tuple(np.shape(value))}, "
+                                     f"parameter {key!r} has {tuple(param.shape)}")
+                value = array_module(param).asarray(value, dtype=param.dtype)
+            slots.setdefault(key, {})[slot] = value
+        self.iterations, self.slots = iterations, slots
+
+    def get_config(self) -> dict[str, Any]:
+        lr = self._learning_rate
+        config_: dict[str, Any] = {"learning_rate": lr if not callable(lr) else float(lr(self.iterations))}
+        for option in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, option) is not None:
+                config_[option] = getattr(self, option)
+        return config_
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"

@@ -1,0 +1,1 @@
+"""neuropil-standard: the standard components, registered through the same hooks as any plugin."""
