@@ -1,0 +1,4 @@
+"""neuropil.models: the Sequential model."""
+from .sequential import Sequential
+
+__all__ = ["Sequential"]

@@ -1,0 +1,106 @@
+"""What ``compile`` resolves: the loss, the optimizer, the metrics, and the fused output path."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import losses, metrics, optimizers
+from ..loss import Loss
+from ..metric import MeanMetricWrapper, Metric
+from ..registry import normalize
+
+_ACCURACY_NAMES = {"accuracy", "acc"}
+_CROSSENTROPY_NAMES = {"crossentropy", "ce"}
+
+
+@dataclass
+class Compiled:
+    optimizer: Any
+    loss: Loss
+    metric_specs: list[Any]
+    metrics: list[Metric] = field(default_factory=list)
+    #: The loss taking logits, when the last layer's activation can be folded into it.
+    logits_loss: Loss | None = None
+    output_activation: Any = None
+
+
+def resolve_loss(identifier: Any) -> Loss:
+    if identifier is None:
+        raise ValueError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, y_pred)")
+    return losses.get(identifier)
+
+
+def resolve_optimizer(identifier: Any) -> Any:
+    return optimizers.get(identifier)
+
+
+def resolve_metrics(specs: list[Any], loss: Loss, output_shape: tuple[int, ...]) -> list[Metric]:
+    """Metric objects for the compiled specs; 'accuracy' is chosen by the loss and output shape as
+    Keras does (binary for one output unit or a binary loss, sparse for sparse labels, else categorical)."""
+    resolved: list[Metric] = []
+    for spec in specs:
+        resolved.append(_resolve_one(spec, loss, output_shape))
+    seen: dict[str, int] = {}
+    for metric in resolved:  # unique names, as the logs are keyed by name
+        count = seen.get(metric.name, 0)
+        seen[metric.name] = count + 1
+        if count:
+            metric.name = f"{metric.name}_{count}"
+    return resolved
+
+
+def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric:
+    if isinstance(spec, Metric):
+        return spec
+    if isinstance(spec, str):
+        key = normalize(spec)
+        if key in _ACCURACY_NAMES:
+            return metrics.get(_accuracy_kind(loss, output_shape), name=spec)
+        if key in _CROSSENTROPY_NAMES:
+            return _loss_metric(_crossentropy_kind(loss, output_shape), spec)
+        from .._namespace import registry
+
+        if spec in registry("metrics") or ":" in spec:
+            return metrics.get(spec)
+        if spec in registry("losses"):
+            return _loss_metric(spec, spec)
+        return metrics.get(spec)  # raises with suggestions
+    if isinstance(spec, dict):
+        return metrics.get(spec)
+    if callable(spec):
+        return MeanMetricWrapper(spec, name=getattr(spec, "__name__", None))
+    raise TypeError(f"could not interpret metric {spec!r}: expected a name, a Metric instance or "
+                    f"fn(y_true, y_pred), received {type(spec).__name__}")
+
+
+def _loss_metric(loss_name: str, shown_as: str) -> Metric:
+    loss = losses.get(loss_name)
+    return MeanMetricWrapper(lambda y_true, y_pred: loss.per_sample(y_true, y_pred)[0], name=shown_as)
+
+
+def _accuracy_kind(loss: Loss, output_shape: tuple[int, ...]) -> str:
+    if getattr(loss, "sparse_targets", False):
+        return "sparse_categorical_accuracy"
+    if tuple(output_shape)[-1:] == (1,) or getattr(loss, "target_kind", "") == "binary":
+        return "binary_accuracy"
+    return "categorical_accuracy"
+
+
+def _crossentropy_kind(loss: Loss, output_shape: tuple[int, ...]) -> str:
+    kind = _accuracy_kind(loss, output_shape)
+    return kind.replace("accuracy", "crossentropy")
+
+
+def fused_output(last_layer: Any, loss: Loss) -> tuple[Loss | None, Any]:
+    """The logits loss and the activation, when the last layer's activation folds into the loss."""
+    activation = getattr(last_layer, "activation", None)
+    if activation is None or not hasattr(last_layer, "forward_linear"):
+        return None, None
+    name = getattr(activation, "name", None)
+    if not isinstance(name, str):
+        return None, None
+    logits_loss = loss.logits_variant(name)
+    return (logits_loss, activation) if logits_loss is not None else (None, None)
+
+
+__all__ = ["Compiled", "resolve_loss", "resolve_optimizer", "resolve_metrics", "fused_output"]

@@ -1,0 +1,366 @@
+"""compile / fit / evaluate / predict: the Keras training loop over a model's layers.
+
+The loop is written for small models, where per-step Python overhead is the cost: data move to the
+backend once per ``fit``, each epoch shuffles with one gather, batches are views, the running loss stays
+a device scalar until a person reads it, and batch-level callback logs are built only when a callback
+asks for them.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, Iterable, TextIO
+
+import numpy as np
+
+from .. import utils
+from ..backend import get_backend
+from ..callbacks import CallbackList, History
+from ..errors import InputValidationError, NotCompiledError
+from . import data
+from .compiled import Compiled, fused_output, resolve_loss, resolve_metrics, resolve_optimizer
+from .progress import Progbar
+
+
+class Training:
+    """The training half of :class:`Sequential`."""
+
+    def __init__(self) -> None:
+        self.compiled: Compiled | None = None
+        self.history: History | None = None
+        self.stop_training = False
+        self.progress_stream: TextIO | None = None  # None: sys.stdout at call time
+
+    # -- compile ---------------------------------------------------------------------------------
+    def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Iterable[Any] | None = None,
+                backend: Any = None) -> None:
+        """Choose optimizer, loss and metrics (names, instances, or plain ``fn(y_true, y_pred)``), and
+        optionally the backend. Nothing changes on the model unless every piece resolves."""
+        if metrics is not None and (isinstance(metrics, (str, dict)) or not isinstance(metrics, Iterable)):
+            raise TypeError(f"metrics must be a list, received {type(metrics).__name__} ({metrics!r}); "
+                            f"write metrics=[{metrics!r}]")
+        resolved_loss = resolve_loss(loss)
+        resolved_optimizer = resolve_optimizer(optimizer)
+        specs = list(metrics or [])
+        chosen_backend = get_backend(backend) if backend is not None else (self.backend or get_backend())
+        compiled = Compiled(resolved_optimizer, resolved_loss, specs)
+        if self.built:
+            compiled.metrics = resolve_metrics(specs, resolved_loss, self.output_shape)
+        if self.backend is not None and chosen_backend is not self.backend and self.built:
+            self._move_to(chosen_backend)
+        self.backend = chosen_backend
+        self.compiled = compiled
+        self._structure_changed()
+
+    def _move_to(self, backend: Any) -> None:
+        for layer in self._layers:
+            for name, value in layer.params.items():
+                layer.params[name] = backend.asarray(layer.backend.to_numpy(value))
+            layer.backend = backend
+
+    def _structure_changed(self) -> None:
+        """Forget what was derived from the layer stack (fused output path, resolved metrics)."""
+        self._fused: tuple[Any, Any] | None = None
+        if getattr(self, "compiled", None) is not None and self.compiled is not None:
+            self.compiled.metrics = []
+
+    def _require_compiled(self, call: str) -> Compiled:
+        if self.compiled is None:
+            raise NotCompiledError(f"the model must be compiled before {call}(): call "
+                                   f"model.compile(optimizer=..., loss=...) first")
+        return self.compiled
+
+    # -- preparing data --------------------------------------------------------------------------
+    def _prepare(self, x: Any, y: Any, call: str, what: str = "") -> tuple[np.ndarray, np.ndarray | None]:
+        """Convert and validate (x, y) and build the model for them; raises before changing anything."""
+        compiled = self.compiled
+        xs = data.features(x, "x" + what)
+        ys = None
+        if y is not None:
+            sparse = bool(compiled and getattr(compiled.loss, "sparse_targets", False))
+            ys = data.targets(y, sparse, "y" + what)
+        data.check_lengths(xs, ys, what)
+        if not self._layers:
+            raise ValueError(f"{call}() on a model with no layers: add layers first")
+        expected = self.input_shape or (self._layers[0].input_shape if self._layers[0].built else None)
+        if expected is not None and tuple(xs.shape[1:]) != tuple(expected):
+            first = self.layers[0] if self.layers else self._layers[0]
+            raise InputValidationError(
+                f"layer {first.name!r} expects inputs of per-sample shape {tuple(expected)}, received "
+                f"{tuple(xs.shape[1:])} (x{what} has shape {xs.shape})")
+        if not self.built:
+            self.build(tuple(xs.shape[1:]))
+        if ys is not None and compiled is not None:
+            if ys.ndim == 1 and not compiled.loss.sparse_targets and self.output_shape == (1,):
+                ys = ys[:, None]
+            compiled.loss.check_targets(ys, self.output_shape)
+        return xs, ys
+
+    def _ready(self) -> Compiled:
+        """Resolve what needs the output shape (metrics, fused path) on first use."""
+        compiled = self._require_compiled("fit")
+        if len(compiled.metrics) != len(compiled.metric_specs):
+            compiled.metrics = resolve_metrics(compiled.metric_specs, compiled.loss, self.output_shape)
+        if self._fused is None:
+            self._fused = fused_output(self._layers[-1], compiled.loss)
+        return compiled
+
+    def _trainable(self) -> list[tuple[str, Any, str]]:
+        return [(f"{layer.name}/{name}", layer, name)
+                for layer in self._layers if layer.trainable
+                for name in layer.params if name in layer.trainable_params]
+
+    # -- one step --------------------------------------------------------------------------------
+    def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, Any, list[Any]]:
+        """Run the layers. Returns (loss input, predictions or None if derived later, backward closures).
+
+        With a fused output, the last layer returns logits: the loss input is the logits and the
+        predictions are computed from them only when metrics need them.
+        """
+        logits_loss, _ = self._fused or (None, None)
+        backs = []
+        h = x
+        last = len(self._layers) - 1
+        for i, layer in enumerate(self._layers):
+            if i == last and logits_loss is not None:
+                h, back = layer.forward_linear(h, training)
+            else:
+                h, back = layer.forward(h, training)
+            if with_backward:
+                backs.append(back)
+        return h, None, backs
+
+    def _predictions(self, out: Any) -> Any:
+        logits_loss, activation = self._fused or (None, None)
+        return activation(out) if logits_loss is not None else out
+
+    def _loss_of(self, compiled: Compiled) -> Any:
+        logits_loss, _ = self._fused or (None, None)
+        return logits_loss if logits_loss is not None else compiled.loss
+
+    def _train_step(self, x: Any, y: Any, compiled: Compiled, slots: list[tuple[str, Any, str]],
+                    regularized: list[Any], constrained: list[Any]) -> Any:
+        out, _, backs = self._forward(x, True, True)
+        loss_value, loss_backward = self._loss_of(compiled).forward(y, out)
+        grad = loss_backward()
+        for back in reversed(backs):
+            grad = back(grad)
+        for layer in regularized:
+            loss_value = loss_value + layer.regularization_loss()
+            layer.add_regularization_gradients()
+        compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in slots])
+        for layer in constrained:
+            layer.apply_constraints()
+        if compiled.metrics:
+            predictions = self._predictions(out)
+            for metric in compiled.metrics:
+                metric.update_state(y, predictions)
+        return loss_value
+
+    def _test_step(self, x: Any, y: Any, compiled: Compiled) -> Any:
+        out, _, _ = self._forward(x, False, False)
+        loss_value, _ = self._loss_of(compiled).forward(y, out)
+        for layer in self._layers:
+            if layer.regularizers:
+                loss_value = loss_value + layer.regularization_loss()
+        if compiled.metrics:
+            predictions = self._predictions(out)
+            for metric in compiled.metrics:
+                metric.update_state(y, predictions)
+        return loss_value
+
+    # -- fit -------------------------------------------------------------------------------------
+    def fit(self, x: Any = None, y: Any = None, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
+            callbacks: list[Any] | None = None, validation_split: float = 0.0, validation_data: Any = None,
+            shuffle: bool = True, initial_epoch: int = 0) -> History:
+        """Train for ``epochs`` epochs; returns a :class:`History` with loss, metrics and ``val_*``."""
+        compiled = self._require_compiled("fit")
+        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
+        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
+            raise InputValidationError(f"epochs must be a non-negative integer, received {epochs!r}")
+        verbose = _verbosity(verbose)
+        xs, ys = self._prepare(x, y, "fit")
+        if validation_data is None and validation_split:
+            xs, ys, xv, yv = data.split_validation(xs, ys, validation_split)
+        elif validation_data is not None:
+            if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+                raise InputValidationError("validation_data must be a tuple (x_val, y_val), received "
+                                           f"{type(validation_data).__name__}")
+            xv, yv = self._prepare(validation_data[0], validation_data[1], "fit", "_val")
+        else:
+            xv = yv = None
+        compiled = self._ready()
+        history = History()
+        steps = math.ceil(len(xs) / batch_size)
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
+        callback_list = CallbackList([history, *(callbacks or [])], self, params)
+        return self._fit_loop(compiled, xs, ys, xv, yv, batch_size, epochs, verbose, callback_list,
+                              history, shuffle, initial_epoch)
+
+    def _fit_loop(self, compiled: Compiled, xs: np.ndarray, ys: np.ndarray, xv: Any, yv: Any, batch_size: int,
+                  epochs: int, verbose: int, callback_list: CallbackList, history: History, shuffle: bool,
+                  initial_epoch: int) -> History:
+        backend = self.backend
+        xp = backend.xp
+        x_dev, y_dev = backend.asarray(xs), backend.asarray(ys)  # once per fit, not per batch
+        val = (backend.asarray(xv), backend.asarray(yv)) if xv is not None else None
+        n = len(xs)
+        steps = math.ceil(n / batch_size)
+        rng = utils.global_rng()
+        wants_batch_logs = callback_list.wants_batches["on_train_batch_end"]
+        self.stop_training = False
+        callback_list.on_train_begin()
+        stream = self.progress_stream or sys.stdout
+        for epoch in range(initial_epoch, epochs):
+            slots = self._trainable()
+            regularized = [layer for layer in self._layers if layer.regularizers or
+                           getattr(layer, "activity_regularizer", None) is not None]
+            constrained = [layer for layer in self._layers if layer.constraints]
+            for metric in compiled.metrics:
+                metric.reset_state()
+            callback_list.on_epoch_begin(epoch)
+            if verbose:
+                stream.write(f"Epoch {epoch + 1}/{epochs}\n")
+            bar = Progbar(steps, verbose, stream)
+            if shuffle:
+                order = backend.asarray(rng.permutation(n))
+                xe, ye = xp.take(x_dev, order, axis=0), xp.take(y_dev, order, axis=0)
+            else:
+                xe, ye = x_dev, y_dev
+            loss_sum: Any = 0.0
+            seen = 0
+            for step in range(steps):
+                start = step * batch_size
+                xb, yb = xe[start:start + batch_size], ye[start:start + batch_size]
+                if callback_list.wants_batches["on_train_batch_begin"]:
+                    callback_list.on_train_batch_begin(step)
+                loss_value = self._train_step(xb, yb, compiled, slots, regularized, constrained)
+                count = len(xb)
+                loss_sum = loss_sum + loss_value * count
+                seen += count
+                if wants_batch_logs:
+                    callback_list.on_train_batch_end(step, self._logs(compiled, loss_sum, seen))
+                if bar.due():
+                    bar.update(step + 1, lambda: self._logs(compiled, loss_sum, seen))
+                if self.stop_training:
+                    break
+            logs = self._logs(compiled, loss_sum, seen)
+            if val is not None:
+                val_logs = self._evaluate_arrays(compiled, val[0], val[1], batch_size, 0, callback_list)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            bar.finish(logs)
+            callback_list.on_epoch_end(epoch, logs)
+            if self.stop_training:
+                break
+        callback_list.on_train_end(logs if epochs > initial_epoch else {})
+        self.history = history
+        return history
+
+    @staticmethod
+    def _logs(compiled: Compiled, loss_sum: Any, seen: int) -> dict[str, Any]:
+        logs: dict[str, Any] = {"loss": float(loss_sum) / max(seen, 1)}
+        for metric in compiled.metrics:
+            logs[metric.name] = metric.result()
+        return logs
+
+    # -- evaluate / predict ----------------------------------------------------------------------
+    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = 32, verbose: int | str = "auto",
+                 return_dict: bool = False, callbacks: list[Any] | None = None) -> Any:
+        """The loss (a float) when no metrics are compiled, else ``[loss, *metrics]``; or a dict."""
+        self._require_compiled("evaluate")
+        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
+        verbose = _verbosity(verbose)
+        xs, ys = self._prepare(x, y, "evaluate")
+        compiled = self._ready()
+        callback_list = CallbackList(callbacks, self, {"verbose": verbose})
+        logs = self._evaluate_arrays(compiled, self.backend.asarray(xs), self.backend.asarray(ys), batch_size,
+                                     verbose, callback_list)
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def _evaluate_arrays(self, compiled: Compiled, x: Any, y: Any, batch_size: int, verbose: int,
+                         callback_list: CallbackList) -> dict[str, Any]:
+        for metric in compiled.metrics:
+            metric.reset_state()
+        n = len(x)
+        steps = math.ceil(n / batch_size)
+        bar = Progbar(steps, verbose, self.progress_stream or sys.stdout)
+        callback_list.on_test_begin()
+        loss_sum: Any = 0.0
+        for step in range(steps):
+            start = step * batch_size
+            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+            loss_sum = loss_sum + self._test_step(xb, yb, compiled) * len(xb)
+            if callback_list.wants_batches["on_test_batch_end"]:
+                callback_list.on_test_batch_end(step, self._logs(compiled, loss_sum, start + len(xb)))
+        logs = self._logs(compiled, loss_sum, n)
+        bar.finish(logs)
+        callback_list.on_test_end(logs)
+        results = dict(logs)
+        for metric in compiled.metrics:  # leave the training metrics fresh for the next epoch
+            metric.reset_state()
+        return results
+
+    def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
+                callbacks: list[Any] | None = None) -> np.ndarray:
+        """Outputs for ``x`` as a NumPy array (inference mode: dropout off)."""
+        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
+        verbose = _verbosity(verbose)
+        xs, _ = self._prepare(x, None, "predict")
+        backend = self.backend
+        x_dev = backend.asarray(xs)
+        n = len(xs)
+        steps = math.ceil(n / batch_size)
+        bar = Progbar(steps, verbose, self.progress_stream or sys.stdout)
+        outputs = []
+        for step in range(steps):
+            h = x_dev[step * batch_size:(step + 1) * batch_size]
+            for layer in self._layers:
+                h = layer.forward(h, False)[0]
+            outputs.append(h)
+        result = backend.to_numpy(backend.xp.concatenate(outputs, axis=0))
+        bar.finish({})
+        return result
+
+    def predict_on_batch(self, x: Any) -> np.ndarray:
+        return self.predict(x, batch_size=max(len(np.asarray(x)), 1), verbose=0)
+
+    def train_on_batch(self, x: Any, y: Any, return_dict: bool = False) -> Any:
+        """One optimizer step on one batch; returns the loss (and metrics) on that batch."""
+        self._require_compiled("train_on_batch")
+        xs, ys = self._prepare(x, y, "train_on_batch")
+        compiled = self._ready()
+        for metric in compiled.metrics:
+            metric.reset_state()
+        regularized = [layer for layer in self._layers if layer.regularizers or
+                       getattr(layer, "activity_regularizer", None) is not None]
+        constrained = [layer for layer in self._layers if layer.constraints]
+        loss_value = self._train_step(self.backend.asarray(xs), self.backend.asarray(ys), compiled,
+                                      self._trainable(), regularized, constrained)
+        return _shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)
+
+    def test_on_batch(self, x: Any, y: Any, return_dict: bool = False) -> Any:
+        """Loss (and metrics) on one batch, without updating anything."""
+        self._require_compiled("test_on_batch")
+        xs, ys = self._prepare(x, y, "test_on_batch")
+        compiled = self._ready()
+        logs = self._evaluate_arrays(compiled, self.backend.asarray(xs), self.backend.asarray(ys), len(xs), 0,
+                                     CallbackList(None, self, {}))
+        return _shape_result(logs, return_dict)
+
+
+def _shape_result(logs: dict[str, Any], return_dict: bool) -> Any:
+    if return_dict:
+        return logs
+    values = list(logs.values())
+    return values[0] if len(values) == 1 else values
+
+
+def _verbosity(verbose: int | str) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise InputValidationError(f"verbose must be 0, 1, 2 or 'auto', received {verbose!r}")
+    return int(verbose)

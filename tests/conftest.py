@@ -1,0 +1,45 @@
+"""Shared fixtures: installed-distribution factories and a clean plugin state per test."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from distributions import forget_modules, write_distribution  # noqa: E402
+
+
+@pytest.fixture
+def install_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Path]]:
+    """Install tiny distributions onto sys.path for one test; plugins are reloaded around it."""
+    import neuropil.plugins
+
+    written: list[str] = []
+
+    def install(dist: str, version: str, entry_points: dict[str, str], modules: dict[str, str]) -> Path:
+        root = write_distribution(tmp_path / dist, dist, version, entry_points, modules)
+        monkeypatch.syspath_prepend(str(root))
+        written.extend(Path(m).parts[0].removesuffix(".py") for m in modules)
+        neuropil.plugins.reload()
+        return root
+
+    neuropil.plugins.reload()
+    yield install
+    forget_modules(written)
+    monkeypatch.undo()
+    neuropil.plugins.reload()
+
+
+@pytest.fixture(autouse=True)
+def _restore_global_settings() -> Iterator[None]:
+    """Tests that change floatx or the backend choice must not leak into the next test."""
+    import neuropil.backend
+    import neuropil.config
+
+    floatx = neuropil.config.floatx()
+    yield
+    neuropil.config.set_floatx(floatx)
+    neuropil.backend._CHOSEN = None
