@@ -42,7 +42,7 @@ def main() -> None:
     results = model.evaluate(X_test, y_test, return_dict=True)
     print("test:", ", ".join(f"{name} {value:.4f}" for name, value in results.items()))
     predictions = model.predict(X_test, verbose=0)
-    print("first predictions:", np.round(predictions[:5, 0], 4).tolist())
+    print("first predictions:", [round(float(p), 4) for p in predictions[:5, 0]])
 
 
 if __name__ == "__main__":

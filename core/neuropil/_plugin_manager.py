@@ -94,17 +94,17 @@ class PluginManager:
         allow = os.environ.get("NEUROPIL_PLUGINS")
         if allow is None:
             return found
-        wanted = {normalize(n) for n in allow.split(",") if n.strip()}
-        known = {normalize(ep.name) for ep in found} | {
-            normalize(ep.dist.name) for ep in found if ep.dist is not None
-        }
-        for name in sorted(wanted - known):
+        asked = {normalize(n): n.strip() for n in allow.split(",") if n.strip()}
+        installed = {ep.name for ep in found} | {ep.dist.name for ep in found if ep.dist is not None}
+        known = {normalize(name) for name in installed}
+        for key in sorted(set(asked) - known):
             warnings.warn(
-                f"NEUROPIL_PLUGINS names {name!r}, but no installed plugin or distribution has that "
-                f"name (installed: {', '.join(sorted(known)) or 'none'}).",
+                f"NEUROPIL_PLUGINS names {asked[key]!r}, but no installed plugin or distribution has that "
+                f"name (installed: {', '.join(sorted(installed)) or 'none'}).",
                 PluginLoadWarning,
                 stacklevel=4,
             )
+        wanted = set(asked)
         return [
             ep
             for ep in found
@@ -123,11 +123,12 @@ class PluginManager:
                 continue
             self._add(plugin, ep.name, dist, version, spec)
 
-    def _add(self, plugin: Any, name: str, dist: str | None, version: str | None, spec: str | None) -> None:
+    def _add(self, plugin: Any, name: str, dist: str | None, version: str | None, spec: str | None,
+             in_process: bool = False) -> None:
         """Register one plugin with pluggy and commit its registrations, all or nothing."""
         if name in self.records:
             self._fail(name, dist, version, spec, "could not be registered",
-                       ValueError(f"a plugin named {name!r} is already registered"))
+                       ValueError(f"a plugin named {name!r} is already registered"), in_process)
             return
         pm = self._manager()
         source = Source(plugin=name, distribution=dist, version=version, entry_point=spec)
@@ -135,7 +136,7 @@ class PluginManager:
         try:
             pm.register(plugin, name=name)
         except Exception as exc:  # noqa: BLE001 - pluggy validation errors, duplicate objects
-            self._fail(name, dist, version, spec, "could not be registered", exc)
+            self._fail(name, dist, version, spec, "could not be registered", exc, in_process)
             return
         try:
             for kind, hook_name in hookspecs.KIND_HOOKS.items():
@@ -145,7 +146,7 @@ class PluginManager:
                         impl.function(register=self._collector(kind, source, collected))
         except Exception as exc:  # noqa: BLE001 - a plugin's hook may raise anything
             pm.unregister(plugin)
-            self._fail(name, dist, version, spec, "raised while registering", exc)
+            self._fail(name, dist, version, spec, "raised while registering", exc, in_process)
             return
         for entry in collected:
             self.registries[entry.kind].add(entry)
@@ -168,7 +169,11 @@ class PluginManager:
         return register
 
     def _fail(self, name: str, dist: str | None, version: str | None, spec: str | None,
-              what: str, exc: BaseException) -> None:
+              what: str, exc: BaseException, in_process: bool = False) -> None:
+        """Record and report a failed plugin: a warning, or an error in strict mode and for in-process
+        registration (where the caller is right there to handle it)."""
+        if in_process:
+            raise PluginLoadError(f"neuropil plugin {name!r} {what}: {type(exc).__name__}: {exc}") from exc
         who = f"distribution {dist} {version}" if dist else "an in-process plugin"
         message = (f"neuropil plugin {name!r} ({who}, entry point '{spec or name}') {what}: "
                    f"{type(exc).__name__}: {exc}")
@@ -184,12 +189,7 @@ class PluginManager:
         self.ensure_loaded()
         name = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         with self._lock:
-            before = self.records.get(name)
-            self._add(plugin, name, None, None, None)
-            record = self.records.get(name)
-            if record is not None and record.error is not None and record is not before:
-                del self.records[name]
-                raise PluginLoadError(record.error)
+            self._add(plugin, name, None, None, None, in_process=True)
         return name
 
     def unregister(self, name: str) -> None:

@@ -44,6 +44,9 @@ class Layer:
     #: Constructor arguments generic checks (the conformance suite) build this layer with; a layer
     #: whose constructor needs arguments (Dense needs ``units``) must list at least one.
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    #: Whether ``backward`` must return ``dx``. A model sets it False on the first layer it trains,
+    #: whose input gradient nobody reads; a layer may honour it to skip work (Dense skips a matmul).
+    input_gradient: bool = True
 
     def __init__(self, *, name: str | None = None, trainable: bool = True,
                  input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,

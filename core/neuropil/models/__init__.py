@@ -1,4 +1,5 @@
-"""neuropil.models: the Sequential model."""
+"""neuropil.models: the Sequential model, and loading saved models."""
+from ..saving import load_model
 from .sequential import Sequential
 
-__all__ = ["Sequential"]
+__all__ = ["Sequential", "load_model"]

@@ -10,10 +10,12 @@ from ..backend import Backend, get_backend
 from ..errors import InputValidationError
 from ..layer import Layer, unique_name
 from . import summary as _summary
+from .features import Features
+from .persistence import Persistence
 from .training import Training
 
 
-class Sequential(Training):
+class Sequential(Persistence, Features, Training):
     """A linear stack of layers with Keras's API: ``add``, ``compile``, ``fit``, ``evaluate``, ``predict``.
 
     The model builds itself as soon as the input shape is known: from the first layer's

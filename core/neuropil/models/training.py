@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import sys
+from dataclasses import dataclass
 from typing import Any, Iterable, TextIO
 
 import numpy as np
@@ -20,6 +21,14 @@ from ..errors import InputValidationError, NotCompiledError
 from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_metrics, resolve_optimizer
 from .progress import Progbar
+
+
+@dataclass
+class StepPlan:
+    slots: list[tuple[str, Any, str]]
+    regularized: list[Any]
+    constrained: list[Any]
+    first_trained: int
 
 
 class Training:
@@ -105,10 +114,25 @@ class Training:
             self._fused = fused_output(self._layers[-1], compiled.loss)
         return compiled
 
-    def _trainable(self) -> list[tuple[str, Any, str]]:
-        return [(f"{layer.name}/{name}", layer, name)
-                for layer in self._layers if layer.trainable
-                for name in layer.params if name in layer.trainable_params]
+    def _plan(self) -> "StepPlan":
+        """What one training step touches, derived once per epoch from the layers' current flags.
+
+        Backward stops at the first layer with trainable parameters: nothing below it has a gradient
+        to compute, and that layer is told (``input_gradient = False``) that nobody reads its ``dx``.
+        """
+        layers = self._layers
+        trained = [i for i, layer in enumerate(layers) if layer.trainable and layer.trainable_params]
+        first = trained[0] if trained else len(layers)
+        for i, layer in enumerate(layers):
+            layer.input_gradient = i > first
+        return StepPlan(
+            slots=[(f"{layer.name}/{name}", layer, name) for layer in layers if layer.trainable
+                   for name in layer.params if name in layer.trainable_params],
+            regularized=[layer for layer in layers if layer.regularizers
+                         or getattr(layer, "activity_regularizer", None) is not None],
+            constrained=[layer for layer in layers if layer.constraints],
+            first_trained=first,
+        )
 
     # -- one step --------------------------------------------------------------------------------
     def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, Any, list[Any]]:
@@ -138,18 +162,17 @@ class Training:
         logits_loss, _ = self._fused or (None, None)
         return logits_loss if logits_loss is not None else compiled.loss
 
-    def _train_step(self, x: Any, y: Any, compiled: Compiled, slots: list[tuple[str, Any, str]],
-                    regularized: list[Any], constrained: list[Any]) -> Any:
+    def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: "StepPlan") -> Any:
         out, _, backs = self._forward(x, True, True)
         loss_value, loss_backward = self._loss_of(compiled).forward(y, out)
         grad = loss_backward()
-        for back in reversed(backs):
+        for back in reversed(backs[plan.first_trained:]):
             grad = back(grad)
-        for layer in regularized:
+        for layer in plan.regularized:
             loss_value = loss_value + layer.regularization_loss()
             layer.add_regularization_gradients()
-        compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in slots])
-        for layer in constrained:
+        compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in plan.slots])
+        for layer in plan.constrained:
             layer.apply_constraints()
         if compiled.metrics:
             predictions = self._predictions(out)
@@ -160,9 +183,9 @@ class Training:
     def _test_step(self, x: Any, y: Any, compiled: Compiled) -> Any:
         out, _, _ = self._forward(x, False, False)
         loss_value, _ = self._loss_of(compiled).forward(y, out)
-        for layer in self._layers:
-            if layer.regularizers:
-                loss_value = loss_value + layer.regularization_loss()
+        for layer in self._layers:  # weight penalties count in the evaluated loss, as in Keras
+            for name, regularizer in layer.regularizers.items():
+                loss_value = loss_value + regularizer.loss(layer.params[name])
         if compiled.metrics:
             predictions = self._predictions(out)
             for metric in compiled.metrics:
@@ -193,7 +216,7 @@ class Training:
         history = History()
         steps = math.ceil(len(xs) / batch_size)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
-        callback_list = CallbackList([history, *(callbacks or [])], self, params)
+        callback_list = CallbackList([*(callbacks or []), history], self, params)  # last, as Keras: it sees logs others added
         return self._fit_loop(compiled, xs, ys, xv, yv, batch_size, epochs, verbose, callback_list,
                               history, shuffle, initial_epoch)
 
@@ -210,12 +233,10 @@ class Training:
         wants_batch_logs = callback_list.wants_batches["on_train_batch_end"]
         self.stop_training = False
         callback_list.on_train_begin()
+        initial_epoch = self.__dict__.pop("_resume_from_epoch", initial_epoch)  # BackupAndRestore resuming
         stream = self.progress_stream or sys.stdout
         for epoch in range(initial_epoch, epochs):
-            slots = self._trainable()
-            regularized = [layer for layer in self._layers if layer.regularizers or
-                           getattr(layer, "activity_regularizer", None) is not None]
-            constrained = [layer for layer in self._layers if layer.constraints]
+            plan = self._plan()
             for metric in compiled.metrics:
                 metric.reset_state()
             callback_list.on_epoch_begin(epoch)
@@ -234,7 +255,7 @@ class Training:
                 xb, yb = xe[start:start + batch_size], ye[start:start + batch_size]
                 if callback_list.wants_batches["on_train_batch_begin"]:
                     callback_list.on_train_batch_begin(step)
-                loss_value = self._train_step(xb, yb, compiled, slots, regularized, constrained)
+                loss_value = self._train_step(xb, yb, compiled, plan)
                 count = len(xb)
                 loss_sum = loss_sum + loss_value * count
                 seen += count
@@ -334,11 +355,7 @@ class Training:
         compiled = self._ready()
         for metric in compiled.metrics:
             metric.reset_state()
-        regularized = [layer for layer in self._layers if layer.regularizers or
-                       getattr(layer, "activity_regularizer", None) is not None]
-        constrained = [layer for layer in self._layers if layer.constraints]
-        loss_value = self._train_step(self.backend.asarray(xs), self.backend.asarray(ys), compiled,
-                                      self._trainable(), regularized, constrained)
+        loss_value = self._train_step(self.backend.asarray(xs), self.backend.asarray(ys), compiled, self._plan())
         return _shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)
 
     def test_on_batch(self, x: Any, y: Any, return_dict: bool = False) -> Any:

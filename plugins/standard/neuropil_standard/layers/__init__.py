@@ -1,0 +1,20 @@
+"""The standard layers, one small module each, registered under their Keras class names."""
+from __future__ import annotations
+
+from neuropil.hookspecs import Register
+
+from .activation import Activation
+from .dense import Dense
+from .dropout import Dropout
+from .flatten import Flatten
+from .input import Input
+
+__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "register_all"]
+
+
+def register_all(register: Register) -> None:
+    register("Dense", Dense)
+    register("Dropout", Dropout)
+    register("Activation", Activation)
+    register("Flatten", Flatten)
+    register("Input", Input, aliases=("InputLayer",))

@@ -1,0 +1,77 @@
+"""Dropout: zero a random fraction of inputs while training, to regularize.
+
+Inverted dropout, as Keras: kept inputs are scaled by ``1 / (1 - rate)`` during training so that the
+layer is the identity at inference, with nothing to rescale there. Masks come from the layer's own
+generator on the backend, seeded at build from ``seed`` (or from neuropil's seeded stream), so
+``neuropil.utils.set_random_seed`` makes training repeatable.
+"""
+from __future__ import annotations
+
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from neuropil.layer import Backward, Layer
+from neuropil.utils import child_seed
+
+
+def _identity_backward(dy: Any) -> Any:
+    return dy
+
+
+class Dropout(Layer):
+    """Sets each input to 0 with probability ``rate`` when ``training``; otherwise the identity.
+
+    ``noise_shape`` (batch axis included, as in Keras) shares one mask value along axes of size 1,
+    e.g. ``(None, 1)`` drops whole samples; ``None`` entries take the input's size.
+    """
+
+    example_configs = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1})
+
+    def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
+                 seed: int | None = None, **kwargs: Any) -> None:
+        if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= rate < 1:
+            raise ValueError(f"Dropout expects rate to be a number in [0, 1), received rate={rate!r}")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"Dropout expects seed to be an integer or None, received seed={seed!r}")
+        super().__init__(**kwargs)
+        self.rate = float(rate)
+        self.noise_shape = None if noise_shape is None else tuple(
+            None if d is None else int(d) for d in noise_shape)
+        self.seed = None if seed is None else int(seed)
+        self._rng: Any = None
+
+    def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
+        if self.noise_shape is not None and len(self.noise_shape) != len(input_shape) + 1:
+            raise ValueError(f"layer {self.name!r} (Dropout) expects noise_shape of rank {len(input_shape) + 1} "
+                             f"(batch axis included), received noise_shape={self.noise_shape} for per-sample "
+                             f"input shape {tuple(input_shape)}")
+        self._rng = backend.rng(self.seed if self.seed is not None else child_seed())
+
+    def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if self.noise_shape is None:
+            return shape
+        return tuple(size if wanted is None else wanted for size, wanted in zip(shape, self.noise_shape))
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        rate = self.rate
+        if not training or rate == 0.0:
+            return x, _identity_backward
+        xp = self.backend.xp
+        mask = self._rng.random(self._mask_shape(x.shape), dtype=x.dtype)
+        xp.greater_equal(mask, rate, out=mask)  # 1.0 where kept, 0.0 where dropped, in x's dtype
+        mask *= 1.0 / (1.0 - rate)
+        y = x * mask
+
+        def backward(dy: Any) -> Any:
+            return dy * mask
+
+        return y, backward
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config["rate"] = self.rate
+        config["noise_shape"] = None if self.noise_shape is None else list(self.noise_shape)
+        config["seed"] = self.seed
+        return config

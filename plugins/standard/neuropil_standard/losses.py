@@ -1,0 +1,492 @@
+"""The standard losses, with Keras's names, defaults and formulas.
+
+Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: one value per sample (Keras
+averages over the last axis, or sums over the class axis for cross-entropies; any further per-sample
+axes are averaged) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.loss.Loss` does the reduction.
+
+Targets are brought to the predictions' array module and dtype once per call (so float64 labels do
+not upcast a float32 model), and a flat ``(batch,)`` target matches a ``(batch, 1)`` prediction, as
+Keras's rank alignment does.
+
+The cross-entropies on probabilities clip as Keras does, to ``[epsilon, 1 - epsilon]`` with
+:func:`neuropil.config.epsilon` (1e-7); their backward is the exact derivative of that clipped
+formula (zero where clipping is active). Their ``logits_variant`` is what training uses after a
+sigmoid or softmax output: the exact, overflow-free formulas on logits, whose gradients are the
+famously simple ``sigmoid(z) - y`` and ``softmax(z) - y``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from neuropil.backend import array_module
+from neuropil.config import epsilon
+from neuropil.errors import InputValidationError
+from neuropil.hookspecs import Register
+from neuropil.loss import Loss
+from neuropil.registry import normalize
+
+from .activations import softplus
+
+Backward = Callable[[Any], Any]
+
+
+def _align(y_true: Any, y_pred: Any) -> Any:
+    """``y_true`` as an array of ``y_pred``'s module and dtype, shaped like ``y_pred`` when it holds
+    the same number of entries (``(n,)`` targets for ``(n, 1)`` predictions)."""
+    xp = array_module(y_pred)
+    y_true = xp.asarray(y_true, dtype=y_pred.dtype)
+    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+        y_true = y_true.reshape(y_pred.shape)
+    return y_true
+
+
+def _row_mean(elementwise: Any) -> tuple[Any, int]:
+    """Per-sample means of ``elementwise`` (shape ``(batch, ...)``) and the entries per sample."""
+    if elementwise.ndim == 1:
+        return elementwise, 1
+    if elementwise.ndim == 2:
+        return elementwise.mean(axis=1), elementwise.shape[1]
+    flat = elementwise.reshape(elementwise.shape[0], -1)
+    return flat.mean(axis=1), flat.shape[1]
+
+
+def _upstream(dvalues: Any, ndim: int, count: int) -> Any:
+    """``dvalues / count`` shaped to broadcast against a ``(batch, ...)`` array of ``ndim`` dims."""
+    scaled = dvalues * (1.0 / count) if count != 1 else dvalues
+    return scaled.reshape(scaled.shape + (1,) * (ndim - 1)) if ndim > 1 else scaled
+
+
+def _check_probabilities(loss: Loss, y_true: Any) -> None:
+    """Binary targets must lie in [0, 1]: anything else makes the cross-entropy unbounded below."""
+    xp = array_module(y_true)
+    y_true = xp.asarray(y_true)
+    if y_true.size == 0:
+        return
+    low, high = float(y_true.min()), float(y_true.max())
+    if low < 0 or high > 1:
+        raise InputValidationError(
+            f"loss {loss.name!r} needs targets in [0, 1] (labels or probabilities), received values "
+            f"from {low:g} to {high:g}")
+
+
+class MeanSquaredError(Loss):
+    """``mean((y_pred - y_true) ** 2)`` over the last axis (Keras ``mean_squared_error``, ``mse``)."""
+
+    name = "mean_squared_error"
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "mean_squared_error") -> None:
+        super().__init__(reduction=reduction, name=name)
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        diff = y_pred - _align(y_true, y_pred)
+        values, count = _row_mean(diff * diff)
+
+        def backward(dvalues: Any) -> Any:
+            return diff * _upstream(dvalues * 2.0, diff.ndim, count)
+
+        return values, backward
+
+
+class MeanAbsoluteError(Loss):
+    """``mean(|y_pred - y_true|)`` over the last axis (Keras ``mean_absolute_error``, ``mae``).
+
+    Its derivative at ``y_pred == y_true`` is taken as 0 (the subgradient ``sign`` gives).
+    """
+
+    name = "mean_absolute_error"
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "mean_absolute_error") -> None:
+        super().__init__(reduction=reduction, name=name)
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        xp = array_module(y_pred)
+        diff = y_pred - _align(y_true, y_pred)
+        values, count = _row_mean(xp.abs(diff))
+
+        def backward(dvalues: Any) -> Any:
+            grad = xp.sign(diff)
+            grad *= _upstream(dvalues, diff.ndim, count)
+            return grad
+
+        return values, backward
+
+    def kink_distance(self, y_true: Any, y_pred: Any) -> Any:
+        return y_pred - _align(y_true, y_pred)
+
+
+class Hinge(Loss):
+    """``mean(max(1 - y_true * y_pred, 0))`` over the last axis (Keras ``hinge``).
+
+    Targets are -1/1; as in Keras, targets that are all 0 or 1 are first mapped to -1/1. The mapping
+    decision stays on the device (a ``where`` on a 0-d flag), so it costs no host synchronisation.
+    """
+
+    name = "hinge"
+
+    def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "hinge") -> None:
+        super().__init__(reduction=reduction, name=name)
+
+    @staticmethod
+    def signed_labels(y_true: Any, y_pred: Any) -> Any:
+        """Targets as -1/1 when they are all 0/1 (Keras's rule), else unchanged."""
+        xp = array_module(y_pred)
+        y_true = _align(y_true, y_pred)
+        is_binary = ((y_true == 0) | (y_true == 1)).all()
+        return xp.where(is_binary, 2 * y_true - 1, y_true)
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        xp = array_module(y_pred)
+        labels = self.signed_labels(y_true, y_pred)
+        margin = labels * y_pred
+        xp.subtract(1, margin, out=margin)
+        values, count = _row_mean(xp.maximum(margin, 0))
+
+        def backward(dvalues: Any) -> Any:
+            grad = (margin > 0) * labels  # d/dp max(1 - y p, 0) = -y where the margin is violated
+            grad *= _upstream(-dvalues, margin.ndim, count)
+            return grad
+
+        return values, backward
+
+    def kink_distance(self, y_true: Any, y_pred: Any) -> Any:
+        return 1 - self.signed_labels(y_true, y_pred) * y_pred
+
+
+class Huber(Loss):
+    """Keras ``huber``: ``0.5 e**2`` where ``|e| <= delta``, else ``delta * (|e| - 0.5 delta)``, with
+    ``e = y_pred - y_true``, averaged over the last axis.
+
+    Both branches are ``m * (|e| - m / 2)`` with ``m = min(|e|, delta)``, and the derivative is simply
+    ``clip(e, -delta, delta)``; that is how it is computed.
+    """
+
+    name = "huber_loss"
+
+    def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "huber_loss") -> None:
+        super().__init__(reduction=reduction, name=name)
+        if delta <= 0:
+            raise ValueError(f"huber needs delta > 0, received {delta}")
+        self.delta = float(delta)
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        xp = array_module(y_pred)
+        diff = y_pred - _align(y_true, y_pred)
+        error = xp.abs(diff)
+        capped = xp.minimum(error, self.delta)
+        error -= 0.5 * capped
+        error *= capped
+        values, count = _row_mean(error)
+
+        def backward(dvalues: Any) -> Any:
+            grad = xp.clip(diff, -self.delta, self.delta)
+            grad *= _upstream(dvalues, diff.ndim, count)
+            return grad
+
+        return values, backward
+
+    def kink_distance(self, y_true: Any, y_pred: Any) -> Any:
+        """Zero where ``|e| == delta``: the value and slope are continuous there, the curvature is not."""
+        xp = array_module(y_pred)
+        return xp.abs(y_pred - _align(y_true, y_pred)) - self.delta
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "delta": self.delta}
+
+
+class BinaryCrossentropy(Loss):
+    """Keras ``binary_crossentropy``: ``-(y log p + (1 - y) log(1 - p))`` averaged over the last axis.
+
+    ``label_smoothing`` moves targets toward 0.5: ``y * (1 - s) + s / 2``. On probabilities ``p`` is
+    clipped to ``[epsilon, 1 - epsilon]``. With ``from_logits=True`` the exact form
+    ``softplus(z) - y z`` is used, which is finite for any logit.
+    """
+
+    name = "binary_crossentropy"
+    target_kind = "binary"
+    prediction_kind = "probability"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "binary_crossentropy") -> None:
+        super().__init__(reduction=reduction, name=name)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1], received {label_smoothing}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        if self.from_logits:
+            self.prediction_kind = "real"
+
+    def _targets(self, y_true: Any, y_pred: Any) -> Any:
+        y_true = _align(y_true, y_pred)
+        if self.label_smoothing:
+            y_true = y_true * (1.0 - self.label_smoothing) + 0.5 * self.label_smoothing
+        return y_true
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        y_true = self._targets(y_true, y_pred)
+        if self.from_logits:
+            return self._from_logits(y_true, y_pred)
+        return self._from_probabilities(y_true, y_pred)
+
+    @staticmethod
+    def _from_logits(y_true: Any, logits: Any) -> tuple[Any, Backward]:
+        xp = array_module(logits)
+        log_one_plus_exp = softplus(logits)  # log(1 + e^z), exact for any z
+        elementwise = log_one_plus_exp - y_true * logits
+        values, count = _row_mean(elementwise)
+
+        def backward(dvalues: Any) -> Any:
+            grad = logits - log_one_plus_exp  # log sigmoid(z) <= 0: its exp cannot overflow
+            xp.exp(grad, out=grad)
+            grad -= y_true
+            grad *= _upstream(dvalues, logits.ndim, count)
+            return grad
+
+        return values, backward
+
+    @staticmethod
+    def _from_probabilities(y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        xp = array_module(y_pred)
+        eps = epsilon()
+        p = xp.clip(y_pred, eps, 1.0 - eps)
+        one_minus_p = 1 - p
+        log_one_minus_p = xp.log(one_minus_p)
+        elementwise = xp.log(p)
+        elementwise -= log_one_minus_p
+        elementwise *= y_true
+        elementwise += log_one_minus_p  # y log p + (1 - y) log(1 - p)
+        values, count = _row_mean(elementwise)
+        values = -values
+
+        def backward(dvalues: Any) -> Any:
+            # d/dp -(y log p + (1-y) log(1-p)) = (p - y) / (p (1 - p)); zero where the clip is active.
+            grad = p - y_true
+            one_minus_p_times_p = one_minus_p * p
+            grad /= one_minus_p_times_p
+            grad *= (p == y_pred)
+            grad *= _upstream(dvalues, y_pred.ndim, count)
+            return grad
+
+        return values, backward
+
+    def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
+        super().check_targets(y_true, output_shape)
+        _check_probabilities(self, y_true)
+
+    def logits_variant(self, activation_name: str) -> Loss | None:
+        if self.from_logits or normalize(activation_name) != "sigmoid":
+            return None
+        return BinaryCrossentropy(from_logits=True, label_smoothing=self.label_smoothing,
+                                  reduction=self.reduction, name=self.name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing}
+
+
+def _log_softmax(logits: Any, axis: int) -> Any:
+    """``log(softmax(z))`` as ``z - max - log(sum(exp(z - max)))``: no ``exp`` can overflow and the
+    largest entry's term is exactly ``exp(0) = 1``, so the log never sees 0."""
+    xp = array_module(logits)
+    shifted = logits - logits.max(axis=axis, keepdims=True)
+    total = xp.exp(shifted).sum(axis=axis, keepdims=True)
+    shifted -= xp.log(total, out=total)
+    return shifted
+
+
+class CategoricalCrossentropy(Loss):
+    """Keras ``categorical_crossentropy``: ``-sum(y log p)`` over the class ``axis``.
+
+    On probabilities, Keras first rescales each row of ``y_pred`` to sum to 1, then clips it to
+    ``[epsilon, 1 - epsilon]``; so does this. ``label_smoothing`` mixes targets with the uniform
+    distribution: ``y * (1 - s) + s / classes``. With ``from_logits=True`` the log-softmax is exact.
+    """
+
+    name = "categorical_crossentropy"
+    target_kind = "one_hot"
+    prediction_kind = "distribution"
+
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "categorical_crossentropy") -> None:
+        super().__init__(reduction=reduction, name=name)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError(f"label_smoothing must be in [0, 1], received {label_smoothing}")
+        self.from_logits = bool(from_logits)
+        self.label_smoothing = float(label_smoothing)
+        self.axis = int(axis)
+        if self.from_logits:
+            self.prediction_kind = "real"
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        y_true = _align(y_true, y_pred)
+        if self.label_smoothing:
+            classes = y_pred.shape[self.axis]
+            y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / classes
+        if self.from_logits:
+            return _crossentropy_from_logits(y_true, y_pred, self.axis)
+        return _crossentropy_from_probabilities(y_true, y_pred, self.axis)
+
+    def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
+        got = tuple(y_true.shape[1:])
+        if got == tuple(output_shape):
+            return
+        units = output_shape[self.axis] if output_shape else 1
+        if got in (tuple(output_shape[:-1]), tuple(output_shape[:-1]) + (1,)) and units > 1:
+            raise InputValidationError(
+                f"loss {self.name!r} needs one-hot targets of per-sample shape {tuple(output_shape)} "
+                f"(the model's {units} output units), received per-sample shape {got}, which looks like "
+                f"integer class labels: use loss='sparse_categorical_crossentropy' for those")
+        raise InputValidationError(
+            f"loss {self.name!r} needs one-hot targets of per-sample shape {tuple(output_shape)} (one "
+            f"column per each of the model's {units} output units), received per-sample shape {got}")
+
+    def logits_variant(self, activation_name: str) -> Loss | None:
+        if self.from_logits or normalize(activation_name) != "softmax":
+            return None
+        return CategoricalCrossentropy(from_logits=True, label_smoothing=self.label_smoothing,
+                                       axis=self.axis, reduction=self.reduction, name=self.name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "from_logits": self.from_logits,
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
+
+
+def _crossentropy_from_logits(y_true: Any, logits: Any, axis: int) -> tuple[Any, Backward]:
+    """``-sum(y log softmax(z))`` per sample; backward ``softmax(z) * sum(y) - y`` (``softmax - y``
+    for targets that are distributions)."""
+    xp = array_module(logits)
+    log_probs = _log_softmax(logits, axis)
+    elementwise = y_true * log_probs
+    values, positions = _row_mean(-elementwise.sum(axis=axis))
+
+    def backward(dvalues: Any) -> Any:
+        grad = xp.exp(log_probs)
+        grad *= y_true.sum(axis=axis, keepdims=True)
+        grad -= y_true
+        grad *= _upstream(dvalues, logits.ndim, positions)
+        return grad
+
+    return values, backward
+
+
+def _crossentropy_from_probabilities(y_true: Any, y_pred: Any, axis: int) -> tuple[Any, Backward]:
+    """Keras's probability form: ``q = clip(p / sum(p), eps, 1 - eps)``, ``-sum(y log q)``.
+
+    With ``S = sum(p)`` and ``m`` marking entries the clip left alone, the derivative is
+    ``dL/dp_k = (sum_j y_j m_j - y_k m_k / q_k) / S``.
+    """
+    xp = array_module(y_pred)
+    eps = epsilon()
+    row_sum = y_pred.sum(axis=axis, keepdims=True)
+    normalised = y_pred / row_sum
+    q = xp.clip(normalised, eps, 1.0 - eps)
+    elementwise = xp.log(q)
+    elementwise *= y_true
+    values, positions = _row_mean(-elementwise.sum(axis=axis))
+
+    def backward(dvalues: Any) -> Any:
+        active = y_true * (q == normalised)
+        grad = active / q
+        xp.subtract(active.sum(axis=axis, keepdims=True), grad, out=grad)
+        grad /= row_sum
+        grad *= _upstream(dvalues, y_pred.ndim, positions)
+        return grad
+
+    return values, backward
+
+
+class SparseCategoricalCrossentropy(Loss):
+    """Keras ``sparse_categorical_crossentropy``: categorical cross-entropy with integer class labels
+    (shape ``(batch,)`` or ``(batch, 1)``) in place of one-hot rows; same clipping and logits form."""
+
+    name = "sparse_categorical_crossentropy"
+    sparse_targets = True
+    target_kind = "sparse"
+    prediction_kind = "distribution"
+
+    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+                 name: str | None = "sparse_categorical_crossentropy") -> None:
+        super().__init__(reduction=reduction, name=name)
+        self.from_logits = bool(from_logits)
+        if self.from_logits:
+            self.prediction_kind = "real"
+
+    @staticmethod
+    def one_hot(y_true: Any, y_pred: Any) -> Any:
+        """Integer labels as one-hot rows of ``y_pred``'s dtype (one comparison against ``arange``)."""
+        xp = array_module(y_pred)
+        labels = xp.asarray(y_true)
+        batch_shape = y_pred.shape[:-1]
+        if labels.shape != batch_shape:
+            labels = labels.reshape(batch_shape)
+        if labels.dtype.kind == "f":
+            labels = labels.astype(xp.int64)
+        classes = xp.arange(y_pred.shape[-1])
+        return (labels[..., None] == classes).astype(y_pred.dtype)
+
+    def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
+        one_hot = self.one_hot(y_true, y_pred)
+        if self.from_logits:
+            return _crossentropy_from_logits(one_hot, y_pred, -1)
+        return _crossentropy_from_probabilities(one_hot, y_pred, -1)
+
+    def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
+        xp = array_module(y_true)
+        y_true = xp.asarray(y_true)
+        classes = output_shape[-1] if output_shape else 1
+        got = tuple(y_true.shape[1:])
+        label_shapes = (tuple(output_shape[:-1]), tuple(output_shape[:-1]) + (1,))
+        if got not in label_shapes:
+            hint = (": these look like one-hot rows, use loss='categorical_crossentropy' for those"
+                    if got == tuple(output_shape) else "")
+            raise InputValidationError(
+                f"loss {self.name!r} needs integer class labels of per-sample shape "
+                f"{label_shapes[0]} or {label_shapes[1]}, received per-sample shape {got}{hint}")
+        if y_true.size == 0:
+            return
+        if y_true.dtype.kind == "f":
+            fractional = y_true != xp.floor(y_true)
+            if bool(fractional.any()):
+                bad = float(y_true[fractional][0])
+                raise InputValidationError(
+                    f"loss {self.name!r} needs integer class labels in [0, {classes}), received "
+                    f"the non-integer label {bad:g}")
+        elif y_true.dtype.kind not in "iub":
+            raise InputValidationError(
+                f"loss {self.name!r} needs integer class labels, received dtype {y_true.dtype}")
+        outside = (y_true < 0) | (y_true >= classes)
+        if bool(outside.any()):
+            bad = y_true[outside][0].item()
+            raise InputValidationError(
+                f"loss {self.name!r} needs class labels in [0, {classes}) (the model has {classes} "
+                f"output units), received label {bad:g}")
+
+    def logits_variant(self, activation_name: str) -> Loss | None:
+        if self.from_logits or normalize(activation_name) != "softmax":
+            return None
+        return SparseCategoricalCrossentropy(from_logits=True, reduction=self.reduction, name=self.name)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "from_logits": self.from_logits}
+
+
+LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
+    ("mean_squared_error", MeanSquaredError, ("mse",)),
+    ("mean_absolute_error", MeanAbsoluteError, ("mae",)),
+    ("hinge", Hinge, ()),
+    ("huber", Huber, ("huber_loss",)),
+    ("binary_crossentropy", BinaryCrossentropy, ()),
+    ("categorical_crossentropy", CategoricalCrossentropy, ()),
+    ("sparse_categorical_crossentropy", SparseCategoricalCrossentropy, ()),
+)
+
+
+def register_all(register: Register) -> None:
+    """Register each loss under its Keras function name; the Keras class name ('MeanSquaredError')
+    resolves to the same entry because lookups ignore case and underscores."""
+    for name, cls, aliases in LOSSES:
+        register(name, cls, aliases=aliases)

@@ -1,0 +1,60 @@
+"""RMSprop: gradients divided by a running RMS of gradients (optionally centered, with momentum)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from neuropil.backend import array_module
+from neuropil.optimizer import Optimizer
+
+from ._args import in_unit_interval, non_negative
+
+
+class RMSprop(Optimizer):
+    """Keras 3's rule: ``v = rho·v + (1 - rho)·g²``; ``step = lr·g / sqrt(v + epsilon)`` (centered:
+    ``sqrt(v - a² + epsilon)`` with ``a = rho·a + (1 - rho)·g``); with momentum
+    ``mom = momentum·mom + step``, ``p -= mom``; else ``p -= step``."""
+
+    name = "rmsprop"
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.9,
+                 momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate, **kwargs)
+        self.rho = in_unit_interval("rho", rho)
+        self.momentum = in_unit_interval("momentum", momentum, include_one=True)
+        self.epsilon = non_negative("epsilon", epsilon)
+        self.centered = bool(centered)
+        self.slot_names = (("velocity",) + (("momentum",) if self.momentum > 0 else ())
+                           + (("average_gradient",) if self.centered else ()))
+
+    def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
+        xp = array_module(param)
+        rho = self.rho
+        velocity = slots["velocity"]
+        scratch = grad * grad
+        scratch *= 1.0 - rho
+        velocity *= rho
+        velocity += scratch
+        if self.centered:
+            average = slots["average_gradient"]
+            average *= rho
+            xp.multiply(grad, 1.0 - rho, out=scratch)
+            average += scratch
+            xp.multiply(average, average, out=scratch)
+            xp.subtract(velocity, scratch, out=scratch)
+            scratch += self.epsilon
+        else:
+            xp.add(velocity, self.epsilon, out=scratch)
+        xp.sqrt(scratch, out=scratch)
+        xp.divide(grad, scratch, out=scratch)
+        scratch *= lr
+        if self.momentum > 0:
+            momentum = slots["momentum"]
+            momentum *= self.momentum
+            momentum += scratch
+            param -= momentum
+        else:
+            param -= scratch
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "rho": self.rho, "momentum": self.momentum, "epsilon": self.epsilon,
+                "centered": self.centered, "name": self.name}

@@ -1,0 +1,42 @@
+"""SGD with optional (Nesterov) momentum, as Keras 3 writes it: the momentum slot holds the last step."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from neuropil.backend import array_module
+from neuropil.optimizer import Optimizer
+
+from ._args import in_unit_interval
+
+
+class SGD(Optimizer):
+    """``m = momentum*m - lr*g``; ``p += m`` (or ``p += momentum*m - lr*g`` with ``nesterov``).
+
+    Without momentum it is plain ``p -= lr*g`` and keeps no slot at all.
+    """
+
+    name = "sgd"
+
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.01, momentum: float = 0.0,
+                 nesterov: bool = False, **kwargs: Any) -> None:
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = in_unit_interval("momentum", momentum, include_one=True)
+        self.nesterov = bool(nesterov)
+        self.slot_names = ("momentum",) if self.momentum != 0 else ()
+
+    def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
+        if not self.slot_names:
+            param -= grad * lr
+            return
+        m = slots["momentum"]
+        scaled = grad * lr
+        m *= self.momentum
+        m -= scaled
+        if self.nesterov:  # p += momentum*m - lr*g, reusing lr*g's buffer
+            array_module(param).subtract(m * self.momentum, scaled, out=scaled)
+            param += scaled
+        else:
+            param += m
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov, "name": self.name}

@@ -1,0 +1,86 @@
+"""Keras's weight regularizers: penalties added to the loss, with their gradients.
+
+The penalty is written out explicitly (``l2 * sum(w**2)``, as Keras defines it, with no factor 1/2) and
+so is its gradient, because training here differentiates by hand. Array math goes through the array
+module of ``w``, so the same object works on NumPy and CuPy weights.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from neuropil.backend import array_module
+from neuropil.hookspecs import Register
+
+
+def _coefficient(name: str, value: Any) -> float:
+    """A penalty factor: a finite number >= 0, as Keras requires."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"{name} must be a finite number >= 0, received {name}={value!r}")
+    return number
+
+
+class L1L2:
+    """``l1 * sum(|w|) + l2 * sum(w**2)``; the subgradient of ``|w|`` at 0 is taken as 0."""
+
+    def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
+        self.l1 = _coefficient("l1", l1)
+        self.l2 = _coefficient("l2", l2)
+
+    def loss(self, w: Any) -> Any:
+        xp = array_module(w)
+        total: Any = 0.0
+        if self.l1:
+            total = total + self.l1 * xp.abs(w).sum()
+        if self.l2:
+            total = total + self.l2 * (w * w).sum()
+        return total
+
+    def gradient(self, w: Any) -> Any:
+        xp = array_module(w)
+        if self.l1 and self.l2:
+            return self.l1 * xp.sign(w) + (2.0 * self.l2) * w
+        if self.l1:
+            return self.l1 * xp.sign(w)
+        if self.l2:
+            return (2.0 * self.l2) * w
+        return xp.zeros_like(w)
+
+    def __call__(self, w: Any) -> Any:
+        return self.loss(w)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"l1": self.l1, "l2": self.l2}
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+class L1(L1L2):
+    """``l1 * sum(|w|)``: pushes weights to exactly zero (sparse weights)."""
+
+    def __init__(self, l1: float = 0.01) -> None:
+        super().__init__(l1=l1)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"l1": self.l1}
+
+
+class L2(L1L2):
+    """``l2 * sum(w**2)``: weight decay through the loss."""
+
+    def __init__(self, l2: float = 0.01) -> None:
+        super().__init__(l2=l2)
+
+    def get_config(self) -> dict[str, Any]:
+        return {"l2": self.l2}
+
+
+def register_all(register: Register) -> None:
+    register("L1", L1)
+    register("L2", L2)
+    register("L1L2", L1L2)
