@@ -47,6 +47,11 @@ class Backend:
     def synchronize(self) -> None:
         """Wait until queued device work is done (a no-op on synchronous backends)."""
 
+    def fused(self, name: str) -> Any:
+        """A fused kernel for operation ``name`` (e.g. an optimizer's whole update), or None when this
+        backend has none and the component's plain array code is the fastest path."""
+        return None
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}>"
 

@@ -1,0 +1,75 @@
+"""The backend's plumbing, on a fake CuPy that computes with NumPy: what can be checked without a GPU.
+
+The fake answers the probe like one working device, so the backend is chosen automatically and a
+model trains through its ``asarray``/``to_numpy``/``rng``/``xp``. The fused kernels' wiring (argument
+counts, one dtype per call) is checked with a recording ``ElementwiseKernel``; their arithmetic needs a
+GPU (test_cupy_gpu_parity.py).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+import neuropil
+import neuropil.backends
+from neuropil_cupy import CupyBackend, kernels, tf32
+
+
+def test_a_working_device_is_chosen_automatically(fake_cupy: Any) -> None:
+    fake = fake_cupy()
+    assert neuropil.backends.available()["cupy"] == (True, "Fake GPU (CUDA device 0)")
+    backend = neuropil.backends.get()
+    assert backend.name == "cupy" and backend.xp is fake
+
+
+def test_training_goes_through_the_backend(fake_cupy: Any) -> None:
+    from neuropil import Sequential, layers
+
+    fake_cupy()
+    neuropil.utils.set_random_seed(0)
+    model = Sequential([layers.Dense(4, activation="tanh", input_shape=(3,)), layers.Dropout(0.5, seed=1),
+                        layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.backend.name == "cupy"
+    x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+    history = model.fit(x, x[:, :1], epochs=1, batch_size=8, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    assert isinstance(model.predict(x, verbose=0), np.ndarray)
+
+
+def test_rng_and_data_movement(fake_cupy: Any) -> None:
+    fake_cupy()
+    backend = CupyBackend()
+    draws = backend.rng(3).random((2, 3), dtype=np.float32)
+    assert draws.shape == (2, 3) and draws.dtype == np.float32
+    np.testing.assert_array_equal(backend.to_numpy(backend.asarray([1, 2], dtype="float32")), [1, 2])
+    backend.synchronize()
+
+
+def test_fused_ops_are_wired(fake_cupy: Any) -> None:
+    fake_cupy()
+    backend = CupyBackend()
+    assert backend.fused("no_such_kernel") is None
+    assert all(backend.fused(name) is not None for name in kernels.NAMES)
+    p, g, s1, s2 = (np.zeros(3, np.float32) for _ in range(4))
+    backend.fused("adam")(p, g, s1, s2, alpha=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-7)
+    backend.fused("sgd")(p, g, lr=0.01)
+    backend.fused("sgd_momentum")(p, g, s1, lr=0.01, momentum=0.9)
+    backend.fused("sgd_momentum")(p, g, s1, lr=0.01, momentum=0.9, nesterov=True)
+    backend.fused("rmsprop")(p, g, s1, lr=1e-3, rho=0.9, epsilon=1e-7)
+    backend.fused("rmsprop_momentum")(p, g, s1, s2, lr=1e-3, rho=0.9, momentum=0.5, epsilon=1e-7)
+    for name in ("relu", "sigmoid"):
+        backend.fused(name)(g)
+    for name in ("relu_backward", "sigmoid_backward", "tanh_backward"):
+        backend.fused(name)(g, p)
+    compiled = kernels.compile_kernels(backend.xp)
+    assert {k.name for k in compiled.values()} == {f"neuropil_{n}" for n in kernels.SPECS}
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("0", False), ("", False)])
+def test_tf32_is_opt_in(monkeypatch: pytest.MonkeyPatch, value: str, expected: bool) -> None:
+    monkeypatch.setenv(tf32.ENV_VAR, value)
+    assert CupyBackend().tf32 is expected
+    assert CupyBackend(tf32=True).tf32 is True and CupyBackend(tf32=False).tf32 is False
