@@ -28,12 +28,48 @@ def _plugins(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Run the conformance suite (the same cases ``pytest --neuropil-conformance`` runs) directly."""
+    from .plugins import plugins
+    from .testing.profiles import load_profile
+    from .testing.suite import cases, run_cases
+
+    if args.profile:
+        load_profile(args.profile)
+    selected = cases(args.plugin or None, kinds=args.kind or None)
+    if args.k:
+        selected = [c for c in selected if args.k.lower() in c.id.lower()]
+    if not selected:
+        known = ", ".join(f"{r.name} ({r.distribution or 'in-process'})" for r in plugins()) or "none"
+        print(f"No conformance cases for {', '.join(args.plugin) or 'the installed plugins'} "
+              f"(installed plugins: {known}).", file=sys.stderr)
+        return 2
+    outcomes = run_cases(selected)
+    failed = [o for o in outcomes if o.status == "failed"]
+    for outcome in failed:
+        print(f"\n--- conformance[{outcome.case.id}] ---\n{outcome.detail}")
+    counts = {s: sum(o.status == s for o in outcomes) for s in ("passed", "failed", "skipped")}
+    print("\n" + ", ".join(f"{n} {s}" for s, n in counts.items()) +
+          f" in {sum(o.seconds for o in outcomes):.1f}s")
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="neuropil", description="neuropil plugin tools")
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("plugins", help="list installed plugins and what each registers")
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     listing.set_defaults(run=_plugins)
+    check = commands.add_parser(
+        "check", help="run the conformance suite (gradients, optimizer formulas, metrics, backends)",
+        description="Run the conformance suite over the components of the named plugins or "
+                    "distributions (all installed ones when none is named); exit status 1 if any fails.")
+    check.add_argument("plugin", nargs="*", help="plugin (entry-point) or distribution name")
+    check.add_argument("--profile", choices=("ci", "dev"), default=None,
+                       help="Hypothesis profile (default: $HYPOTHESIS_PROFILE, else dev)")
+    check.add_argument("--kind", action="append", help="only this component kind (repeatable)")
+    check.add_argument("-k", metavar="TEXT", help="only cases whose id (kind:Name:property) contains TEXT")
+    check.set_defaults(run=_check)
     return parser
 
 

@@ -84,7 +84,7 @@ class CupyBackend(Backend):
         """The fused kernel called ``name`` (see :data:`neuropil_cupy.kernels.NAMES`), or None when
         there is none or the backend cannot run here, so a component can always write::
 
-            op = getattr(backend, "fused", lambda name: None)("adam")
+            op = backend.fused("adam")
             if op is not None: op(param, grad, m, v, alpha=..., ...)
             else: ...  # the plain array code
         """
