@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from .backend import array_module
+from .errors import InputValidationError
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 
@@ -77,7 +78,7 @@ class Loss:
         """
         got = tuple(y_true.shape[1:])
         if got != tuple(output_shape) and not (got == () and tuple(output_shape) == (1,)):
-            raise ValueError(f"loss {self.name!r} needs targets of per-sample shape {tuple(output_shape)} "
+            raise InputValidationError(f"loss {self.name!r} needs targets of per-sample shape {tuple(output_shape)} "
                              f"(the model's output), received {got}")
 
     def kink_distance(self, y_true: Any, y_pred: Any) -> Any | None:
