@@ -5,6 +5,7 @@ Subclasses implement :meth:`Loss.per_sample`; the base class does the reduction 
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 from .backend import array_module
@@ -125,7 +126,7 @@ class FunctionLoss(Loss):
         xp = array_module(y_pred)
         values = xp.asarray(self.fn(y_true, y_pred))
         if values.ndim > 1:
-            values = values.reshape(values.shape[0], -1).mean(axis=1)
+            values = values.reshape(values.shape[0], math.prod(values.shape[1:])).mean(axis=1)
         return values
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Callable[[Any], Any]]:

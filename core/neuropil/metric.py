@@ -5,6 +5,7 @@ host, so a GPU metric costs no synchronisation per batch.
 """
 from __future__ import annotations
 
+import math
 from typing import Any, Callable
 
 import numpy as np
@@ -69,8 +70,8 @@ class MeanMetricWrapper(Metric):
         values = xp.asarray(self.fn(y_true, y_pred, **self.fn_kwargs))
         if values.ndim == 0:  # a function that already averaged: weight it by the batch size
             values = values * xp.ones((len(y_pred),), dtype=values.dtype)
-        elif values.ndim > 1:
-            values = values.reshape(values.shape[0], -1).mean(axis=1)
+        elif values.ndim > 1:  # per-sample mean over the other axes (math.prod: empty batches too)
+            values = values.reshape(values.shape[0], math.prod(values.shape[1:])).mean(axis=1)
         if sample_weight is not None:
             weights = xp.asarray(sample_weight, dtype=values.dtype).reshape(values.shape)
             self.total = self.total + (values * weights).sum()

@@ -1,0 +1,115 @@
+"""Shared plumbing for the metrics: device-side running sums, input alignment, host-side arithmetic.
+
+Every metric here follows one rule: ``update_state`` only does array math with ``xp`` (NumPy or CuPy,
+whichever owns ``y_pred``) and adds into :class:`Tallies`; nothing is converted to a Python number or
+copied to the host until ``result()`` calls :meth:`Tallies.read`. Tallies are float64 so that long
+epochs of float32 batches do not drift.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Tallies", "aligned", "broadcast_weights", "divide", "threshold_tallies", "keep_top_k", "to_host"]
+
+FLOAT = "float64"
+
+
+def to_host(x: Any) -> np.ndarray:
+    """``x`` as a NumPy array (one device-to-host copy for CuPy arrays, which have ``.get()``)."""
+    getter = getattr(x, "get", None)
+    return np.asarray(getter() if callable(getter) else x)
+
+
+class Tallies:
+    """Named running sums that stay where the data lives until read.
+
+    The first batch fixes each tally's shape; later batches add elementwise. ``read()`` is the only
+    place a tally leaves the device, so a metric on the GPU costs no synchronisation per batch.
+    """
+
+    def __init__(self) -> None:
+        self._sums: dict[str, Any] | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self._sums is None
+
+    def add(self, **batch: Any) -> None:
+        if self._sums is None:
+            self._sums = dict(batch)
+            return
+        for key, value in batch.items():
+            self._sums[key] = self._sums[key] + value
+
+    def read(self) -> dict[str, np.ndarray] | None:
+        """Every tally as a float64 NumPy array, or None before the first update."""
+        if self._sums is None:
+            return None
+        return {key: to_host(value).astype(np.float64) for key, value in self._sums.items()}
+
+
+def aligned(xp: Any, y_true: Any, y_pred: Any) -> tuple[Any, Any]:
+    """``y_true`` and ``y_pred`` as ``xp`` arrays, ``y_true`` reshaped to ``y_pred``'s shape when only
+    the layout differs ((n,) labels against (n, 1) sigmoid outputs is the common case)."""
+    y_pred = xp.asarray(y_pred)
+    y_true = xp.asarray(y_true)
+    if y_pred.ndim == 0:
+        y_pred = y_pred.reshape(1)
+    if y_true.shape != y_pred.shape and y_true.size == y_pred.size:
+        y_true = y_true.reshape(y_pred.shape)
+    return y_true, y_pred
+
+
+def broadcast_weights(xp: Any, sample_weight: Any, shape: tuple[int, ...]) -> Any:
+    """Float64 weights of ``shape``: one weight per sample (leading axis) is spread over that sample's
+    elements, as Keras does; ``None`` weighs everything 1."""
+    if sample_weight is None:
+        return xp.ones(shape, dtype=FLOAT)
+    weights = xp.asarray(sample_weight, dtype=FLOAT)
+    if weights.size == int(np.prod(shape)) and weights.shape != shape:
+        return weights.reshape(shape)
+    if weights.ndim < len(shape):
+        weights = weights.reshape(weights.shape + (1,) * (len(shape) - weights.ndim))
+    return xp.broadcast_to(weights, shape)
+
+
+def threshold_tallies(xp: Any, positive: Any, scores: Any, weights: Any, thresholds: Any) -> tuple[Any, ...]:
+    """Weighted true and false positives at every threshold (a score counts as predicted positive when
+    it is strictly greater than the threshold), plus the total positive and negative weight.
+
+    One sort and two cumulative sums serve any number of thresholds, so the 200 of AUC cost no more
+    memory than the one of Precision; all of it stays on the device.
+    """
+    order = xp.argsort(scores)
+    sorted_scores = scores[order]
+    positive = positive[order]
+    weights = weights[order]
+    zero = xp.zeros((1,), dtype=FLOAT)
+    pos_cum = xp.concatenate([zero, xp.cumsum(xp.where(positive, weights, 0.0))])
+    neg_cum = xp.concatenate([zero, xp.cumsum(xp.where(positive, 0.0, weights))])
+    at_or_below = xp.searchsorted(sorted_scores, thresholds, side="right")
+    total_pos, total_neg = pos_cum[-1], neg_cum[-1]
+    return total_pos - pos_cum[at_or_below], total_neg - neg_cum[at_or_below], total_pos, total_neg
+
+
+def keep_top_k(xp: Any, y_pred: Any, k: int) -> Any:
+    """``y_pred`` with every entry outside its row's top ``k`` replaced by -inf.
+
+    Ties at the k-th place all stay (TensorFlow's ``in_top_k`` convention), which needs no tie-breaking
+    by index and so gives the same answer on every backend.
+    """
+    classes = y_pred.shape[-1]
+    if k >= classes:
+        return y_pred
+    kth = xp.partition(y_pred, classes - k, axis=-1)[..., classes - k: classes - k + 1]
+    return xp.where(y_pred >= kth, y_pred, -xp.inf)
+
+
+def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """``numerator / denominator`` with 0 where the denominator is 0 (Keras's ``divide_no_nan``), and no
+    RuntimeWarning: the convention every degenerate case here relies on."""
+    numerator, denominator = np.asarray(numerator, dtype=np.float64), np.asarray(denominator, dtype=np.float64)
+    nonzero = denominator != 0
+    return np.where(nonzero, numerator / np.where(nonzero, denominator, 1.0), 0.0)

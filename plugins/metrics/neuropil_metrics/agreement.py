@@ -1,0 +1,158 @@
+"""Metrics read off a multi-class confusion matrix: the matrix itself, Matthews correlation, Cohen's kappa.
+
+One tally serves all three: a (classes x classes) matrix of weights, rows the true class and columns
+the predicted one (scikit-learn's layout), built on the device as one-hot(true)ᵀ · one-hot(pred).
+
+How labels are read, per tensor:
+
+- scores of shape (n, C) with C > 1: the arg-max is the class (one-hot targets, softmax outputs);
+- one value per sample, binary (``num_classes`` 2): a prediction is class 1 when above ``threshold``
+  (0.5), a target when non-zero (Keras casts labels to bool);
+- one value per sample, ``num_classes`` > 2: the value is the integer class.
+
+``num_classes=None`` takes C from the first batch's predictions (2 for one column). A label outside
+[0, num_classes) cannot be counted; ``result()`` then raises instead of silently dropping it (checking
+in ``update_state`` would cost a device sync per batch).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from neuropil.backend import array_module
+from neuropil.metric import Metric
+
+from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide
+
+WEIGHTAGES = (None, "linear", "quadratic")
+
+
+class _ConfusionBased(Metric):
+    """Tallies the confusion matrix; subclasses turn it into their score in :meth:`_score`."""
+
+    def __init__(self, num_classes: int | None = None, threshold: float = 0.5,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        if num_classes is not None and num_classes < 2:
+            raise ValueError(f"num_classes must be at least 2, got {num_classes}")
+        self.num_classes, self.threshold = num_classes, float(threshold)
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self._tallies = Tallies()
+        self._classes = self.num_classes
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = array_module(y_pred)
+        y_true, y_pred = aligned(xp, y_true, y_pred)
+        columns = y_pred.shape[-1] if y_pred.ndim >= 2 else 1
+        if self._classes is None:
+            self._classes = columns if columns > 1 else 2
+        classes = self._classes
+        true = self._labels(xp, y_true, columns, classes, is_prediction=False)
+        pred = self._labels(xp, y_pred, columns, classes, is_prediction=True)
+        weights = broadcast_weights(xp, sample_weight, (y_pred.shape[0],) + (1,) * (y_pred.ndim - 1))
+        weights = weights.reshape(-1)
+        ids = xp.arange(classes)
+        in_range = (true >= 0) & (true < classes) & (pred >= 0) & (pred < classes)
+        true_hot = (true[:, None] == ids).astype(FLOAT)
+        pred_hot = (pred[:, None] == ids).astype(FLOAT) * weights[:, None]
+        self._tallies.add(matrix=true_hot.T @ pred_hot, outside=(~in_range).sum())
+
+    def _labels(self, xp: Any, y: Any, columns: int, classes: int, is_prediction: bool) -> Any:
+        if columns > 1 and y.ndim >= 2 and y.shape[-1] == columns:
+            return xp.argmax(y, axis=-1).reshape(-1)
+        y = y.reshape(-1)
+        if classes == 2:
+            return ((y > self.threshold) if is_prediction else (y != 0)).astype("int64")
+        return y.astype("int64")
+
+    def _matrix(self) -> np.ndarray | None:
+        counts = self._tallies.read()
+        if counts is None:
+            return None
+        if counts["outside"] > 0:
+            raise ValueError(
+                f"{self.name}: {int(counts['outside'])} samples had a label outside [0, {self._classes}); "
+                f"pass num_classes= covering every class")
+        return counts["matrix"]
+
+    def result(self) -> float | np.ndarray:
+        matrix = self._matrix()
+        return self._score(matrix) if matrix is not None else self._score_of_nothing()
+
+    def _score(self, matrix: np.ndarray) -> float | np.ndarray:
+        raise NotImplementedError
+
+    def _score_of_nothing(self) -> float | np.ndarray:
+        return 0.0
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "num_classes": self.num_classes, "threshold": self.threshold}
+
+
+class ConfusionMatrix(_ConfusionBased):
+    """The (num_classes x num_classes) matrix of summed sample weights, rows true, columns predicted;
+    a float64 NumPy array (all zeros before any update, or an empty (0, 0) array if the number of
+    classes is still unknown)."""
+
+    name = "confusion_matrix"
+
+    def _score(self, matrix: np.ndarray) -> np.ndarray:
+        return matrix
+
+    def _score_of_nothing(self) -> np.ndarray:
+        size = self._classes or 0
+        return np.zeros((size, size))
+
+
+class MatthewsCorrelation(_ConfusionBased):
+    """Matthews correlation coefficient (multi-class form of Gorodkin 2004), in [-1, 1].
+
+    0.0 when undefined (all targets or all predictions in one class), as scikit-learn returns.
+    """
+
+    name = "matthews_correlation"
+
+    def _score(self, matrix: np.ndarray) -> float:
+        true, pred = matrix.sum(axis=1), matrix.sum(axis=0)
+        total, correct = matrix.sum(), np.trace(matrix)
+        covariance = correct * total - true @ pred
+        spread = (total ** 2 - pred @ pred) * (total ** 2 - true @ true)
+        return float(divide(covariance, np.sqrt(np.maximum(spread, 0.0))))
+
+
+class CohenKappa(_ConfusionBased):
+    """Cohen's kappa: agreement beyond chance, 1 - Σ w·observed / Σ w·expected, with disagreement
+    weights w of 1 off the diagonal (``weightage=None``), |i - j| ('linear') or (i - j)² ('quadratic').
+
+    Undefined only when targets and predictions all fall in one same class (zero expected
+    disagreement); the result is then 0.0 (scikit-learn returns nan with a warning unless
+    ``replace_undefined_by`` is given; TensorFlow Addons returned 1.0).
+    """
+
+    name = "cohen_kappa"
+
+    def __init__(self, num_classes: int | None = None, weightage: str | None = None, threshold: float = 0.5,
+                 name: str | None = None, dtype: str | None = None) -> None:
+        if weightage not in WEIGHTAGES:
+            raise ValueError(f"weightage must be one of {WEIGHTAGES}, got {weightage!r}")
+        self.weightage = weightage
+        super().__init__(num_classes=num_classes, threshold=threshold, name=name, dtype=dtype)
+
+    def _score(self, matrix: np.ndarray) -> float:
+        total = matrix.sum()
+        expected = divide(np.outer(matrix.sum(axis=1), matrix.sum(axis=0)), total)
+        i, j = np.indices(matrix.shape)
+        if self.weightage is None:
+            disagreement = (i != j).astype(np.float64)
+        elif self.weightage == "linear":
+            disagreement = np.abs(i - j).astype(np.float64)
+        else:
+            disagreement = ((i - j) ** 2).astype(np.float64)
+        expected_disagreement = (disagreement * expected).sum()
+        if expected_disagreement == 0:
+            return 0.0
+        return float(1.0 - (disagreement * matrix).sum() / expected_disagreement)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "weightage": self.weightage}

@@ -1,0 +1,196 @@
+"""AUC of the ROC or precision-recall curve, the Keras way (thresholded) or exactly.
+
+Thresholded mode (Keras's, the default): tp/fp/fn/tn are tallied at ``num_thresholds`` thresholds
+evenly spaced over [0, 1] (the outer two nudged to -1e-7 and 1 + 1e-7 so that scores of exactly 0 and
+1 fall inside) and the curve through those points is summed: 'interpolation' is the trapezoid rule for
+ROC and Davis & Goadrich's interpolation for PR; 'minoring' / 'majoring' take the lower / upper
+rectangle. State is four arrays of num_thresholds floats whatever the epoch length. Scores that share
+a bucket between two thresholds are indistinguishable, so ROC AUC is exact only up to the pairs of
+positives and negatives that share a bucket (each counted as a tie).
+
+Exact mode (``num_thresholds=None``): every (label, score, weight) is kept on the device until
+``result()``, which sorts once. ROC gives the exact area (ties count one half, = scikit-learn's
+``roc_auc_score``); PR gives average precision (= scikit-learn's ``average_precision_score``, the
+step-wise sum, not the interpolated area). Memory grows with the epoch: use it for evaluation.
+
+Degenerate data: with no positive or no negative label the ROC curve is undefined; the result is 0.0
+(what Keras's formulas give; scikit-learn raises or returns nan). PR AUC with no positive is 0.0.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from neuropil.backend import array_module
+from neuropil.metric import Metric
+
+from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, threshold_tallies, to_host
+
+EPSILON = 1e-7
+CURVES = ("ROC", "PR")
+SUMMATIONS = ("interpolation", "minoring", "majoring")
+
+
+class AUC(Metric):
+    """Area under the ROC (default) or PR curve; see the module docstring for the two modes."""
+
+    name = "auc"
+
+    def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
+                 summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
+                 thresholds: Sequence[float] | None = None, multi_label: bool = False,
+                 num_labels: int | None = None, label_weights: Sequence[float] | None = None,
+                 from_logits: bool = False) -> None:
+        self.curve = str(curve).upper()
+        if self.curve not in CURVES:
+            raise ValueError(f"curve must be one of {CURVES}, got {curve!r}")
+        self.summation_method = str(summation_method).lower()
+        if self.summation_method not in SUMMATIONS:
+            raise ValueError(f"summation_method must be one of {SUMMATIONS}, got {summation_method!r}")
+        if thresholds is not None:
+            inner = sorted(float(t) for t in thresholds)
+            self._thresholds: list[float] | None = [-EPSILON, *inner, 1.0 + EPSILON]
+            num_thresholds = len(self._thresholds)
+        elif num_thresholds is None:
+            self._thresholds = None
+        elif num_thresholds < 2:
+            raise ValueError(f"num_thresholds must be > 1 (or None for the exact AUC), got {num_thresholds}")
+        else:
+            inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+            self._thresholds = [-EPSILON, *inner, 1.0 + EPSILON]
+        self.num_thresholds = num_thresholds
+        self.init_thresholds = None if thresholds is None else list(thresholds)
+        self.multi_label, self.num_labels = bool(multi_label), num_labels
+        self.label_weights = None if label_weights is None else [float(w) for w in label_weights]
+        self.from_logits = bool(from_logits)
+        super().__init__(name=name, dtype=dtype)
+
+    @property
+    def exact(self) -> bool:
+        return self._thresholds is None
+
+    @property
+    def thresholds(self) -> list[float] | None:
+        """The thresholds used (None in exact mode)."""
+        return self._thresholds
+
+    def reset_state(self) -> None:
+        self._tallies = Tallies()
+        self._kept: list[tuple[Any, Any, Any]] = []
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = array_module(y_pred)
+        y_true, y_pred = aligned(xp, y_true, y_pred)
+        y_pred = y_pred.astype(FLOAT)
+        if self.from_logits:  # a sigmoid that cannot overflow
+            small = xp.exp(-xp.abs(y_pred))
+            y_pred = xp.where(y_pred >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
+        weights = broadcast_weights(xp, sample_weight, y_pred.shape)
+        if self.label_weights is not None and not self.multi_label:
+            weights = weights * xp.asarray(self.label_weights, dtype=FLOAT)
+        labels = y_pred.shape[-1] if self.multi_label else 1
+        positive = (y_true != 0).reshape(-1, labels)
+        scores, weights = y_pred.reshape(-1, labels), weights.reshape(-1, labels)
+        if self.exact:
+            self._kept.append((positive, scores, weights))
+            return
+        thresholds = xp.asarray(self._thresholds, dtype=FLOAT)
+        tp, fp, fn, tn = [], [], [], []
+        for j in range(labels):
+            t, f, pos, neg = threshold_tallies(xp, positive[:, j], scores[:, j], weights[:, j], thresholds)
+            tp.append(t), fp.append(f), fn.append(pos - t), tn.append(neg - f)
+        self._tallies.add(tp=xp.stack(tp), fp=xp.stack(fp), fn=xp.stack(fn), tn=xp.stack(tn))
+
+    def result(self) -> float:
+        per_label = self._exact_per_label() if self.exact else self._thresholded_per_label()
+        if per_label.size == 0:
+            return 0.0
+        if self.multi_label and self.label_weights is not None:
+            return float(divide((per_label * self.label_weights).sum(), sum(self.label_weights)))
+        return float(per_label.mean())
+
+    # -- thresholded -----------------------------------------------------------------------------
+    def _thresholded_per_label(self) -> np.ndarray:
+        counts = self._tallies.read()
+        if counts is None:
+            return np.zeros(0)
+        return np.array([self._area(counts["tp"][j], counts["fp"][j], counts["fn"][j], counts["tn"][j])
+                         for j in range(len(counts["tp"]))])
+
+    def _area(self, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, tn: np.ndarray) -> float:
+        """The curve's area from counts ordered by increasing threshold (so decreasing tp and fp)."""
+        if self.curve == "PR" and self.summation_method == "interpolation":
+            return _interpolated_pr_area(tp, fp, fn)
+        if self.curve == "ROC":
+            x, y = divide(fp, fp + tn), divide(tp, tp + fn)
+        else:
+            x, y = divide(tp, tp + fn), divide(tp, tp + fp)
+        if self.summation_method == "interpolation":
+            heights = (y[:-1] + y[1:]) / 2
+        elif self.summation_method == "minoring":
+            heights = np.minimum(y[:-1], y[1:])
+        else:
+            heights = np.maximum(y[:-1], y[1:])
+        return float(np.sum((x[:-1] - x[1:]) * heights))
+
+    # -- exact -----------------------------------------------------------------------------------
+    def _exact_per_label(self) -> np.ndarray:
+        if not self._kept:
+            return np.zeros(0)
+        positive, scores, weights = (to_host(array_module(parts[0]).concatenate(parts))
+                                     for parts in zip(*self._kept))
+        exact = _exact_roc_auc if self.curve == "ROC" else _average_precision
+        return np.array([exact(positive[:, j], scores[:, j], weights[:, j]) for j in range(scores.shape[1])])
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "num_thresholds": None if self.exact else self.num_thresholds,
+                "curve": self.curve, "summation_method": self.summation_method,
+                "thresholds": self.init_thresholds, "multi_label": self.multi_label,
+                "num_labels": self.num_labels, "label_weights": self.label_weights,
+                "from_logits": self.from_logits}
+
+
+def _interpolated_pr_area(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:
+    """PR area with tp and predicted positives p = tp + fp varying linearly between thresholds
+    (Davis & Goadrich 2006): on each interval precision = (intercept + slope * p) / p, whose integral
+    over recall has a closed form with a logarithm."""
+    d_tp = tp[:-1] - tp[1:]
+    p = tp + fp
+    d_p = p[:-1] - p[1:]
+    slope = divide(d_tp, np.maximum(d_p, 0))
+    intercept = tp[1:] - slope * p[1:]
+    both_positive = (p[:-1] > 0) & (p[1:] > 0)
+    ratio = np.where(both_positive, divide(p[:-1], np.maximum(p[1:], 0)), 1.0)
+    increments = divide(slope * (d_tp + intercept * np.log(ratio)), np.maximum(tp[1:] + fn[1:], 0))
+    return float(np.sum(increments))
+
+
+def _distinct_score_groups(positive: np.ndarray, scores: np.ndarray, weights: np.ndarray,
+                           descending: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Positive and negative weight per distinct score, in score order (ties pooled)."""
+    order = np.argsort(-scores if descending else scores, kind="stable")
+    sorted_scores = scores[order]
+    starts = np.concatenate([[True], sorted_scores[1:] != sorted_scores[:-1]])
+    group = np.cumsum(starts) - 1
+    w, pos = weights[order], positive[order]
+    return (np.bincount(group, np.where(pos, w, 0.0)), np.bincount(group, np.where(pos, 0.0, w)))
+
+
+def _exact_roc_auc(positive: np.ndarray, scores: np.ndarray, weights: np.ndarray) -> float:
+    """The weighted Mann-Whitney statistic: P(score of a positive > score of a negative), ties 1/2."""
+    pos, neg = _distinct_score_groups(positive, scores, weights, descending=False)
+    total_pos, total_neg = pos.sum(), neg.sum()
+    if total_pos <= 0 or total_neg <= 0:
+        return 0.0
+    negatives_below = np.cumsum(neg) - neg
+    return float(np.sum(pos * (negatives_below + 0.5 * neg)) / (total_pos * total_neg))
+
+
+def _average_precision(positive: np.ndarray, scores: np.ndarray, weights: np.ndarray) -> float:
+    """Sum over distinct thresholds, high to low, of precision times the recall gained there."""
+    pos, neg = _distinct_score_groups(positive, scores, weights, descending=True)
+    total_pos = pos.sum()
+    if total_pos <= 0:
+        return 0.0
+    tp, fp = np.cumsum(pos), np.cumsum(neg)
+    return float(np.sum(pos / total_pos * divide(tp, tp + fp)))

@@ -1,0 +1,81 @@
+"""Precision and Recall: thresholded counts of true/false positives over every element (Keras semantics).
+
+Labels are positive when non-zero (Keras casts them to bool); a prediction is positive when it is
+strictly greater than the threshold. With ``top_k`` only each row's k highest scores can be positive;
+``class_id`` restricts the counts to one column. Multi-column inputs are otherwise counted element by
+element ("micro"), exactly like Keras.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+from neuropil.backend import array_module
+from neuropil.metric import Metric
+
+from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, keep_top_k, threshold_tallies
+
+
+class _ThresholdedRate(Metric):
+    """tp / (tp + other) at one or more thresholds; ``other`` is "fp" (precision) or "fn" (recall)."""
+
+    other: str = ""
+
+    def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
+                 class_id: int | None = None, name: str | None = None, dtype: str | None = None) -> None:
+        if top_k is not None and top_k < 1:
+            raise ValueError(f"top_k must be a positive integer, got {top_k}")
+        self.init_thresholds = thresholds
+        self.top_k, self.class_id = top_k, class_id
+        # Keras: 0.5 by default, but with top_k every kept score is positive (threshold -inf).
+        default = 0.5 if top_k is None else -np.inf
+        values = [default] if thresholds is None else list(np.atleast_1d(np.asarray(thresholds, float)))
+        if not values:
+            raise ValueError("thresholds must not be empty")
+        self.thresholds: list[float] = [float(t) for t in values]
+        self._scalar = len(self.thresholds) == 1
+        super().__init__(name=name, dtype=dtype)
+
+    def reset_state(self) -> None:
+        self._tallies = Tallies()
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        xp = array_module(y_pred)
+        y_true, y_pred = aligned(xp, y_true, y_pred)
+        weights = broadcast_weights(xp, sample_weight, y_pred.shape)
+        if self.top_k is not None:
+            y_pred = keep_top_k(xp, y_pred, self.top_k)
+        if self.class_id is not None:
+            y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
+        thresholds = xp.asarray(self.thresholds, dtype=y_pred.dtype if y_pred.dtype.kind == "f" else FLOAT)
+        tp, fp, positives, _ = threshold_tallies(
+            xp, y_true.reshape(-1) != 0, y_pred.reshape(-1), weights.reshape(-1), thresholds)
+        self._tallies.add(tp=tp, fp=fp, fn=positives - tp)
+
+    def result(self) -> float | np.ndarray:
+        """A float for one threshold (0.0 when nothing was counted), else one value per threshold."""
+        counts = self._tallies.read()
+        if counts is None:
+            values = np.zeros(len(self.thresholds))
+        else:
+            values = divide(counts["tp"], counts["tp"] + counts[self.other])
+        return float(values[0]) if self._scalar else values
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "thresholds": self.init_thresholds, "top_k": self.top_k,
+                "class_id": self.class_id}
+
+
+class Precision(_ThresholdedRate):
+    """The fraction of predicted positives that are positive: tp / (tp + fp); 0.0 with no predicted
+    positive (Keras; scikit-learn also gives 0.0, with a warning)."""
+
+    name = "precision"
+    other = "fp"
+
+
+class Recall(_ThresholdedRate):
+    """The fraction of positives predicted positive: tp / (tp + fn); 0.0 with no positive label."""
+
+    name = "recall"
+    other = "fn"

@@ -1,0 +1,58 @@
+"""Streaming: batches of any size give the one-shot value; reset forgets; configs rebuild the metric."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from metrics_cases import CASES, IDS
+from metrics_strategies import cuts, stream
+
+import neuropil
+
+
+@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 80), weighted=st.booleans(), data=st.data())
+def test_batches_of_any_size_equal_one_update(label, factory, make, seed, n, weighted, data):
+    rng = np.random.default_rng(seed)
+    y_true, y_pred = make(rng, n)
+    w = rng.uniform(0.1, 3.0, n) if weighted else None
+    points = data.draw(cuts(n), label="split points")
+    once = factory()
+    once.update_state(y_true, y_pred, w)
+    np.testing.assert_allclose(stream(factory(), y_true, y_pred, w, points), once.result(), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
+def test_reset_forgets_and_call_leaves_state_alone(label, factory, make):
+    rng = np.random.default_rng(7)
+    first, second = make(rng, 40), make(rng, 25)
+    metric = factory()
+    metric.update_state(*first)
+    before = metric.result()
+    one_shot = metric(*second)  # __call__: fresh state, this metric's state untouched
+    np.testing.assert_allclose(metric.result(), before)
+    metric.reset_state()
+    metric.update_state(*second)
+    np.testing.assert_allclose(metric.result(), one_shot, rtol=1e-12)
+    fresh = factory()
+    fresh.update_state(*second)
+    np.testing.assert_allclose(metric.result(), fresh.result(), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
+def test_config_round_trips_through_the_registry(label, factory, make):
+    metric = factory()
+    rebuilt = neuropil.metrics.deserialize(neuropil.metrics.serialize(metric))
+    assert type(rebuilt) is type(metric) and rebuilt.get_config() == metric.get_config()
+    y_true, y_pred = make(np.random.default_rng(3), 30)
+    np.testing.assert_allclose(rebuilt(y_true, y_pred), metric(y_true, y_pred))
+
+
+@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
+def test_scalar_results_are_python_floats(label, factory, make):
+    metric = factory()
+    metric.update_state(*make(np.random.default_rng(5), 20))
+    value = metric.result()
+    assert type(value) is float or (isinstance(value, np.ndarray) and value.dtype == np.float64)
