@@ -135,11 +135,11 @@ class Training:
         )
 
     # -- one step --------------------------------------------------------------------------------
-    def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, Any, list[Any]]:
-        """Run the layers. Returns (loss input, predictions or None if derived later, backward closures).
+    def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, list[Any]]:
+        """Run the layers; returns the loss input and the backward closures (if asked for).
 
-        With a fused output, the last layer returns logits: the loss input is the logits and the
-        predictions are computed from them only when metrics need them.
+        With a fused output, the last layer returns logits: the loss input is the logits, and
+        predictions are computed from them (:meth:`_predictions`) only when metrics need them.
         """
         logits_loss, _ = self._fused or (None, None)
         backs = []
@@ -152,7 +152,7 @@ class Training:
                 h, back = layer.forward(h, training)
             if with_backward:
                 backs.append(back)
-        return h, None, backs
+        return h, backs
 
     def _predictions(self, out: Any) -> Any:
         logits_loss, activation = self._fused or (None, None)
@@ -163,7 +163,7 @@ class Training:
         return logits_loss if logits_loss is not None else compiled.loss
 
     def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: "StepPlan") -> Any:
-        out, _, backs = self._forward(x, True, True)
+        out, backs = self._forward(x, True, True)
         loss_value, loss_backward = self._loss_of(compiled).forward(y, out)
         grad = loss_backward()
         for back in reversed(backs[plan.first_trained:]):
@@ -181,7 +181,7 @@ class Training:
         return loss_value
 
     def _test_step(self, x: Any, y: Any, compiled: Compiled) -> Any:
-        out, _, _ = self._forward(x, False, False)
+        out, _ = self._forward(x, False, False)
         loss_value, _ = self._loss_of(compiled).forward(y, out)
         for layer in self._layers:  # weight penalties count in the evaluated loss, as in Keras
             for name, regularizer in layer.regularizers.items():
