@@ -1,0 +1,91 @@
+"""BackupAndRestore: resume an interrupted ``fit`` from its last finished epoch, bit for bit.
+
+At each epoch end the callback saves, atomically, everything the next epoch depends on: the weights,
+the optimizer's state, the epoch index, and every random stream (the global generator ``fit``
+shuffles with, and the layers' own generators such as Dropout's). When ``fit`` starts and a backup
+exists, all of it is restored and training continues at the following epoch, so an interrupted and
+resumed run ends with exactly the weights of an uninterrupted one (on the CPU, same seed).
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from .base import Callback, Logs
+
+BACKUP_FILE = "backup.safetensors"
+FORMAT = "neuropil.backup"
+
+
+class BackupAndRestore(Callback):
+    """Keeps ``backup_dir/backup.safetensors`` current during ``fit``; deletes it when training ends
+    normally (``delete_checkpoint=True``). A crash or an exception leaves it for the next ``fit``."""
+
+    def __init__(self, backup_dir: str | os.PathLike[str], save_freq: str = "epoch",
+                 delete_checkpoint: bool = True) -> None:
+        super().__init__()
+        if save_freq != "epoch":
+            raise ValueError(f"BackupAndRestore supports save_freq='epoch' only, received {save_freq!r}")
+        if not backup_dir:
+            raise ValueError("BackupAndRestore needs a backup_dir")
+        self.backup_dir = Path(backup_dir)
+        self.delete_checkpoint = bool(delete_checkpoint)
+
+    @property
+    def path(self) -> Path:
+        return self.backup_dir / BACKUP_FILE
+
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.backup_dir.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            self.model._resume_from_epoch = self._restore() + 1
+
+    def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
+        from ..saving import rng, state
+        from ..saving.atomic import atomic_write
+        from ..saving.safetensors_io import write
+
+        model = self.model
+        tensors = {f"weights/{k}": v for k, v in state.weights(model).items()}
+        tensors.update({f"optimizer/{k}": v for k, v in state.optimizer_state(model.compiled.optimizer).items()})
+        info = {"epoch": epoch, "layers": [layer.name for layer in model._layers],
+                "rng": rng.capture(model._layers), "learning_rate": model.compiled.optimizer.learning_rate}
+        with atomic_write(self.path) as stream:
+            write(stream, tensors, {"format": FORMAT, "format_version": "1", "state": json.dumps(info)})
+
+    def on_train_end(self, logs: Logs | None = None) -> None:
+        if self.delete_checkpoint and self.path.exists():
+            self.path.unlink()
+
+    def _restore(self) -> int:
+        """Load the backup into the model; returns the epoch it was taken at. Checked before applied."""
+        from ..saving import rng, state
+        from ..saving.errors import SavedFileError
+        from ..saving.safetensors_io import SafetensorsFile, parse_json
+
+        model = self.model
+        with SafetensorsFile(self.path) as file:
+            source = f"backup '{self.path}'"
+            if file.metadata.get("format") != FORMAT or "state" not in file.metadata:
+                raise SavedFileError(f"{source} is not a neuropil backup (format {file.metadata.get('format')!r})")
+            info = parse_json(file.metadata["state"], f"the state in {source}")
+            if not isinstance(info, dict) or type(info.get("epoch")) is not int or not isinstance(info.get("layers"), list):
+                raise SavedFileError(f"{source} has a malformed state: expected epoch and layers")
+            tensors = file.read_all()
+        rename = state.positional_rename(info["layers"], model)  # a rebuilt model may number its layers anew
+        weights = {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")}
+        slots = {k[len("optimizer/"):]: v for k, v in tensors.items() if k.startswith("optimizer/")}
+        saved_rng = dict(info.get("rng") or {})
+        saved_rng["layers"] = {rename.get(k, k): v for k, v in (saved_rng.get("layers") or {}).items()}
+        before = state.weights(model)
+        state.set_weights(model, weights, source, rename)
+        try:
+            state.set_optimizer_state(model, model.compiled.optimizer, slots, source, rename)
+            rng.restore(saved_rng, model._layers)
+        except Exception:
+            state.set_weights(model, before, source)  # all or nothing
+            raise
+        if isinstance(info.get("learning_rate"), (int, float)) and not callable(model.compiled.optimizer._learning_rate):
+            model.compiled.optimizer.learning_rate = info["learning_rate"]
+        return info["epoch"]

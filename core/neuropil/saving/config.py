@@ -1,0 +1,177 @@
+"""A model as JSON: architecture, compile settings, and which plugin provided each component.
+
+Every class named here is resolved only through neuropil's registries on loading, never imported: a
+name the registries do not know is an error, whatever it looks like (``"os.system"`` included). Each
+component records the distribution that provided it, so a model using a third-party plugin that is
+not installed fails with the name of what to install.
+"""
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .. import __version__, layers, losses, metrics, optimizers
+from .._namespace import lookup, registry
+from ..errors import UnknownComponentError
+from ..metric import Metric
+from .errors import MissingPluginError, SavedFileError
+
+FORMAT = "neuropil.model"
+FORMAT_VERSION = 1
+
+
+def provider(kind: str, class_name: str) -> dict[str, Any]:
+    """Who provides ``class_name`` here: distribution, version and plugin (for messages on load)."""
+    source = lookup(kind, class_name).source
+    return {"distribution": source.distribution, "version": source.version, "plugin": source.plugin}
+
+
+def _component(kind: str, module: Any, component: Any) -> dict[str, Any]:
+    spec = module.serialize(component)
+    spec["provider"] = provider(kind, spec["class_name"])
+    return spec
+
+
+def architecture(model: Any) -> dict[str, Any]:
+    """Keras's Sequential config: the name, each layer serialized by registry name, the input shape."""
+    return {
+        "name": model.name,
+        "layers": [_component("layers", layers, layer) for layer in model._layers],
+        "build_input_shape": list(model.input_shape) if model.built and model.input_shape else None,
+    }
+
+
+def compile_settings(model: Any) -> dict[str, Any] | None:
+    """Optimizer, loss and metrics by registry name; None (with a warning) when one is not registered,
+    as a plain function loss cannot be named in a file."""
+    compiled = model.compiled
+    if compiled is None:
+        return None
+    try:
+        return {
+            "optimizer": _component("optimizers", optimizers, compiled.optimizer),
+            "loss": _component("losses", losses, compiled.loss),
+            "metrics": [_metric_spec(spec) for spec in compiled.metric_specs],
+        }
+    except (ValueError, TypeError) as exc:
+        warnings.warn(f"the model is saved without its compile settings and optimizer state ({exc}); "
+                      f"call compile() again after loading it", UserWarning, stacklevel=4)
+        return None
+
+
+def _metric_spec(spec: Any) -> Any:
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, dict):
+        return spec
+    if isinstance(spec, Metric):
+        return _component("metrics", metrics, spec)
+    raise TypeError(f"metric {spec!r} is a plain function, which cannot be saved by name; "
+                    f"register it through a plugin to save it")
+
+
+def plugin_versions() -> dict[str, str | None]:
+    """Every loaded plugin distribution and its version, recorded to explain nested missing names."""
+    from .._plugin_manager import manager
+
+    return {(r.distribution or r.name): r.version for r in manager().plugin_records() if r.error is None}
+
+
+def document(model: Any, include_optimizer: bool) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "neuropil_version": __version__,
+        "model": {"class_name": "Sequential", "config": architecture(model)},
+        "compile": compile_settings(model) if include_optimizer else None,
+        "plugins": plugin_versions(),
+    }
+
+
+# -- loading ------------------------------------------------------------------------------------
+def check_document(doc: Any, source: str) -> None:
+    """Structural checks with messages naming what was expected, before anything is built."""
+    if not isinstance(doc, dict):
+        raise SavedFileError(f"{source}: the model config must be a JSON object, received {type(doc).__name__}")
+    if doc.get("format") != FORMAT:
+        raise SavedFileError(f"{source}: not a neuropil model (format {doc.get('format')!r}, expected {FORMAT!r})")
+    version = doc.get("format_version")
+    if type(version) is not int or version > FORMAT_VERSION or version < 1:
+        raise SavedFileError(f"{source}: format version {version!r} is not supported by neuropil {__version__} "
+                             f"(reads versions 1..{FORMAT_VERSION}); upgrade neuropil to read it")
+    model = doc.get("model")
+    if not isinstance(model, dict) or model.get("class_name") != "Sequential" or not isinstance(model.get("config"), dict):
+        raise SavedFileError(f"{source}: 'model' must be {{'class_name': 'Sequential', 'config': {{...}}}}, "
+                             f"received {str(model)[:200]}")
+    layer_specs = model["config"].get("layers")
+    if not isinstance(layer_specs, list):
+        raise SavedFileError(f"{source}: the model config needs a 'layers' list")
+    for i, spec in enumerate(layer_specs):
+        _check_spec(spec, f"{source}: layer #{i}")
+    shape = model["config"].get("build_input_shape")
+    if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
+        raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, received {shape!r}")
+    settings = doc.get("compile")
+    if settings is not None:
+        if not isinstance(settings, dict) or not isinstance(settings.get("metrics", []), list):
+            raise SavedFileError(f"{source}: 'compile' must be an object with optimizer, loss and metrics")
+        _check_spec(settings.get("optimizer"), f"{source}: optimizer")
+        _check_spec(settings.get("loss"), f"{source}: loss")
+
+
+def _check_spec(spec: Any, what: str) -> None:
+    if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str) or \
+            not isinstance(spec.get("config", {}), dict):
+        raise SavedFileError(f"{what} must be {{'class_name': str, 'config': {{...}}}}, received {str(spec)[:200]}")
+
+
+def build(kind: str, module: Any, spec: dict[str, Any], doc: dict[str, Any], what: str) -> Any:
+    """Instantiate one component through its registry, turning unknown names into install advice."""
+    try:
+        return module.get({"class_name": spec["class_name"], "config": spec.get("config") or {}})
+    except UnknownComponentError as exc:
+        raise MissingPluginError(_missing_message(kind, spec, doc, what, exc)) from None
+    except (TypeError, ValueError) as exc:
+        raise SavedFileError(f"could not rebuild {what} ({spec['class_name']!r}) from its saved config: "
+                             f"{type(exc).__name__}: {exc}") from None
+
+
+def _missing_message(kind: str, spec: dict[str, Any], doc: dict[str, Any], what: str, exc: Exception) -> str:
+    saved = doc.get("plugins") if isinstance(doc.get("plugins"), dict) else {}
+    here = set(plugin_versions())
+    absent = [f"{dist} {ver or ''}".strip() for dist, ver in saved.items() if dist not in here]
+    who = spec.get("provider") if isinstance(spec.get("provider"), dict) else {}
+    dist = who.get("distribution") or who.get("plugin")
+    if spec["class_name"] not in registry(kind) and dist:
+        head = (f"{what} is {kind[:-1]} {spec['class_name']!r}, provided by {dist} "
+                f"{who.get('version') or ''}".rstrip() + f", which is not installed here: install it "
+                f"(pip install {dist}) to load this model.")
+    else:
+        head = f"{what} ({spec['class_name']!r}) names a component that no installed plugin provides."
+    if absent:
+        head += f" The model was saved with plugin distributions not installed here: {', '.join(absent)}."
+    return f"{head} ({exc})"
+
+
+def build_compile(doc: dict[str, Any], source: str) -> tuple[Any, Any, list[Any]] | None:
+    settings = doc.get("compile")
+    if settings is None:
+        return None
+    optimizer = build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer")
+    loss = build("losses", losses, settings["loss"], doc, "the loss")
+    specs: list[Any] = []
+    for i, spec in enumerate(settings.get("metrics", [])):
+        if isinstance(spec, str):
+            specs.append(spec)
+        elif isinstance(spec, dict):
+            _check_spec(spec, f"{source}: metric #{i}")
+            if "provider" in spec:
+                specs.append(build("metrics", metrics, spec, doc, f"metric #{i}"))
+            else:
+                specs.append({"class_name": spec["class_name"], "config": spec.get("config") or {}})
+        else:
+            raise SavedFileError(f"{source}: metric #{i} must be a name or a config object, received {spec!r}")
+    return optimizer, loss, specs
+
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "document", "check_document", "build", "build_compile"]

@@ -1,0 +1,110 @@
+"""``save_model`` / ``load_model``: one safetensors file holding a whole model.
+
+Layout: tensors ``weights/<layer>/<param>`` and ``optimizer/<layer>/<param>/<slot>`` (plus
+``optimizer/iterations``); ``__metadata__`` holds ``format``, ``format_version`` and ``config``, the
+JSON of :mod:`neuropil.saving.config` with the layers' random-stream states (so dropout continues
+where it was). Any safetensors reader can open it; only neuropil's registries can turn it back into a
+model.
+"""
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import numpy as np
+
+from .. import utils
+from . import config as model_config
+from . import rng, state
+from .atomic import atomic_write
+from .errors import SavedFileError
+from .safetensors_io import SafetensorsFile, parse_json, write
+
+WEIGHTS, OPTIMIZER = "weights/", "optimizer/"
+
+
+def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = True,
+               include_optimizer: bool = True) -> None:
+    """Write architecture, compile settings, weights and optimizer state to ``filepath`` atomically."""
+    doc = model_config.document(model, include_optimizer)
+    tensors: dict[str, np.ndarray] = {}
+    if model.built:
+        tensors.update({WEIGHTS + name: value for name, value in state.weights(model).items()})
+        doc["rng"] = rng.capture(model._layers)["layers"]
+    if doc["compile"] is not None:
+        tensors.update({OPTIMIZER + name: value for name, value in state.optimizer_state(model.compiled.optimizer).items()})
+    metadata = {"format": model_config.FORMAT, "format_version": str(model_config.FORMAT_VERSION),
+                "config": json.dumps(doc), "layers": json.dumps([layer.name for layer in model._layers])}
+    with atomic_write(filepath, overwrite) as stream:
+        write(stream, tensors, metadata)
+
+
+def read_document(file: SafetensorsFile) -> dict[str, Any]:
+    source = f"'{file.path}'"
+    if file.metadata.get("format") != model_config.FORMAT or "config" not in file.metadata:
+        found = file.metadata.get("format")
+        raise SavedFileError(f"{source} is not a neuropil model file (format {found!r}, expected "
+                             f"{model_config.FORMAT!r}); a weights file loads with model.load_weights")
+    doc = parse_json(file.metadata["config"], f"the model config in {source}")
+    model_config.check_document(doc, source)
+    return doc
+
+
+def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
+    """Rebuild a model saved by :func:`save_model`. Nothing named in the file is imported: every class
+    resolves through the registries, and an unknown one names the plugin to install."""
+    from ..models.sequential import Sequential
+
+    with SafetensorsFile(filepath) as file:
+        doc = read_document(file)
+        source = f"'{file.path}'"
+        arch = doc["model"]["config"]
+        built_layers = [model_config.build("layers", _layers_module(), spec, doc, f"layer #{i}")
+                        for i, spec in enumerate(arch["layers"])]
+        name = arch.get("name") if isinstance(arch.get("name"), str) and arch.get("name") else None
+        model = Sequential(name=name)
+        _without_touching_global_rng(lambda: _add_all(model, built_layers, arch.get("build_input_shape")))
+        tensors = file.read_all()
+    weights = {k[len(WEIGHTS):]: v for k, v in tensors.items() if k.startswith(WEIGHTS)}
+    if model.built:
+        state.set_weights(model, weights, source)
+        rng.restore({"layers": doc.get("rng") or {}}, model._layers, restore_global=False)
+    elif weights:
+        raise SavedFileError(f"{source} holds weights but no input shape to build the model with")
+    compiled = model_config.build_compile(doc, source) if compile else None
+    if compiled is not None:
+        optimizer, loss, metric_specs = compiled
+        model.compile(optimizer=optimizer, loss=loss, metrics=metric_specs)
+        slots = {k[len(OPTIMIZER):]: v for k, v in tensors.items() if k.startswith(OPTIMIZER)}
+        if slots and model.built:
+            state.set_optimizer_state(model, optimizer, slots, source)
+    return model
+
+
+def _layers_module() -> Any:
+    from .. import layers
+
+    return layers
+
+
+def _add_all(model: Any, layers: list[Any], input_shape: list[int] | None) -> None:
+    for layer in layers:
+        model.add(layer)
+    if input_shape is not None and not model.built:
+        model.build(tuple(input_shape))
+
+
+def _without_touching_global_rng(action: Any) -> None:
+    """Building draws initial weights that the saved ones replace at once; loading a model must not
+    move the global stream, or a run that saves and reloads would shuffle differently from one that
+    does not."""
+    generator = utils.global_rng()
+    saved = generator.bit_generator.state
+    try:
+        action()
+    finally:
+        generator.bit_generator.state = saved
+
+
+__all__ = ["save_model", "load_model", "read_document"]
