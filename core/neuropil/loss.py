@@ -27,8 +27,8 @@ class Loss:
     #: What targets look like, so generic checks can draw valid ones: "real", "binary" (0/1),
     #: "one_hot", or "sparse" (integer class ids).
     target_kind: str = "real"
-    #: What predictions look like: "real", "probability" (each in (0, 1)), or "distribution" (rows
-    #: that are probability vectors).
+    #: What predictions look like: "real", "probability" (each in (0, 1)), "distribution" (rows
+    #: that are probability vectors), or "positive" (> 0, e.g. Poisson rates).
     prediction_kind: str = "real"
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = None) -> None:

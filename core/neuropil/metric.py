@@ -21,6 +21,11 @@ class Metric:
     """
 
     name: str = "metric"
+    #: What the metric expects, as for losses (see :class:`neuropil.loss.Loss`): lets generic checks
+    #: draw valid data. Targets: "real", "binary", "one_hot", "sparse"; predictions: "real",
+    #: "probability", "distribution", "positive".
+    target_kind: str = "real"
+    prediction_kind: str = "real"
 
     def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         if name is not None:

@@ -1,0 +1,141 @@
+"""Backends: a backend round-trips arrays; and every component computes the same on every available
+backend as on the NumPy reference (skipped where only one backend is available)."""
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ...registry import Entry
+from .. import strategies as s
+from ..instances import ConformanceSkip, build_layer, example_configs, host_backend, layer_configs, make
+from ._common import assert_allclose, run_hypothesis
+
+#: float64 results of one algorithm on two backends differ by reduction order only.
+RTOL, ATOL = 1e-7, 1e-10
+
+
+def roundtrip(entry: Entry) -> None:
+    backend = make(entry)
+    ok, why = backend.availability()
+    if not ok:
+        raise ConformanceSkip(f"backend {entry.name!r} is not available here: {why}")
+
+    def test(data: Any) -> None:
+        x = data.draw(s.arrays(s.shapes(max_dims=3)), label="x")
+        for dtype in ("float32", "float64"):
+            host = x.astype(dtype)
+            back = backend.to_numpy(backend.asarray(host))
+            if back.dtype != host.dtype or not np.array_equal(back, host):
+                raise AssertionError(f"to_numpy(asarray(x)) changed a {dtype} array: {host!r} -> {back!r}")
+
+    run_hypothesis(test)
+
+
+def other_backends() -> list[Any]:
+    """Every available backend except the NumPy reference."""
+    from ...backends import available, get
+
+    reference = host_backend()
+    others = [get(name) for name, (ok, _) in available().items() if ok]
+    others = [b for b in others if b.name != reference.name]
+    if not others:
+        raise ConformanceSkip("only the NumPy backend is available: nothing to compare against")
+    return others
+
+
+def _compare(what: str, backend: Any, got: Any, expected: Any) -> None:
+    assert_allclose(f"{what} on backend {backend.name!r} against numpy", backend.to_numpy(got)
+                    if not isinstance(got, float) else got, expected, RTOL, ATOL)
+
+
+def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
+    activation = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
+    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ()))), label="x")
+    dy = data.draw(s.arrays(x.shape), label="dy")
+    y, backward = activation.forward(x)
+    dx = backward(dy)
+    for b in backends:
+        yb, backward_b = activation.forward(b.asarray(x))
+        _compare("output", b, yb, y)
+        _compare("dx", b, backward_b(b.asarray(dy)), dx)
+
+
+def _layers(entry: Entry, data: Any, backends: list[Any]) -> None:
+    from .layers import trainable_names
+
+    example = data.draw(s.layer_examples(layer_configs(entry)), label="layer")
+    layer = build_layer(entry, example.config, example.input_shape, example.seed)
+    y, backward = layer.forward(example.x, training=False)
+    dy = np.random.default_rng(example.seed).standard_normal(np.shape(y))
+    dx = backward(dy)
+    grads = {n: np.array(layer.grads[n]) for n in trainable_names(layer)}
+    for b in backends:
+        other = build_layer(entry, example.config, example.input_shape, example.seed, backend=b)
+        yb, backward_b = other.forward(b.asarray(example.x), training=False)
+        _compare("output", b, yb, y)
+        _compare("dx", b, backward_b(b.asarray(dy)), dx)
+        for n, g in grads.items():
+            _compare(f"grads[{n!r}]", b, other.grads[n], g)
+
+
+def _losses(entry: Entry, data: Any, backends: list[Any]) -> None:
+    loss = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
+    kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
+    pair = data.draw(s.target_pairs(*kinds, getattr(loss, "kink_distance", None)), label="y_true, y_pred")
+    value, backward = loss.forward(pair.y_true, pair.y_pred)
+    grad = backward()
+    for b in backends:
+        vb, backward_b = loss.forward(b.asarray(pair.y_true), b.asarray(pair.y_pred))
+        _compare("loss value", b, vb, value)
+        _compare("d(loss)/d(y_pred)", b, backward_b(), grad)
+
+
+def _optimizers(entry: Entry, data: Any, backends: list[Any]) -> None:
+    from .optimizers import configs_for
+
+    config = data.draw(s.st.sampled_from(configs_for(entry)), label="config")
+    run = data.draw(s.optimizer_runs(), label="run")
+    reference = make(entry, config)
+    params = {k: v.copy() for k, v in run.params.items()}
+    for grads in run.grads:
+        reference.apply_gradients([(k, params[k], grads[k]) for k in params])
+    for b in backends:
+        optimizer = make(entry, config)
+        moved = {k: b.asarray(v) for k, v in run.params.items()}
+        for grads in run.grads:
+            optimizer.apply_gradients([(k, moved[k], b.asarray(grads[k])) for k in moved])
+        for k in params:
+            _compare(f"parameter {k!r} after {len(run.grads)} steps", b, moved[k], params[k])
+
+
+def _metrics(entry: Entry, data: Any, backends: list[Any]) -> None:
+    config = data.draw(s.st.sampled_from(example_configs(entry)), label="config")
+    metric = make(entry, config)
+    kinds = getattr(metric, "target_kind", "real"), getattr(metric, "prediction_kind", "real")
+    pair = data.draw(s.target_pairs(*kinds), label="y_true, y_pred")
+    metric.update_state(pair.y_true, pair.y_pred)
+    expected = metric.result()
+    for b in backends:
+        other = make(entry, config)
+        other.update_state(b.asarray(pair.y_true), b.asarray(pair.y_pred))
+        assert_allclose(f"result on backend {b.name!r} against numpy", other.result(), expected, RTOL, ATOL)
+
+
+_BY_KIND: dict[str, Callable[[Entry, Any, list[Any]], None]] = {
+    "activations": _activations, "layers": _layers, "losses": _losses, "optimizers": _optimizers,
+    "metrics": _metrics,
+}
+
+
+def consistency(kind: str) -> Callable[[Entry], None]:
+    """The ``backends`` property of components of ``kind``."""
+
+    def check(entry: Entry) -> None:
+        backends = other_backends()
+        run_hypothesis(lambda data: _BY_KIND[kind](entry, data, backends))
+
+    return check
+
+
+PROPERTIES = {"roundtrip": roundtrip}

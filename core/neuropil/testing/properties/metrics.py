@@ -1,0 +1,58 @@
+"""Metrics: updating batch by batch equals one update over all the data, and ``reset_state``
+forgets everything. Metrics may declare ``target_kind`` / ``prediction_kind`` (the losses'
+vocabulary) so that the data drawn for them is meaningful; the default is real values."""
+from __future__ import annotations
+
+from typing import Any
+
+from ...registry import Entry
+from .. import strategies as s
+from ..instances import example_configs, make
+from ._common import assert_allclose, run_hypothesis
+
+#: Streaming sums in another order (and in float32 for float32 state) differ by rounding only.
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def _kinds(metric: Any) -> tuple[str, str]:
+    return getattr(metric, "target_kind", "real"), getattr(metric, "prediction_kind", "real")
+
+
+def _draw(data: Any, entry: Entry) -> tuple[dict[str, Any], s.MetricStream]:
+    config = data.draw(s.st.sampled_from(example_configs(entry)), label="config")
+    stream = data.draw(s.metric_streams(*_kinds(make(entry, config))), label="data")
+    return config, stream
+
+
+def streaming(entry: Entry) -> None:
+    def test(data: Any) -> None:
+        config, d = _draw(data, entry)
+        batched = make(entry, config)
+        bounds = [0, *d.splits, len(d.y_true)]
+        for a, b in zip(bounds, bounds[1:]):
+            batched.update_state(d.y_true[a:b], d.y_pred[a:b],
+                                 None if d.sample_weight is None else d.sample_weight[a:b])
+        once = make(entry, config)
+        once.update_state(d.y_true, d.y_pred, d.sample_weight)
+        assert_allclose(f"result after updates in batches split at {list(d.splits)}, against one update",
+                        batched.result(), once.result(), RTOL, ATOL)
+
+    run_hypothesis(test)
+
+
+def reset(entry: Entry) -> None:
+    def test(data: Any) -> None:
+        config, d = _draw(data, entry)
+        metric = make(entry, config)
+        metric.update_state(d.y_true, d.y_pred, d.sample_weight)
+        metric.reset_state()
+        metric.update_state(d.other.y_true, d.other.y_pred)
+        fresh = make(entry, config)
+        fresh.update_state(d.other.y_true, d.other.y_pred)
+        assert_allclose("result after reset_state() and new data, against a fresh metric on that data",
+                        metric.result(), fresh.result(), RTOL, ATOL)
+
+    run_hypothesis(test)
+
+
+PROPERTIES = {"streaming": streaming, "reset": reset}

@@ -1,0 +1,227 @@
+"""Hypothesis strategies drawing inputs for each component kind.
+
+Shapes stay tiny (a batch of 1-4, sides of 1-4): conformance bugs are structural (a missing term, a
+wrong axis, a mutated buffer) and show on small shapes, where Hypothesis shrinks fastest and the full
+Jacobian is affordable. Values avoid non-differentiable points by *moving* away from them by
+``KINK_MARGIN`` (never by rejecting the example), so a component with many kinks is tested as often
+as a smooth one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from hypothesis import assume, strategies as st
+from hypothesis.extra import numpy as hnp
+
+#: Distance kept from a kink: far above the finite-difference step (6e-6 * max(1, |x|) for |x| <= 3).
+KINK_MARGIN = 1e-3
+#: Value kinds a loss or metric may declare for targets and predictions.
+VALUE_KINDS = ("real", "binary", "one_hot", "sparse", "probability", "distribution", "positive")
+
+batch_sizes = st.integers(1, 4)
+seeds = st.integers(0, 2**32 - 1)
+
+
+def floats(low: float, high: float) -> st.SearchStrategy[float]:
+    return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
+
+
+def arrays(shape: Sequence[int] | st.SearchStrategy, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
+    """float64 arrays of ``shape`` with elements in ``[low, high]``."""
+    return hnp.arrays(np.float64, shape, elements=floats(low, high))
+
+
+def shapes(min_dims: int = 1, max_dims: int = 3, min_side: int = 1, max_side: int = 4) -> st.SearchStrategy:
+    """Full array shapes, batch axis first."""
+    return hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side, max_side=max_side)
+
+
+def move_from_points(x: np.ndarray, points: Sequence[float], margin: float = KINK_MARGIN) -> np.ndarray:
+    """``x`` with every element closer than ``margin`` to one of ``points`` pushed out to ``margin``."""
+    x = np.array(x, dtype=np.float64)
+    for p in points:
+        d = x - p
+        close = np.abs(d) < margin
+        x[close] = p + np.where(d[close] >= 0, margin, -margin)
+    return x
+
+
+def move_from_kinks(distance: Callable[[np.ndarray], Any], y: np.ndarray, margin: float = KINK_MARGIN,
+                    clip: tuple[float, float] | None = None) -> np.ndarray:
+    """Push ``y`` away from where ``distance(y)`` (a signed kink distance, slope about +-1) vanishes.
+
+    Each pass moves the offending elements by ``2 * margin`` in the direction of their sign, which
+    leaves the band for any slope of magnitude >= 1; a point still too close after a few passes (two
+    kinks within a margin of each other) is rejected as a last resort.
+    """
+    y = np.array(y, dtype=np.float64)
+    for _ in range(4):
+        d = distance(y)
+        if d is None:
+            return y
+        d = np.broadcast_to(np.asarray(d, dtype=np.float64), y.shape)
+        close = np.abs(d) < margin
+        if not close.any():
+            return y
+        y = y + np.where(close, np.where(d >= 0, 2 * margin, -2 * margin), 0.0)
+        if clip is not None:
+            y = np.clip(y, *clip)
+    assume(False)
+    return y
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@st.composite
+def values_of_kind(draw: st.DrawFn, kind: str, batch: int, width: int) -> np.ndarray:
+    """A ``(batch, width)`` array of values of ``kind`` (``sparse``: a ``(batch,)`` integer array)."""
+    if kind == "real":
+        return draw(arrays((batch, width)))
+    if kind == "positive":
+        return draw(arrays((batch, width), 0.1, 3.0))
+    if kind == "probability":
+        return draw(arrays((batch, width), 0.05, 0.95))
+    if kind == "binary":
+        return draw(hnp.arrays(np.int8, (batch, width), elements=st.integers(0, 1))).astype(np.float64)
+    if kind == "sparse":
+        return draw(hnp.arrays(np.int64, (batch,), elements=st.integers(0, width - 1)))
+    if kind == "one_hot":
+        labels = draw(hnp.arrays(np.int64, (batch,), elements=st.integers(0, width - 1)))
+        return np.eye(width)[labels]
+    if kind == "distribution":
+        return _softmax(draw(arrays((batch, width))))
+    raise ValueError(f"unknown value kind {kind!r}; known: {', '.join(VALUE_KINDS)}")
+
+
+def needs_classes(*kinds: str) -> bool:
+    return any(k in ("one_hot", "sparse", "distribution") for k in kinds)
+
+
+@dataclass(frozen=True)
+class Targets:
+    """Targets and predictions for a loss or a metric."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+
+
+@st.composite
+def target_pairs(draw: st.DrawFn, target_kind: str, prediction_kind: str,
+                 kink_distance: Callable[[np.ndarray, np.ndarray], Any] | None = None,
+                 max_batch: int = 4) -> Targets:
+    """Targets of ``target_kind`` and predictions of ``prediction_kind``, moved off the kinks that
+    ``kink_distance(y_true, y_pred)`` reports."""
+    batch = draw(st.integers(1, max_batch))
+    width = draw(st.integers(2, 4) if needs_classes(target_kind, prediction_kind) else st.integers(1, 3))
+    y_true = draw(values_of_kind(target_kind, batch, width))
+    y_pred = draw(values_of_kind(prediction_kind, batch, width))
+    if kink_distance is not None:
+        clip = {"probability": (0.01, 0.99), "positive": (0.01, None)}.get(prediction_kind)
+        y_pred = move_from_kinks(lambda p: kink_distance(y_true, p), y_pred,
+                                 clip=None if clip is None else (clip[0], clip[1] if clip[1] else np.inf))
+    return Targets(y_true, y_pred)
+
+
+@st.composite
+def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = ()) -> np.ndarray:
+    """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``."""
+    return move_from_points(draw(arrays(shapes(), -3.0, 3.0)), kinks)
+
+
+@dataclass(frozen=True)
+class LayerExample:
+    """One layer to check: which example config, the per-sample input shape, the input, the seed."""
+
+    config: dict
+    input_shape: tuple[int, ...]
+    x: np.ndarray
+    seed: int
+
+
+@st.composite
+def layer_examples(draw: st.DrawFn, configs: Sequence[tuple[dict, tuple[int, ...], bool]]) -> LayerExample:
+    """``configs`` pairs each example config with a per-sample input shape it is known to accept and
+    whether the config fixes that shape.
+
+    Sides grow from that shape by up to 2 (a shape the config fixes stays fixed), so shrinking returns
+    to the known-good shape.
+    """
+    config, base, fixed = draw(st.sampled_from(list(configs)))
+    if fixed:
+        shape = tuple(base)
+    else:
+        shape = tuple(draw(st.integers(side, side + 2)) for side in base)
+    batch = draw(batch_sizes)
+    x = draw(arrays((batch,) + shape))
+    return LayerExample(config, shape, x, draw(seeds))
+
+
+@dataclass(frozen=True)
+class OptimizerRun:
+    """Parameters, a gradient per step for each, and a learning rate."""
+
+    params: dict[str, np.ndarray]
+    grads: list[dict[str, np.ndarray]]
+    learning_rate: float
+
+
+@st.composite
+def optimizer_runs(draw: st.DrawFn, min_steps: int = 1, max_steps: int = 4) -> OptimizerRun:
+    names = ["dense/kernel", "dense/bias"][: draw(st.integers(1, 2))]
+    shape_of = {n: draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=3)) for n in names}
+    params = {n: draw(arrays(shape_of[n])) for n in names}
+    steps = draw(st.integers(min_steps, max_steps))
+    grads = [{n: draw(arrays(shape_of[n])) for n in names} for _ in range(steps)]
+    lr = draw(st.sampled_from([0.001, 0.01, 0.1]))
+    return OptimizerRun(params, grads, lr)
+
+
+@dataclass(frozen=True)
+class Quadratic:
+    """``f(p) = 0.5 * sum(a * (p - c) ** 2)`` with ``a > 0``, started at distance >= 0.5 per element."""
+
+    a: np.ndarray
+    c: np.ndarray
+    start: np.ndarray
+
+    def value(self, p: np.ndarray) -> float:
+        return float(0.5 * np.sum(self.a * (p - self.c) ** 2))
+
+    def gradient(self, p: np.ndarray) -> np.ndarray:
+        return self.a * (p - self.c)
+
+
+@st.composite
+def quadratics(draw: st.DrawFn) -> Quadratic:
+    shape = draw(hnp.array_shapes(min_dims=1, max_dims=2, max_side=3))
+    a = draw(arrays(shape, 0.5, 2.0))
+    c = draw(arrays(shape))
+    offset = draw(arrays(shape, 0.5, 2.0)) * draw(hnp.arrays(np.int8, shape, elements=st.sampled_from([-1, 1])))
+    return Quadratic(a, c, c + offset)
+
+
+@dataclass(frozen=True)
+class MetricStream:
+    """Data for a metric, its split into batches, optional sample weights, and a second data set."""
+
+    y_true: np.ndarray
+    y_pred: np.ndarray
+    sample_weight: np.ndarray | None
+    splits: tuple[int, ...]
+    other: Targets
+
+
+@st.composite
+def metric_streams(draw: st.DrawFn, target_kind: str, prediction_kind: str) -> MetricStream:
+    data = draw(target_pairs(target_kind, prediction_kind, max_batch=8))
+    n = data.y_true.shape[0]
+    splits = tuple(sorted(draw(st.sets(st.integers(1, max(n - 1, 1)), max_size=3)))) if n > 1 else ()
+    # Positive weights: a zero total weight is 0/0, where metrics legitimately differ (nan or 0).
+    weights = draw(st.none() | arrays((n,), 0.1, 2.0))
+    other = draw(target_pairs(target_kind, prediction_kind))
+    return MetricStream(data.y_true, data.y_pred, weights, splits, other)

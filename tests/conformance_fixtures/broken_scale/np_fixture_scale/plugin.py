@@ -1,0 +1,17 @@
+import numpy as np
+
+from neuropil.activation import Activation
+from neuropil.hookspecs import hookimpl
+
+
+class SloppyTanh(Activation):
+    name = "sloppy_tanh"
+
+    def forward(self, x):
+        y = np.tanh(x)
+        return y, lambda dy: 1.01 * dy * (1 - y * y)  # the bug: 1% too large
+
+
+@hookimpl
+def neuropil_register_activations(register):
+    register("sloppy_tanh", SloppyTanh)

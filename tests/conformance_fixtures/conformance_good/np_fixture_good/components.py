@@ -1,0 +1,161 @@
+"""Small, correct components written plainly; the reference the broken fixtures deviate from."""
+from __future__ import annotations
+
+import numpy as np
+
+from neuropil.activation import Activation
+from neuropil.backend import array_module
+from neuropil.layer import Layer
+from neuropil.loss import Loss
+from neuropil.metric import Metric
+from neuropil.optimizer import Optimizer
+
+
+class Tanh(Activation):
+    name = "good_tanh"
+
+    def forward(self, x):
+        y = array_module(x).tanh(x)
+        return y, lambda dy: dy * (1 - y * y)
+
+
+class Relu(Activation):
+    name = "good_relu"
+    kinks = (0.0,)
+
+    def forward(self, x):
+        mask = x > 0
+        return x * mask, lambda dy: dy * mask
+
+
+class Softmax(Activation):
+    name = "good_softmax"
+
+    def forward(self, x):
+        xp = array_module(x)
+        e = xp.exp(x - x.max(axis=-1, keepdims=True))
+        y = e / e.sum(axis=-1, keepdims=True)
+        return y, lambda dy: y * (dy - (dy * y).sum(axis=-1, keepdims=True))
+
+
+class ReluDense(Layer):
+    """Dense with a built-in relu: its kinks are nowhere declared, the checker must find them."""
+
+    example_configs = ({"units": 2}, {"units": 3, "use_relu": False})
+
+    def __init__(self, units=1, use_relu=True, **kwargs):
+        super().__init__(**kwargs)
+        self.units, self.use_relu = units, use_relu
+
+    def build(self, input_shape, backend, rng):
+        normal = lambda shape, dtype, rng: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+        self.add_weight("kernel", (input_shape[-1], self.units), normal, rng)
+        self.add_weight("bias", (self.units,), normal, rng)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def forward(self, x, training=False):
+        kernel, bias = self.params["kernel"], self.params["bias"]
+        z = x @ kernel + bias
+        mask = z > 0 if self.use_relu else np.ones_like(z, dtype=bool)
+        y = z * mask
+
+        def backward(dy):
+            dz = dy * mask
+            flat_x, flat_dz = x.reshape(-1, x.shape[-1]), dz.reshape(-1, self.units)
+            self.grads["kernel"] = flat_x.T @ flat_dz
+            self.grads["bias"] = flat_dz.sum(axis=0)
+            return dz @ kernel.T
+
+        return y, backward
+
+
+class MeanSquaredError(Loss):
+    name = "good_mse"
+
+    def per_sample(self, y_true, y_pred):
+        diff = y_pred - y_true
+        n = diff.shape[-1]
+        return (diff * diff).mean(axis=-1), lambda dv: 2 * diff / n * dv[:, None]
+
+
+class MeanAbsoluteError(Loss):
+    name = "good_mae"
+
+    def per_sample(self, y_true, y_pred):
+        diff = y_pred - y_true
+        n = diff.shape[-1]
+        return abs(diff).mean(axis=-1), lambda dv: array_module(diff).sign(diff) / n * dv[:, None]
+
+    def kink_distance(self, y_true, y_pred):
+        return y_pred - y_true
+
+
+class CategoricalCrossentropy(Loss):
+    """Keras's: predictions are normalised to sum to one, so the gradient has the normaliser's term."""
+
+    name = "good_cce"
+    target_kind, prediction_kind = "one_hot", "distribution"
+
+    def per_sample(self, y_true, y_pred):
+        total = y_pred.sum(axis=-1, keepdims=True)
+        p = y_pred / total
+        values = -(y_true * array_module(p).log(p)).sum(axis=-1)
+
+        def backward(dv):
+            g = -y_true / y_pred + y_true.sum(axis=-1, keepdims=True) / total
+            return g * dv[:, None]
+
+        return values, backward
+
+
+class Momentum(Optimizer):
+    """SGD with momentum, with its formula declared for the reference check."""
+
+    name = "good_momentum"
+    slot_names = ("velocity",)
+
+    def __init__(self, learning_rate=0.01, momentum=0.9, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.momentum = momentum
+
+    def update_step(self, param, grad, slots, lr, step):
+        velocity = slots["velocity"]
+        velocity *= self.momentum
+        velocity -= lr * grad
+        param += velocity
+
+    def reference_update(self, param, grad, state, lr, step):
+        state["v"] = self.momentum * state.get("v", 0.0) - lr * grad
+        return param + state["v"]
+
+    def get_config(self):
+        return {**super().get_config(), "momentum": self.momentum}
+
+
+class MeanAbsoluteErrorMetric(Metric):
+    name = "good_mae_metric"
+
+    def reset_state(self):
+        self.total, self.count = 0.0, 0.0
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        values = abs(y_pred - y_true).reshape(len(y_true), -1).mean(axis=-1)
+        weights = np.ones(len(values)) if sample_weight is None else sample_weight
+        self.total += float((values * weights).sum())
+        self.count += float(weights.sum())
+
+    def result(self):
+        return self.total / self.count if self.count else 0.0
+
+
+class L1:
+    def __init__(self, l1=0.01):
+        self.l1 = l1
+
+    def loss(self, w):
+        return self.l1 * abs(w).sum()
+
+    def gradient(self, w):
+        return self.l1 * np.sign(w)

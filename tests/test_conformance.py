@@ -1,0 +1,94 @@
+"""The conformance suite catches real bugs: deliberately broken plugins, installed as real
+distributions (tests/conformance_fixtures), are each reported with their name and the property they
+break, and a correct plugin passes every property."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+import neuropil.plugins
+from neuropil.testing.instances import ConformanceSkip
+from neuropil.testing.suite import Case, ConformanceFailure, cases
+
+FIXTURES = Path(__file__).parent / "conformance_fixtures"
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """``installed(dist)`` puts a fixture distribution on sys.path and reloads the plugins."""
+    from distributions import forget_modules
+
+    def install(*dists: str) -> None:
+        for dist in dists:
+            monkeypatch.syspath_prepend(str(FIXTURES / dist))
+        neuropil.plugins.reload()
+
+    yield install
+    monkeypatch.undo()
+    forget_modules([p.name for d in FIXTURES.iterdir() if d.is_dir() for p in d.iterdir()
+                    if p.name.startswith("np_fixture_")])
+    neuropil.plugins.reload()
+
+
+def outcome(case: Case) -> str:
+    try:
+        case.run()
+    except ConformanceSkip:
+        return "skipped"
+    except ConformanceFailure:
+        return "failed"
+    return "passed"
+
+
+def failure_of(plugin: str, case_id: str) -> ConformanceFailure:
+    (case,) = [c for c in cases([plugin]) if c.id == case_id]
+    with pytest.raises(ConformanceFailure) as info:
+        case.run()
+    return info.value
+
+
+def test_correct_plugin_passes_every_property(installed) -> None:
+    installed("conformance_good")
+    selected = cases(["conformance_good"])
+    kinds = {c.kind for c in selected}
+    assert {"layers", "activations", "losses", "optimizers", "metrics", "regularizers"} <= kinds
+    results = {c.id: outcome(c) for c in selected}
+    assert "failed" not in results.values(), results
+    # Only the cross-backend comparison may skip here (one backend); everything else really ran.
+    assert all(r == "passed" for cid, r in results.items() if not cid.endswith(":backends")), results
+
+
+@pytest.mark.parametrize("plugin, case_id, words", [
+    ("broken_scale", "activations:sloppy_tanh:input_gradient", ["central differences"]),
+    ("broken_softmax", "activations:diagonal_softmax:input_gradient", ["full Jacobian"]),
+    ("broken_dropgrad", "layers:DropGradDense:param_gradients", ["grads['bias']"]),
+    ("broken_mutate", "activations:inplace_relu:pure_backward", ["modified"]),
+    ("broken_state", "optimizers:forgetful_momentum:state_roundtrip", ["restoring the state"]),
+    ("broken_state", "metrics:mean_of_batch_means:streaming", ["batches"]),
+])
+def test_broken_plugin_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
+    installed(plugin)
+    report = failure_of(plugin, case_id).report()
+    kind, name, prop = case_id.split(":")
+    assert f"{name!r} from {plugin} 0.1" in report and f"fails {prop!r}" in report
+    assert "Smallest failing example" in report and "Draw" in report
+    for word in words:
+        assert word in report
+
+
+def test_broken_components_fail_only_the_property_they_break(installed) -> None:
+    installed("broken_scale", "broken_dropgrad")
+    results = {c.id: outcome(c) for c in cases(["broken_scale", "broken_dropgrad"])}
+    assert results["activations:sloppy_tanh:input_gradient"] == "failed"
+    assert results["activations:sloppy_tanh:pure_backward"] == "passed"
+    assert results["layers:DropGradDense:param_gradients"] == "failed"
+    assert results["layers:DropGradDense:input_gradient"] == "passed"
+
+
+def test_plugin_filter_selects_by_plugin_or_distribution(installed) -> None:
+    installed("conformance_good", "broken_scale")
+    assert {c.entry.source.plugin for c in cases(["broken_scale"])} == {"broken_scale"}
+    assert {c.name for c in cases(["broken-scale"])} == {"sloppy_tanh"}
+    assert cases(["no_such_plugin"]) == []

@@ -1,0 +1,34 @@
+"""The conformance suite over neuropil's own first-party components: every layer, activation, loss,
+optimizer, metric, backend and regularizer of neuropil-standard and neuropil-metrics passes."""
+from __future__ import annotations
+
+import pytest
+
+import neuropil.plugins
+from neuropil.testing.instances import ConformanceSkip
+from neuropil.testing.suite import cases
+
+FIRST_PARTY = ["neuropil-standard", "neuropil-metrics"]
+
+
+def _cases() -> dict:
+    neuropil.plugins.reload()
+    return {c.id: c for c in cases(FIRST_PARTY)}
+
+
+CASES = _cases()
+IDS = list(CASES)
+
+
+def test_standard_components_are_all_covered() -> None:
+    assert {"layers:Dense:param_gradients", "activations:softmax:input_gradient",
+            "losses:categorical_crossentropy:input_gradient", "optimizers:Adam:reference_update",
+            "metrics:accuracy:streaming"} <= set(IDS)
+
+
+@pytest.mark.parametrize("case_id", IDS)
+def test_first_party_component_conforms(case_id: str) -> None:
+    try:
+        CASES[case_id].run()
+    except ConformanceSkip as exc:
+        pytest.skip(str(exc))
