@@ -81,3 +81,26 @@ def module_dir(kind: str, own: list[str]) -> Callable[[], list[str]]:
         return sorted(set(own) | set(registry(kind).names()))
 
     return __dir__
+
+
+def public_api(kind: str, base: type | None, wrap: Callable[[Any], Any] | None,
+               own: list[str]) -> tuple[Callable[..., Any], ...]:
+    """``get``, ``serialize``, ``deserialize``, ``__getattr__`` and ``__dir__`` for the namespace module
+    of ``kind``: every namespace behaves alike, so each module is just this call."""
+
+    def get(identifier: Any, **kwargs: Any) -> Any:
+        """The component for ``identifier``: a registered name, a ``{"class_name", "config"}`` dict,
+        or an instance (None stays None); ``kwargs`` go to the factory with a name."""
+        if identifier is None:
+            return None
+        return resolve(kind, identifier, base, wrap, **kwargs)
+
+    def serialize_(component: Any) -> dict[str, Any]:
+        """``{"class_name": registered name, "config": component.get_config()}``."""
+        return serialize(kind, component)
+
+    def deserialize(config: dict[str, Any]) -> Any:
+        return get(config)
+
+    names = ["get", "serialize", "deserialize", *own]
+    return get, serialize_, deserialize, module_getattr(kind), module_dir(kind, names)

@@ -1,33 +1,11 @@
-"""neuropil.activations: activations from every installed plugin, resolved by name through the registry.
+"""neuropil.activations: activations from every installed plugin, resolved through the registry.
 
-``get(identifier, **kwargs)`` accepts an activation name, e.g. 'relu', a ``{"class_name", "config"}`` dict, or an instance;
-attribute access (``neuropil.activations.Name``) returns the registered factory.
+``get(identifier, **kwargs)`` takes an activation name, e.g. 'relu', a ``{"class_name", "config"}`` dict, or an
+instance; attribute access (``neuropil.activations.Name``) returns the registered factory.
 """
 from __future__ import annotations
 
-from typing import Any
-
-from ._namespace import module_dir, module_getattr, resolve, serialize as _serialize
+from ._namespace import public_api
 from .activation import Activation, FunctionActivation
 
-KIND = "activations"
-
-
-def get(identifier: Any, **kwargs: Any) -> Any:
-    """The activation for ``identifier`` (None stays None)."""
-    if identifier is None:
-        return None
-    return resolve(KIND, identifier, Activation, FunctionActivation, **kwargs)
-
-
-def serialize(component: Any) -> dict[str, Any]:
-    """``{"class_name": registered name, "config": component.get_config()}``."""
-    return _serialize(KIND, component)
-
-
-def deserialize(config: dict[str, Any]) -> Any:
-    return get(config)
-
-
-__getattr__ = module_getattr(KIND)
-__dir__ = module_dir(KIND, ['get', 'serialize', 'deserialize', 'Activation', 'FunctionActivation'])
+get, serialize, deserialize, __getattr__, __dir__ = public_api("activations", Activation, FunctionActivation, ['Activation', 'FunctionActivation'])

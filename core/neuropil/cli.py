@@ -1,4 +1,4 @@
-"""The ``neuropil`` command: inspect plugins (and, through subcommands, check them)."""
+"""The ``neuropil`` command: inspect plugins, check them, and start new ones."""
 from __future__ import annotations
 
 import argparse
@@ -70,7 +70,38 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--kind", action="append", help="only this component kind (repeatable)")
     check.add_argument("-k", metavar="TEXT", help="only cases whose id (kind:Name:property) contains TEXT")
     check.set_defaults(run=_check)
+    _add_new_plugin(commands)
     return parser
+
+
+def _new_plugin(args: argparse.Namespace) -> int:
+    from .new_plugin import main as new_plugin_main  # copier is imported only by this command
+
+    return new_plugin_main(args)
+
+
+def _add_new_plugin(commands: argparse._SubParsersAction) -> None:
+    create = commands.add_parser(
+        "new-plugin", help="start a plugin distribution from neuropil's template (needs copier)",
+        description="Render neuropil's plugin template (copier) into OUTPUT/NAME: a package with a "
+                    "`neuropil` entry point, one working example per chosen component kind, and tests "
+                    "that run the conformance suite. At a terminal, copier asks for whatever the "
+                    "options do not say; elsewhere (or with --defaults) the template's defaults are "
+                    "used. An existing folder is never overwritten.")
+    create.add_argument("name", nargs="?", help="distribution name, e.g. neuropil-cube")
+    create.add_argument("--kinds", metavar="KIND,...",
+                        help="component kinds to provide: layer, activation, loss, optimizer, metric, "
+                             "backend (default: all)")
+    create.add_argument("--author", help="author name for pyproject.toml")
+    create.add_argument("--description", help="one-line description of the distribution")
+    create.add_argument("--defaults", action="store_true",
+                        help="ask nothing: take the template's defaults for every unanswered question")
+    create.add_argument("--output", default=".", metavar="DIR",
+                        help="folder to create the plugin's folder in (default: the current one)")
+    create.add_argument("--template", metavar="PATH",
+                        help="a copier template to use instead of neuropil's own")
+    create.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    create.set_defaults(run=_new_plugin)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

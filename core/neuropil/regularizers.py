@@ -1,33 +1,10 @@
-"""neuropil.regularizers: regularizers from every installed plugin, resolved by name through the registry.
+"""neuropil.regularizers: regularizers from every installed plugin, resolved through the registry.
 
-``get(identifier, **kwargs)`` accepts a regularizer name, e.g. 'l2', a ``{"class_name", "config"}`` dict, or an instance;
-attribute access (``neuropil.regularizers.Name``) returns the registered factory.
+``get(identifier, **kwargs)`` takes a regularizer name, e.g. 'l2', a ``{"class_name", "config"}`` dict, or an
+instance; attribute access (``neuropil.regularizers.Name``) returns the registered factory.
 """
 from __future__ import annotations
 
-from typing import Any
+from ._namespace import public_api
 
-from ._namespace import module_dir, module_getattr, resolve, serialize as _serialize
-
-
-KIND = "regularizers"
-
-
-def get(identifier: Any, **kwargs: Any) -> Any:
-    """The regularizer for ``identifier`` (None stays None)."""
-    if identifier is None:
-        return None
-    return resolve(KIND, identifier, None, None, **kwargs)
-
-
-def serialize(component: Any) -> dict[str, Any]:
-    """``{"class_name": registered name, "config": component.get_config()}``."""
-    return _serialize(KIND, component)
-
-
-def deserialize(config: dict[str, Any]) -> Any:
-    return get(config)
-
-
-__getattr__ = module_getattr(KIND)
-__dir__ = module_dir(KIND, ['get', 'serialize', 'deserialize'])
+get, serialize, deserialize, __getattr__, __dir__ = public_api("regularizers", None, None, [])
