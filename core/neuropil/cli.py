@@ -99,7 +99,7 @@ def _add_new_plugin(commands: argparse._SubParsersAction) -> None:
     create.add_argument("--output", default=".", metavar="DIR",
                         help="folder to create the plugin's folder in (default: the current one)")
     create.add_argument("--template", metavar="PATH",
-                        help="a copier template to use instead of neuropil's own")
+                        help="a copier template (folder or git URL) to use instead of neuropil's own")
     create.add_argument("--quiet", action="store_true", help="print nothing but errors")
     create.set_defaults(run=_new_plugin)
 

@@ -2,8 +2,8 @@
 
 The template's source of truth is ``templates/plugin/`` at the top of the neuropil repository. An
 editable install finds it there, next to the package; a wheel carries a copy as package data
-(``neuropil/_templates/plugin``, copied in at build time by setup.py), so the command works from any
-install. ``--template PATH`` overrides both.
+(``neuropil/_templates/plugin``, a link to templates/plugin that the build packages), so the command works from any
+install. ``--template`` (a folder or a git URL) overrides both.
 
 copier is imported only when the command runs: it is a heavy dependency that nothing else in neuropil
 needs (``pip install 'neuropil[template]'`` brings it).
@@ -22,6 +22,8 @@ KINDS: tuple[str, ...] = ("layer", "activation", "loss", "optimizer", "metric", 
 #: Where a wheel carries the template (relative to this package) and where a checkout keeps it.
 PACKAGED_TEMPLATE = Path(__file__).parent / "_templates" / "plugin"
 SOURCE_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "plugin"
+#: Template locations copier clones rather than reads from disk (besides ``scheme://`` URLs).
+REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
 #: The file copier writes the answers to (the template's ``_answers_file``).
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -71,6 +73,14 @@ def find_template(override: str | Path | None = None) -> Path:
                          f"pass --template PATH to neuropil's templates/plugin")
 
 
+def template_source(override: str | Path | None = None) -> str:
+    """What copier renders from: a git URL given as ``override`` as it is (copier clones it), else
+    the local folder :func:`find_template` finds."""
+    if isinstance(override, str) and ("://" in override or override.startswith(REMOTE_PREFIXES)):
+        return override
+    return str(find_template(override))
+
+
 def import_copier() -> Any:
     """copier, or a :class:`NewPluginError` saying how to install it."""
     try:
@@ -108,7 +118,7 @@ def new_plugin(request: PluginRequest, output: str | Path = ".", *, interactive:
     failed or interrupted run leaves nothing half-written, and an existing folder is never touched.
     """
     copier = import_copier()
-    source = find_template(template)
+    source = template_source(template)
     if request.name is None and not interactive:
         raise NewPluginError("a plugin NAME is required when not asking at a terminal "
                              "(e.g. neuropil new-plugin neuropil-cube --defaults)")
@@ -119,13 +129,12 @@ def new_plugin(request: PluginRequest, output: str | Path = ".", *, interactive:
     with tempfile.TemporaryDirectory(dir=output, prefix=".neuropil-new-plugin-") as staging_root:
         staging = Path(staging_root) / "project"
         try:
-            copier.run_copy(str(source), staging, data=request.data(), defaults=not interactive,
+            copier.run_copy(source, staging, data=request.data(), defaults=not interactive,
                             quiet=quiet, unsafe=False)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # includes copier's CopierAnswersInterrupt (Ctrl-C at a question)
             raise NewPluginError("aborted; nothing was written") from None
-        except Exception as exc:  # copier's errors (a rejected answer, a bad template) are the user's to read
-            if type(exc).__name__ == "CopierAnswersInterrupt":
-                raise NewPluginError("aborted; nothing was written") from None
+        except Exception as exc:  # noqa: BLE001 - copier reports rejected answers, a bad template or a
+            # failed clone as ValueError, TypeError, CopierError or a git error: each is the user's to read
             raise NewPluginError(f"copier could not render {source}: {exc}") from exc
         target = _vacant(output / _rendered_name(staging))
         shutil.move(str(staging), str(target))
