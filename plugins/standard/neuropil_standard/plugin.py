@@ -4,67 +4,28 @@ Component modules are imported inside the hooks, so nothing here runs until neur
 """
 from __future__ import annotations
 
+from importlib import import_module
+from typing import Callable
+
 from neuropil.hookspecs import Register, hookimpl
 
 
-@hookimpl
-def neuropil_register_backends(register: Register) -> None:
-    from .backend import register_all
+def _delegate_to(module: str) -> Callable[[Register], None]:
+    """A hook implementation calling ``register_all(register)`` of this package's ``module``."""
 
-    register_all(register)
+    def register_kind(register: Register) -> None:
+        import_module(f"{__package__}.{module}").register_all(register)
 
-
-@hookimpl
-def neuropil_register_layers(register: Register) -> None:
-    from .layers import register_all
-
-    register_all(register)
+    register_kind.__name__ = f"register_{module}"
+    return hookimpl(register_kind)
 
 
-@hookimpl
-def neuropil_register_activations(register: Register) -> None:
-    from .activations import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_losses(register: Register) -> None:
-    from .losses import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_optimizers(register: Register) -> None:
-    from .optimizers import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_metrics(register: Register) -> None:
-    from .accuracy import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_initializers(register: Register) -> None:
-    from .initializers import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_regularizers(register: Register) -> None:
-    from .regularizers import register_all
-
-    register_all(register)
-
-
-@hookimpl
-def neuropil_register_constraints(register: Register) -> None:
-    from .constraints import register_all
-
-    register_all(register)
+neuropil_register_backends = _delegate_to("backend")
+neuropil_register_layers = _delegate_to("layers")
+neuropil_register_activations = _delegate_to("activations")
+neuropil_register_losses = _delegate_to("losses")
+neuropil_register_optimizers = _delegate_to("optimizers")
+neuropil_register_metrics = _delegate_to("accuracy")
+neuropil_register_initializers = _delegate_to("initializers")
+neuropil_register_regularizers = _delegate_to("regularizers")
+neuropil_register_constraints = _delegate_to("constraints")

@@ -12,6 +12,7 @@ from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer
 
 from ._args import in_unit_interval, non_negative
+from ._moments import update_moments
 
 
 class Adam(Optimizer):
@@ -36,13 +37,7 @@ class Adam(Optimizer):
         xp = array_module(param)
         m, v = slots["momentum"], slots["velocity"]
         alpha = lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)
-        scratch = grad - m
-        scratch *= 1.0 - self.beta_1
-        m += scratch
-        xp.multiply(grad, grad, out=scratch)
-        scratch -= v
-        scratch *= 1.0 - self.beta_2
-        v += scratch
+        scratch = update_moments(xp, grad, m, v, self.beta_1, self.beta_2)
         if self.amsgrad:
             v = xp.maximum(slots["velocity_hat"], v, out=slots["velocity_hat"])
         xp.sqrt(v, out=scratch)

@@ -7,6 +7,7 @@ from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer
 
 from ._args import in_unit_interval, non_negative
+from ._moments import update_moments
 
 DECAY = 0.96
 
@@ -53,13 +54,7 @@ class Nadam(Optimizer):
         product = self._u_product(step)
         m_coef = u_next / (1.0 - product * u_next)
         g_coef = (1.0 - u_t) / (1.0 - product)
-        scratch = grad - m
-        scratch *= 1.0 - self.beta_1
-        m += scratch
-        xp.multiply(grad, grad, out=scratch)
-        scratch -= v
-        scratch *= 1.0 - self.beta_2
-        v += scratch
+        scratch = update_moments(xp, grad, m, v, self.beta_1, self.beta_2)
         # sqrt(v̂) + eps = (sqrt(v) + eps·c) / c with c = sqrt(1 - beta_2^t): fold c into the step size
         c = (1.0 - self.beta_2 ** step) ** 0.5
         denominator = xp.sqrt(v)
