@@ -39,7 +39,7 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self.backup_dir.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
-            self.model._resume_from_epoch = self._restore() + 1
+            self.model.resume_from_epoch = self._restore() + 1
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         from ..saving import rng, state

@@ -38,6 +38,8 @@ class Training:
         self.compiled: Compiled | None = None
         self.history: History | None = None
         self.stop_training = False
+        #: A callback may set this in ``on_train_begin`` to make ``fit`` start at that epoch (resuming).
+        self.resume_from_epoch: int | None = None
         self.progress_stream: TextIO | None = None  # None: sys.stdout at call time
 
     # -- compile ---------------------------------------------------------------------------------
@@ -233,7 +235,8 @@ class Training:
         wants_batch_logs = callback_list.wants_batches["on_train_batch_end"]
         self.stop_training = False
         callback_list.on_train_begin()
-        initial_epoch = self.__dict__.pop("_resume_from_epoch", initial_epoch)  # BackupAndRestore resuming
+        if self.resume_from_epoch is not None:  # set by a callback's on_train_begin (BackupAndRestore)
+            initial_epoch, self.resume_from_epoch = self.resume_from_epoch, None
         stream = self.progress_stream or sys.stdout
         for epoch in range(initial_epoch, epochs):
             plan = self._plan()
