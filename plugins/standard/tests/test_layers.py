@@ -3,36 +3,22 @@ errors that name what was expected and received, configs that rebuild the layer.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
+from finite_differences import central_difference
 
 import neuropil
 import neuropil.initializers
 import neuropil.layers
 from neuropil.layers import Activation, Dense, Dropout, Flatten, Input
 
-STEP = 1e-6
 
 
 def build(layer: Any, input_shape: tuple[int, ...], seed: int = 0) -> Any:
     layer.ensure_built(input_shape, neuropil.backends.get("numpy"), np.random.default_rng(seed))
     return layer
-
-
-def central_difference(f: Callable[[], float], array: np.ndarray) -> np.ndarray:
-    """d f / d array, perturbing ``array`` in place one entry at a time."""
-    grad = np.zeros_like(array)
-    for i in np.ndindex(array.shape):
-        saved = array[i]
-        array[i] = saved + STEP
-        up = f()
-        array[i] = saved - STEP
-        down = f()
-        array[i] = saved
-        grad[i] = (up - down) / (2 * STEP)
-    return grad
 
 
 def check_gradients(layer: Any, x: np.ndarray, forward: str = "forward") -> None:
