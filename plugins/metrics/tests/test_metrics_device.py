@@ -76,15 +76,21 @@ def trapxp(monkeypatch):
     return module
 
 
-@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
-def test_update_state_never_syncs_with_the_host(trapxp, label, factory, make):
-    rng = np.random.default_rng(9)
+def feed_both(factory, make, to_device, seed: int, batch: int):
+    """Three weighted batches into a metric fed device arrays and a reference fed NumPy ones."""
+    rng = np.random.default_rng(seed)
     metric, reference = factory(), factory()
     for _ in range(3):
-        y_true, y_pred = make(rng, 17)
-        w = rng.uniform(0.5, 2.0, 17)
-        metric.update_state(trapxp.asarray(y_true), trapxp.asarray(y_pred), trapxp.asarray(w))
+        y_true, y_pred = make(rng, batch)
+        w = rng.uniform(0.5, 2.0, batch)
+        metric.update_state(to_device(y_true), to_device(y_pred), to_device(w))
         reference.update_state(y_true, y_pred, w)
+    return metric, reference
+
+
+@pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
+def test_update_state_never_syncs_with_the_host(trapxp, label, factory, make):
+    metric, reference = feed_both(factory, make, trapxp.asarray, seed=9, batch=17)
     TrapArray.armed = False
     np.testing.assert_allclose(metric.result(), reference.result(), rtol=1e-12)
 
@@ -102,13 +108,7 @@ def test_cupy_matches_numpy(label, factory, make):
         cupy.cuda.runtime.getDeviceCount()
     except Exception as exc:  # noqa: BLE001 - no driver / no device
         pytest.skip(f"no CUDA device: {exc}")
-    rng = np.random.default_rng(4)
-    metric, reference = factory(), factory()
-    for _ in range(3):
-        y_true, y_pred = make(rng, 33)
-        w = rng.uniform(0.5, 2.0, 33)
-        metric.update_state(cupy.asarray(y_true), cupy.asarray(y_pred), cupy.asarray(w))
-        reference.update_state(y_true, y_pred, w)
+    metric, reference = feed_both(factory, make, cupy.asarray, seed=4, batch=33)
     value = metric.result()
     assert type(value) is float or type(value) is np.ndarray
     np.testing.assert_allclose(value, reference.result(), rtol=1e-9, atol=1e-12)
