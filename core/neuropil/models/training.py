@@ -61,7 +61,7 @@ class Training:
             self._move_to(chosen_backend)
         self.backend = chosen_backend
         self.compiled = compiled
-        self._structure_changed()
+        self._fused = None  # the fused output path depends on the loss: derived again on first use
 
     def _move_to(self, backend: Any) -> None:
         for layer in self._layers:
@@ -72,7 +72,7 @@ class Training:
     def _structure_changed(self) -> None:
         """Forget what was derived from the layer stack (fused output path, resolved metrics)."""
         self._fused: tuple[Any, Any] | None = None
-        if getattr(self, "compiled", None) is not None and self.compiled is not None:
+        if self.compiled is not None:
             self.compiled.metrics = []
 
     def _require_compiled(self, call: str) -> Compiled:
