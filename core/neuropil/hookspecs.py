@@ -20,7 +20,7 @@ working.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Callable
 
 import pluggy
 

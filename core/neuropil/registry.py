@@ -97,7 +97,7 @@ class Registry:
         if not isinstance(name, str):
             return False
         self.loader()
-        qualifier, _, bare = name.rpartition(":")
+        _, _, bare = name.rpartition(":")
         return normalize(bare) in self._by_key
 
     def lookup(self, name: str) -> Entry:
