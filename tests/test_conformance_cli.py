@@ -18,8 +18,11 @@ BROKEN = {
 }
 
 
-def run(args: list[str], cwd: Path, profile: str | None = "dev") -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "HYPOTHESIS_PROFILE"}
+def run(args: list[str], cwd: Path, profile: str | None = "dev",
+        ci_environment: bool = False) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k not in ("HYPOTHESIS_PROFILE", "CI")}
+    if ci_environment:  # Hypothesis switches to its own built-in "ci" profile when it sees this
+        env["CI"] = "true"
     if profile:
         env["HYPOTHESIS_PROFILE"] = profile
     paths = [str(d) for d in sorted(FIXTURES.iterdir()) if d.is_dir()]
@@ -74,13 +77,16 @@ def test_neuropil_check_reports_and_fails(tmp_path: Path) -> None:
     ([], "dev", (10, False)),
     ([], "ci", (30, True)),
 ])
-def test_hypothesis_profiles_load_from_option_or_environment(tmp_path: Path, args, profile, expected) -> None:
+@pytest.mark.parametrize("ci_environment", [False, True], ids=["local", "CI=true"])
+def test_hypothesis_profiles_load_from_option_or_environment(tmp_path: Path, args, profile, expected,
+                                                             ci_environment: bool) -> None:
     (tmp_path / "test_profile.py").write_text(
         "from hypothesis import settings\n"
         "def test_profile():\n"
         f"    assert (settings.default.max_examples, settings.default.derandomize) == {expected!r}\n"
         "    assert settings.default.deadline is None\n")
-    result = run(["-m", "pytest", "-p", "no:cacheprovider", "-q", *args], tmp_path, profile)
+    result = run(["-m", "pytest", "-p", "no:cacheprovider", "-q", *args], tmp_path, profile,
+                 ci_environment)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

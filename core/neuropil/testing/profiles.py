@@ -23,7 +23,11 @@ def register_profiles() -> None:
     # a per-example deadline would only produce flaky failures on slow CI machines.
     # The explain phase would list the checker's own lines ("always and only run by failing test
     # cases"), which says nothing about the component under test.
-    common: dict[str, Any] = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow],
+    # Both profiles derive from Hypothesis's own "default" profile, not from whatever is current:
+    # Hypothesis loads its built-in "ci" profile by itself when it sees a CI environment (CI=true),
+    # and ``dev`` would otherwise inherit that profile's derandomize=True there.
+    base = settings.get_profile("default")
+    common: dict[str, Any] = dict(parent=base, deadline=None, suppress_health_check=[HealthCheck.too_slow],
                                   phases=[p for p in Phase if p.name != "explain"])
     # 30 examples per property: with the shrinking towards small shapes and the kink handling, the
     # suite's deliberately broken plugins are caught in the first few examples; 30 leaves margin for
@@ -33,7 +37,7 @@ def register_profiles() -> None:
                               **common)
     # No example database: checks are generated per component, so stored examples would be replayed
     # against the wrong component; a failure is reproduced from its printed blob instead.
-    settings.register_profile("dev", max_examples=10, database=None, print_blob=True, **common)
+    settings.register_profile("dev", derandomize=False, max_examples=10, database=None, print_blob=True, **common)
 
 
 def load_profile(name: str) -> None:
