@@ -42,9 +42,21 @@ class Loss:
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Callable[[Any], Any]]:
         raise NotImplementedError(f"{type(self).__name__} does not implement per_sample")
 
-    def forward(self, y_true: Any, y_pred: Any) -> tuple[Any, Callable[..., Any]]:
-        """The reduced value and ``backward(dvalue=1.0) -> dy_pred``."""
+    def forward(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> tuple[Any, Callable[..., Any]]:
+        """The reduced value and ``backward(dvalue=1.0) -> dy_pred``.
+
+        ``sample_weight`` (one weight per sample, on the predictions' backend) scales each sample's
+        value before reduction, as Keras does: ``sum_over_batch_size`` still divides by the batch
+        size, not by the sum of the weights.
+        """
         values, backward = self.per_sample(y_true, y_pred)
+        if sample_weight is not None:
+            weights = sample_weight.reshape(values.shape).astype(values.dtype, copy=False)
+            values, unweighted_backward = values * weights, backward
+
+            def backward(dvalues: Any) -> Any:
+                return unweighted_backward(dvalues * weights)
+
         if self.reduction == "none":
             return values, backward
         xp = array_module(values)
@@ -62,14 +74,9 @@ class Loss:
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
         """The loss value; with ``sample_weight``, per-sample values are weighted before reduction."""
-        values, _ = self.per_sample(y_true, y_pred)
         if sample_weight is not None:
-            xp = array_module(values)
-            values = values * xp.asarray(sample_weight, dtype=values.dtype).reshape(values.shape)
-        if self.reduction == "none":
-            return values
-        total = values.sum()
-        return total / values.shape[0] if self.reduction == "sum_over_batch_size" and values.shape[0] else total
+            sample_weight = array_module(y_pred).asarray(sample_weight)
+        return self.forward(y_true, y_pred, sample_weight)[0]
 
     def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
         """Raise ``ValueError`` naming expected and received when targets cannot fit this loss.

@@ -164,9 +164,9 @@ class Training:
         logits_loss, _ = self._fused or (None, None)
         return logits_loss if logits_loss is not None else compiled.loss
 
-    def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: "StepPlan") -> Any:
+    def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: "StepPlan", weights: Any = None) -> Any:
         out, backs = self._forward(x, True, True)
-        loss_value, loss_backward = self._loss_of(compiled).forward(y, out)
+        loss_value, loss_backward = self._loss_of(compiled).forward(y, out, weights)
         grad = loss_backward()
         for back in reversed(backs[plan.first_trained:]):
             grad = back(grad)
@@ -176,60 +176,76 @@ class Training:
         compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in plan.slots])
         for layer in plan.constrained:
             layer.apply_constraints()
-        if compiled.metrics:
-            predictions = self._predictions(out)
-            for metric in compiled.metrics:
-                metric.update_state(y, predictions)
+        self._update_metrics(compiled, y, out, weights)
         return loss_value
 
-    def _test_step(self, x: Any, y: Any, compiled: Compiled) -> Any:
+    def _test_step(self, x: Any, y: Any, compiled: Compiled, weights: Any = None) -> Any:
         out, _ = self._forward(x, False, False)
-        loss_value, _ = self._loss_of(compiled).forward(y, out)
+        loss_value, _ = self._loss_of(compiled).forward(y, out, weights)
         for layer in self._layers:  # weight penalties count in the evaluated loss, as in Keras
             for name, regularizer in layer.regularizers.items():
                 loss_value = loss_value + regularizer.loss(layer.params[name])
-        if compiled.metrics:
-            predictions = self._predictions(out)
-            for metric in compiled.metrics:
-                metric.update_state(y, predictions)
+        self._update_metrics(compiled, y, out, weights)
         return loss_value
+
+    def _update_metrics(self, compiled: Compiled, y: Any, out: Any, weights: Any) -> None:
+        if not compiled.metrics:
+            return
+        predictions = self._predictions(out)
+        for metric in compiled.metrics:
+            if weights is None:  # metrics written without sample weights keep working unweighted
+                metric.update_state(y, predictions)
+            else:
+                metric.update_state(y, predictions, sample_weight=weights)
 
     # -- fit -------------------------------------------------------------------------------------
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
             callbacks: list[Any] | None = None, validation_split: float = 0.0, validation_data: Any = None,
-            shuffle: bool = True, initial_epoch: int = 0) -> History:
-        """Train for ``epochs`` epochs; returns a :class:`History` with loss, metrics and ``val_*``."""
+            shuffle: bool = True, initial_epoch: int = 0, sample_weight: Any = None,
+            class_weight: dict[int, float] | None = None) -> History:
+        """Train for ``epochs`` epochs; returns a :class:`History` with loss, metrics and ``val_*``.
+
+        ``sample_weight`` (one weight per sample) or ``class_weight`` (``{class id: weight}``) scale
+        each sample's loss and metric contribution, as in Keras; ``validation_data`` may carry its own
+        weights as a third element. Class weights apply to training samples only.
+        """
         compiled = self._require_compiled("fit")
         batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise InputValidationError(f"epochs must be a non-negative integer, received {epochs!r}")
         verbose = _verbosity(verbose)
         xs, ys = self._prepare(x, y, "fit")
+        ws = data.combined_weights(ys, sample_weight, class_weight)
         if validation_data is None and validation_split:
-            xs, ys, xv, yv = data.split_validation(xs, ys, validation_split)
+            xs, ys, ws, xv, yv, wv = data.split_validation(xs, ys, ws, validation_split)
+            if class_weight is not None:  # as Keras: validation samples are never class-weighted
+                wv = None
         elif validation_data is not None:
             if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-                raise InputValidationError("validation_data must be a tuple (x_val, y_val), received "
-                                           f"{type(validation_data).__name__}")
+                raise InputValidationError("validation_data must be a tuple (x_val, y_val) or (x_val, y_val, "
+                                           f"sample_weight_val), received {type(validation_data).__name__}")
             xv, yv = self._prepare(validation_data[0], validation_data[1], "fit", "_val")
+            wv = data.combined_weights(yv, validation_data[2] if len(validation_data) == 3 else None, None,
+                                       "_val")
         else:
-            xv = yv = None
+            xv = yv = wv = None
         compiled = self._ready()
         history = History()
         steps = math.ceil(len(xs) / batch_size)
         params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
         callback_list = CallbackList([*(callbacks or []), history], self, params)  # last, as Keras: it sees logs others added
-        return self._fit_loop(compiled, xs, ys, xv, yv, batch_size, epochs, verbose, callback_list,
+        return self._fit_loop(compiled, (xs, ys, ws), (xv, yv, wv), batch_size, epochs, verbose, callback_list,
                               history, shuffle, initial_epoch)
 
-    def _fit_loop(self, compiled: Compiled, xs: np.ndarray, ys: np.ndarray, xv: Any, yv: Any, batch_size: int,
+    def _fit_loop(self, compiled: Compiled, train: tuple[Any, ...], validation: tuple[Any, ...], batch_size: int,
                   epochs: int, verbose: int, callback_list: CallbackList, history: History, shuffle: bool,
                   initial_epoch: int) -> History:
         backend = self.backend
         xp = backend.xp
-        x_dev, y_dev = backend.asarray(xs), backend.asarray(ys)  # once per fit, not per batch
-        val = (backend.asarray(xv), backend.asarray(yv)) if xv is not None else None
-        n = len(xs)
+        # Moved to the backend once per fit, not per batch; weights stay None on the unweighted path.
+        x_dev, y_dev, w_dev = self._to_backend(*train)
+        val = None if validation[0] is None else self._to_backend(*validation)
+        n = len(x_dev)
         steps = math.ceil(n / batch_size)
         rng = utils.global_rng()
         wants_batch_logs = callback_list.wants_batches["on_train_batch_end"]
@@ -249,8 +265,9 @@ class Training:
             if shuffle:
                 order = backend.asarray(rng.permutation(n))
                 xe, ye = xp.take(x_dev, order, axis=0), xp.take(y_dev, order, axis=0)
+                we = None if w_dev is None else xp.take(w_dev, order, axis=0)
             else:
-                xe, ye = x_dev, y_dev
+                xe, ye, we = x_dev, y_dev, w_dev
             loss_sum: Any = 0.0
             seen = 0
             for step in range(steps):
@@ -258,7 +275,8 @@ class Training:
                 xb, yb = xe[start:start + batch_size], ye[start:start + batch_size]
                 if callback_list.wants_batches["on_train_batch_begin"]:
                     callback_list.on_train_batch_begin(step)
-                loss_value = self._train_step(xb, yb, compiled, plan)
+                wb = None if we is None else we[start:start + batch_size]
+                loss_value = self._train_step(xb, yb, compiled, plan, wb)
                 count = len(xb)
                 loss_sum = loss_sum + loss_value * count
                 seen += count
@@ -270,7 +288,7 @@ class Training:
                     break
             logs = self._logs(compiled, loss_sum, seen)
             if val is not None:
-                val_logs = self._evaluate_arrays(compiled, val[0], val[1], batch_size, 0, callback_list)
+                val_logs = self._evaluate_arrays(compiled, *val, batch_size, 0, callback_list)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             bar.finish(logs)
             callback_list.on_epoch_end(epoch, logs)
@@ -289,22 +307,26 @@ class Training:
 
     # -- evaluate / predict ----------------------------------------------------------------------
     def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = 32, verbose: int | str = "auto",
-                 return_dict: bool = False, callbacks: list[Any] | None = None) -> Any:
-        """The loss (a float) when no metrics are compiled, else ``[loss, *metrics]``; or a dict."""
+                 return_dict: bool = False, callbacks: list[Any] | None = None, sample_weight: Any = None) -> Any:
+        """The loss (a float) when no metrics are compiled, else ``[loss, *metrics]``; or a dict.
+        With ``sample_weight``, loss and metrics are weighted as in :meth:`fit`."""
         self._require_compiled("evaluate")
         batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
         verbose = _verbosity(verbose)
         xs, ys = self._prepare(x, y, "evaluate")
+        ws = data.combined_weights(ys, sample_weight, None)
         compiled = self._ready()
         callback_list = CallbackList(callbacks, self, {"verbose": verbose})
-        logs = self._evaluate_arrays(compiled, self.backend.asarray(xs), self.backend.asarray(ys), batch_size,
-                                     verbose, callback_list)
+        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), batch_size, verbose, callback_list)
         if return_dict:
             return logs
         values = list(logs.values())
         return values[0] if len(values) == 1 else values
 
-    def _evaluate_arrays(self, compiled: Compiled, x: Any, y: Any, batch_size: int, verbose: int,
+    def _to_backend(self, *arrays: np.ndarray | None) -> list[Any]:
+        return [None if a is None else self.backend.asarray(a) for a in arrays]
+
+    def _evaluate_arrays(self, compiled: Compiled, x: Any, y: Any, weights: Any, batch_size: int, verbose: int,
                          callback_list: CallbackList) -> dict[str, Any]:
         for metric in compiled.metrics:
             metric.reset_state()
@@ -316,7 +338,8 @@ class Training:
         for step in range(steps):
             start = step * batch_size
             xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            loss_sum = loss_sum + self._test_step(xb, yb, compiled) * len(xb)
+            wb = None if weights is None else weights[start:start + batch_size]
+            loss_sum = loss_sum + self._test_step(xb, yb, compiled, wb) * len(xb)
             if callback_list.wants_batches["on_test_batch_end"]:
                 callback_list.on_test_batch_end(step, self._logs(compiled, loss_sum, start + len(xb)))
         logs = self._logs(compiled, loss_sum, n)
@@ -351,23 +374,25 @@ class Training:
     def predict_on_batch(self, x: Any) -> np.ndarray:
         return self.predict(x, batch_size=max(len(np.asarray(x)), 1), verbose=0)
 
-    def train_on_batch(self, x: Any, y: Any, return_dict: bool = False) -> Any:
+    def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
+                       return_dict: bool = False) -> Any:
         """One optimizer step on one batch; returns the loss (and metrics) on that batch."""
         self._require_compiled("train_on_batch")
         xs, ys = self._prepare(x, y, "train_on_batch")
+        ws = data.combined_weights(ys, sample_weight, class_weight)
         compiled = self._ready()
         for metric in compiled.metrics:
             metric.reset_state()
-        loss_value = self._train_step(self.backend.asarray(xs), self.backend.asarray(ys), compiled, self._plan())
+        loss_value = self._train_step(*self._to_backend(xs, ys), compiled, self._plan(), *self._to_backend(ws))
         return _shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)
 
-    def test_on_batch(self, x: Any, y: Any, return_dict: bool = False) -> Any:
+    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False) -> Any:
         """Loss (and metrics) on one batch, without updating anything."""
         self._require_compiled("test_on_batch")
         xs, ys = self._prepare(x, y, "test_on_batch")
+        ws = data.combined_weights(ys, sample_weight, None)
         compiled = self._ready()
-        logs = self._evaluate_arrays(compiled, self.backend.asarray(xs), self.backend.asarray(ys), len(xs), 0,
-                                     CallbackList(None, self, {}))
+        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), len(xs), 0, CallbackList(None, self, {}))
         return _shape_result(logs, return_dict)
 
 
