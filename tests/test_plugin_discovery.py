@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 
+import neuropil.losses
 import neuropil.plugins
 from neuropil.errors import PluginConflictError, PluginLoadError, PluginLoadWarning, UnknownComponentError
 
@@ -80,6 +81,7 @@ def test_plugin_that_fails_to_import_is_named_and_others_keep_working(install_di
         assert type(activations().get("cube")).__name__ == "Cube"
     messages = [str(w.message) for w in caught]
     assert len(messages) == 1, "a failing plugin is reported once"
+    assert caught[0].filename == __file__, "the warning points at the user's line that loaded plugins"
     assert "neuropil-broken 0.9" in messages[0] and "broken = broken_plugin" in messages[0]
     assert "this plugin is broken on purpose" in messages[0]
     with warnings.catch_warnings():
@@ -114,6 +116,9 @@ def test_allow_list_loads_only_named_plugins(install_distribution, monkeypatch):
     assert [r.name for r in neuropil.plugins.plugins()] == ["cube"]
     with pytest.raises(UnknownComponentError, match="relu"):
         activations().get("relu")  # neuropil-standard is not in the allow-list
+    with pytest.raises(UnknownComponentError,
+                       match=r"^Unknown loss 'mse'.*NEUROPIL_PLUGINS='neuropil-cube' limits which plugins load"):
+        neuropil.losses.get("mse")
 
 
 def test_empty_allow_list_loads_none_and_unknown_names_warn(install_distribution, monkeypatch):
@@ -123,8 +128,9 @@ def test_empty_allow_list_loads_none_and_unknown_names_warn(install_distribution
     assert neuropil.plugins.plugins() == []
     monkeypatch.setenv("NEUROPIL_PLUGINS", "cube,no-such-plugin")
     neuropil.plugins.reload()
-    with pytest.warns(PluginLoadWarning, match="no-such-plugin"):
+    with pytest.warns(PluginLoadWarning, match="no-such-plugin") as caught:
         assert type(activations().get("cube")).__name__ == "Cube"
+    assert caught[0].filename == __file__
 
 
 def test_disable_autoload_skips_third_party_but_keeps_neuropil_own(install_distribution, monkeypatch):

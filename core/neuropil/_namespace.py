@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .registry import Entry, normalize
+from .registry import Entry, normalize, singular
 
 
 def registry(kind: str) -> Any:
@@ -31,7 +31,7 @@ def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any],
         return lookup(kind, identifier).factory(**kwargs)
     if isinstance(identifier, dict):
         if "class_name" not in identifier:
-            raise ValueError(f"a {kind[:-1]} config needs 'class_name', got keys {sorted(identifier)}")
+            raise ValueError(f"a {singular(kind)} config needs 'class_name', got keys {sorted(identifier)}")
         config = dict(identifier.get("config") or {})
         return lookup(kind, identifier["class_name"]).factory(**config, **kwargs)
     if base is None:  # initializers, regularizers, constraints: any object with the right methods
@@ -42,8 +42,8 @@ def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any],
         return identifier(**kwargs)
     if callable(identifier) and wrap is not None:
         return wrap(identifier)
-    expected = f"a {kind[:-1]} name, config dict or {base.__name__} instance"
-    raise TypeError(f"could not interpret {identifier!r} as a {kind[:-1]}: expected {expected}, "
+    expected = f"a {singular(kind)} name, config dict or {base.__name__} instance"
+    raise TypeError(f"could not interpret {identifier!r} as a {singular(kind)}: expected {expected}, "
                     f"received {type(identifier).__name__}")
 
 
@@ -56,7 +56,7 @@ def registered_name(kind: str, component: Any) -> str:
                          if normalize(e.name) == normalize(entry.name)}
             qualified = len(providers) > 1
             return f"{entry.source.distribution}:{entry.name}" if qualified else entry.name
-    raise ValueError(f"{cls.__name__} is not registered as a {kind[:-1]} by any plugin, so it cannot be "
+    raise ValueError(f"{cls.__name__} is not registered as a {singular(kind)} by any plugin, so it cannot be "
                      f"saved by name; register it through a plugin's neuropil_register_{kind} hook")
 
 

@@ -8,6 +8,7 @@ nothing behind and everything else keeps working.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -19,12 +20,26 @@ import pluggy
 
 from . import hookspecs
 from .errors import PluginLoadError, PluginLoadWarning
-from .registry import Entry, Registry, Source, entries_by_source, normalize
+from .registry import Entry, Registry, Source, entries_by_source, normalize, singular
 
 ENTRY_POINT_GROUP = "neuropil"
 #: Distributions of this project. NEUROPIL_DISABLE_PLUGIN_AUTOLOAD=1 still loads these (it disables
 #: third-party plugins only); the allow-list NEUROPIL_PLUGINS applies to every plugin.
 FIRST_PARTY = frozenset({"neuropil-standard", "neuropil-cupy", "neuropil-metrics"})
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _user_stacklevel() -> int:
+    """The ``warnings.warn`` stacklevel that points at the nearest caller outside neuropil's core.
+
+    Plugins load on whichever lookup comes first, reached through a varying depth of registry and
+    namespace calls, so a fixed stacklevel would blame a line inside neuropil instead of the user's
+    line that triggered loading. (``skip_file_prefixes`` does this from Python 3.12 on.)
+    """
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 @dataclass
@@ -102,7 +117,7 @@ class PluginManager:
                 f"NEUROPIL_PLUGINS names {asked[key]!r}, but no installed plugin or distribution has that "
                 f"name (installed: {', '.join(sorted(installed)) or 'none'}).",
                 PluginLoadWarning,
-                stacklevel=4,
+                stacklevel=_user_stacklevel(),
             )
         wanted = set(asked)
         return [
@@ -163,7 +178,7 @@ class PluginManager:
             taken = {k for e in collected if e.kind == kind for k in e.keys()}
             clash = entry.keys() & taken
             if clash:
-                raise ValueError(f"{source.plugin} registers the {kind[:-1]} name {sorted(clash)[0]!r} twice")
+                raise ValueError(f"{source.plugin} registers the {singular(kind)} name {sorted(clash)[0]!r} twice")
             collected.append(entry)
 
         return register
@@ -181,7 +196,7 @@ class PluginManager:
         if _env_flag("NEUROPIL_STRICT_PLUGINS"):
             raise PluginLoadError(message) from exc
         warnings.warn(message + " -- it was skipped; every other plugin keeps working.",
-                      PluginLoadWarning, stacklevel=5)
+                      PluginLoadWarning, stacklevel=_user_stacklevel())
 
     # -- in-process plugins ----------------------------------------------------------------------
     def register(self, plugin: ModuleType | object, name: str | None = None) -> str:

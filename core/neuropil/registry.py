@@ -8,10 +8,16 @@ provided what, and lets two distributions claiming one name be reported instead 
 from __future__ import annotations
 
 import difflib
+import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from .errors import PluginConflictError, UnknownComponentError
+
+
+def singular(kind: str) -> str:
+    """One component of a kind, for messages: "layers" -> "layer", "losses" -> "loss"."""
+    return kind[:-2] if kind.endswith("sses") else kind[:-1]
 
 
 def normalize(name: str) -> str:
@@ -103,7 +109,7 @@ class Registry:
     def lookup(self, name: str) -> Entry:
         """The entry for ``name``; ``"distribution:name"`` picks one provider explicitly."""
         if not isinstance(name, str):
-            raise TypeError(f"{self.kind[:-1]} name must be a string, got {type(name).__name__}")
+            raise TypeError(f"{singular(self.kind)} name must be a string, got {type(name).__name__}")
         self.loader()
         qualifier, _, bare = name.rpartition(":")
         candidates = self._by_key.get(normalize(bare), [])
@@ -120,7 +126,7 @@ class Registry:
         listing = "; ".join(f"{e.name!r} from {e.source.describe()}" for e in candidates)
         first = candidates[0].source.distribution or candidates[0].source.plugin
         raise PluginConflictError(
-            f"{self.kind[:-1]} name {bare!r} is provided by several plugins: {listing}. Choose one "
+            f"{singular(self.kind)} name {bare!r} is provided by several plugins: {listing}. Choose one "
             f"with a qualified name ('{first}:{bare}'), neuropil.plugins.prefer('{first}', "
             f"kind='{self.kind}', name='{bare}'), or NEUROPIL_PREFER={first}."
         )
@@ -135,8 +141,7 @@ class Registry:
     def _unknown_message(self, name: str, bare: str, qualifier: str) -> str:
         spellings = {normalize(s): s for e in self.entries() for s in (e.name, *e.aliases)}
         close = difflib.get_close_matches(normalize(bare), list(spellings), n=3, cutoff=0.6)
-        singular = self.kind[:-1]
-        message = f"Unknown {singular} {name!r}"
+        message = f"Unknown {singular(self.kind)} {name!r}"
         if qualifier:
             message += f" (no plugin or distribution {qualifier!r} provides {bare!r})"
         message += "."
@@ -148,6 +153,9 @@ class Registry:
             if installed
             else f" No {self.kind} are installed: is a plugin such as neuropil-standard installed?"
         )
+        allow = os.environ.get("NEUROPIL_PLUGINS")
+        if allow is not None:
+            message += f" (NEUROPIL_PLUGINS={allow!r} limits which plugins load.)"
         return message
 
 

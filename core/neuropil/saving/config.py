@@ -13,6 +13,7 @@ from typing import Any
 from .. import __version__, layers, losses, metrics, optimizers
 from .._namespace import lookup, registry
 from ..errors import UnknownComponentError
+from ..registry import singular
 from ..metric import Metric
 from .errors import MissingPluginError, SavedFileError
 
@@ -143,7 +144,7 @@ def _missing_message(kind: str, spec: dict[str, Any], doc: dict[str, Any], what:
     who = spec.get("provider") if isinstance(spec.get("provider"), dict) else {}
     dist = who.get("distribution") or who.get("plugin")
     if spec["class_name"] not in registry(kind) and dist:
-        head = (f"{what} is {kind[:-1]} {spec['class_name']!r}, provided by {dist} "
+        head = (f"{what} is {singular(kind)} {spec['class_name']!r}, provided by {dist} "
                 f"{who.get('version') or ''}".rstrip() + f", which is not installed here: install it "
                 f"(pip install {dist}) to load this model.")
     else:
