@@ -24,10 +24,11 @@ def regression_data(n: int = 40, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
 
 
 def model_with(learning_rate: float, loss: str = "mse", units: int = 1, activation: str | None = None,
-               metrics: list | None = None) -> Sequential:
+               metrics: list | None = None, weighted_metrics: list | None = None) -> Sequential:
     neuropil.utils.set_random_seed(7)  # the same initial weights in every model of a test
     model = Sequential([Dense(4, input_dim=3, activation="tanh"), Dense(units, activation=activation)])
-    model.compile(optimizer=neuropil.optimizers.SGD(learning_rate=learning_rate), loss=loss, metrics=metrics)
+    model.compile(optimizer=neuropil.optimizers.SGD(learning_rate=learning_rate), loss=loss, metrics=metrics,
+                  weighted_metrics=weighted_metrics)
     return model
 
 
@@ -90,25 +91,43 @@ def test_class_weight_raises_minority_recall_on_imbalanced_binary_data() -> None
     assert recall["balanced"] > recall["plain"] + 0.2, recall
 
 
-def test_evaluate_weights_loss_and_metrics() -> None:
+def test_evaluate_weights_the_loss_and_only_the_weighted_metrics() -> None:
     x, y = regression_data(30)
-    model = model_with(0.1, metrics=["mae"])
+    model = model_with(0.1, metrics=["mae"], weighted_metrics=["mae"])
     w = np.linspace(0.0, 2.0, 30)
     squared, absolute = ((model.predict(x, verbose=0) - y) ** 2)[:, 0], np.abs(model.predict(x, verbose=0) - y)[:, 0]
-    loss, mae = model.evaluate(x, y, sample_weight=w, batch_size=7, verbose=0)
-    assert loss == pytest.approx(np.sum(w * squared) / 30, rel=1e-5)  # Keras: divided by the sample count
-    assert mae == pytest.approx(np.sum(w * absolute) / np.sum(w), rel=1e-5)  # metrics: a weighted mean
-    assert model.test_on_batch(x, y, sample_weight=w)[0] == pytest.approx(loss, rel=1e-5)
+    logs = model.evaluate(x, y, sample_weight=w, batch_size=7, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "mae", "weighted_mae"]  # Keras's names for a metric in both lists
+    assert logs["loss"] == pytest.approx(np.sum(w * squared) / 30, rel=1e-5)  # Keras: divided by the count
+    assert logs["mae"] == pytest.approx(np.mean(absolute), rel=1e-5)  # plain metrics ignore the weights
+    assert logs["weighted_mae"] == pytest.approx(np.sum(w * absolute) / np.sum(w), rel=1e-5)  # a weighted mean
+    assert model.test_on_batch(x, y, sample_weight=w, return_dict=True) == pytest.approx(logs, rel=1e-5)
+    unweighted = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert unweighted["weighted_mae"] == pytest.approx(unweighted["mae"])
 
 
 def test_weighted_accuracy_ignores_zero_weighted_mistakes() -> None:
     x, y = regression_data(50)
     labels = (y > 0).astype(int)
-    model = model_with(0.1, "binary_crossentropy", activation="sigmoid", metrics=["accuracy"])
+    model = model_with(0.1, "binary_crossentropy", activation="sigmoid", weighted_metrics=["accuracy"])
     correct = ((model.predict(x, verbose=0) > 0.5) == labels)[:, 0]
     assert 0 < correct.sum() < 50
     accuracy = model.evaluate(x, labels, sample_weight=correct.astype(float), verbose=0)[1]
     assert accuracy == pytest.approx(1.0)
+    model.fit(x, labels, sample_weight=correct.astype(float), epochs=1, verbose=0)  # the training path too
+
+
+def test_weighted_metrics_survive_save_and_load(tmp_path) -> None:
+    from neuropil.models import load_model
+
+    x, y = regression_data(30)
+    w = np.linspace(0.0, 2.0, 30)
+    model = model_with(0.1, metrics=["mae"], weighted_metrics=["mae", "mse"])
+    model.fit(x, y, sample_weight=w, epochs=1, verbose=0)
+    model.save(tmp_path / "weighted.neuropil")
+    loaded = load_model(tmp_path / "weighted.neuropil")
+    assert loaded.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True) == \
+        pytest.approx(model.evaluate(x, y, sample_weight=w, verbose=0, return_dict=True))
 
 
 def test_validation_weights_from_data_tuple_and_from_split() -> None:

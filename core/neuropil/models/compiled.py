@@ -18,10 +18,21 @@ class Compiled:
     optimizer: Any
     loss: Loss
     metric_specs: list[Any]
+    #: Keras's ``weighted_metrics``: the only metrics that see ``sample_weight`` / ``class_weight``.
+    weighted_metric_specs: list[Any] = field(default_factory=list)
+    #: Resolved once the output shape is known: ``metric_specs``' metrics, then the weighted ones.
     metrics: list[Metric] = field(default_factory=list)
-    #: The loss taking logits, when the last layer's activation can be folded into it.
-    logits_loss: Loss | None = None
-    output_activation: Any = None
+
+    @property
+    def resolved(self) -> bool:
+        return len(self.metrics) == len(self.metric_specs) + len(self.weighted_metric_specs)
+
+    def weighs(self, index: int) -> bool:
+        """Whether ``metrics[index]`` is a weighted metric."""
+        return index >= len(self.metric_specs)
+
+    def resolve_metrics(self, output_shape: tuple[int, ...]) -> None:
+        self.metrics = resolve_metrics(self.metric_specs, self.loss, output_shape, self.weighted_metric_specs)
 
 
 def resolve_loss(identifier: Any) -> Loss:
@@ -34,14 +45,20 @@ def resolve_optimizer(identifier: Any) -> Any:
     return optimizers.get(identifier)
 
 
-def resolve_metrics(specs: list[Any], loss: Loss, output_shape: tuple[int, ...]) -> list[Metric]:
-    """Metric objects for the compiled specs; 'accuracy' is chosen by the loss and output shape as
-    Keras does (binary for one output unit or a binary loss, sparse for sparse labels, else categorical)."""
-    resolved: list[Metric] = []
-    for spec in specs:
-        resolved.append(_resolve_one(spec, loss, output_shape))
+def resolve_metrics(specs: list[Any], loss: Loss, output_shape: tuple[int, ...],
+                    weighted_specs: list[Any] = ()) -> list[Metric]:
+    """Metric objects for the compiled specs, then the weighted ones; 'accuracy' is chosen by the loss
+    and output shape as Keras does (binary for one output unit or a binary loss, sparse for sparse
+    labels, else categorical).
+
+    Names are made unique as Keras names them, since the logs are keyed by name: a repeated metric
+    becomes ``name_1``, a weighted metric whose name is taken becomes ``weighted_name``.
+    """
+    resolved = [_resolve_one(spec, loss, output_shape) for spec in [*specs, *weighted_specs]]
     seen: dict[str, int] = {}
-    for metric in resolved:  # unique names, as the logs are keyed by name
+    for index, metric in enumerate(resolved):
+        if index >= len(specs) and metric.name in seen:
+            metric.name = f"weighted_{metric.name}"
         count = seen.get(metric.name, 0)
         seen[metric.name] = count + 1
         if count:

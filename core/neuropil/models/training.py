@@ -19,7 +19,7 @@ from ..backend import get_backend
 from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
 from . import data
-from .compiled import Compiled, fused_output, resolve_loss, resolve_metrics, resolve_optimizer
+from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .progress import Progbar
 
 
@@ -44,19 +44,23 @@ class Training:
 
     # -- compile ---------------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Iterable[Any] | None = None,
-                backend: Any = None) -> None:
+                backend: Any = None, weighted_metrics: Iterable[Any] | None = None) -> None:
         """Choose optimizer, loss and metrics (names, instances, or plain ``fn(y_true, y_pred)``), and
-        optionally the backend. Nothing changes on the model unless every piece resolves."""
-        if metrics is not None and (isinstance(metrics, (str, dict)) or not isinstance(metrics, Iterable)):
-            raise TypeError(f"metrics must be a list, received {type(metrics).__name__} ({metrics!r}); "
-                            f"write metrics=[{metrics!r}]")
+        optionally the backend. Nothing changes on the model unless every piece resolves.
+
+        As in Keras, ``metrics`` ignore sample and class weights; ``weighted_metrics`` are weighted by
+        them (and equal plain metrics when no weights are given).
+        """
+        for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
+            if value is not None and (isinstance(value, (str, dict)) or not isinstance(value, Iterable)):
+                raise TypeError(f"{argument} must be a list, received {type(value).__name__} ({value!r}); "
+                                f"write {argument}=[{value!r}]")
         resolved_loss = resolve_loss(loss)
         resolved_optimizer = resolve_optimizer(optimizer)
-        specs = list(metrics or [])
         chosen_backend = get_backend(backend) if backend is not None else (self.backend or get_backend())
-        compiled = Compiled(resolved_optimizer, resolved_loss, specs)
+        compiled = Compiled(resolved_optimizer, resolved_loss, list(metrics or []), list(weighted_metrics or []))
         if self.built:
-            compiled.metrics = resolve_metrics(specs, resolved_loss, self.output_shape)
+            compiled.resolve_metrics(self.output_shape)
         if self.backend is not None and chosen_backend is not self.backend and self.built:
             self._move_to(chosen_backend)
         self.backend = chosen_backend
@@ -110,8 +114,8 @@ class Training:
     def _ready(self) -> Compiled:
         """Resolve what needs the output shape (metrics, fused path) on first use."""
         compiled = self._require_compiled("fit")
-        if len(compiled.metrics) != len(compiled.metric_specs):
-            compiled.metrics = resolve_metrics(compiled.metric_specs, compiled.loss, self.output_shape)
+        if not compiled.resolved:
+            compiled.resolve_metrics(self.output_shape)
         if self._fused is None:
             self._fused = fused_output(self._layers[-1], compiled.loss)
         return compiled
@@ -192,8 +196,8 @@ class Training:
         if not compiled.metrics:
             return
         predictions = self._predictions(out)
-        for metric in compiled.metrics:
-            if weights is None:  # metrics written without sample weights keep working unweighted
+        for index, metric in enumerate(compiled.metrics):
+            if weights is None or not compiled.weighs(index):
                 metric.update_state(y, predictions)
             else:
                 metric.update_state(y, predictions, sample_weight=weights)

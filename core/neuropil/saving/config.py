@@ -53,6 +53,7 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
             "optimizer": _component("optimizers", optimizers, compiled.optimizer),
             "loss": _component("losses", losses, compiled.loss),
             "metrics": [_metric_spec(spec) for spec in compiled.metric_specs],
+            "weighted_metrics": [_metric_spec(spec) for spec in compiled.weighted_metric_specs],
         }
     except (ValueError, TypeError) as exc:
         warnings.warn(f"the model is saved without its compile settings and optimizer state ({exc}); "
@@ -114,8 +115,9 @@ def check_document(doc: Any, source: str) -> None:
         raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, received {shape!r}")
     settings = doc.get("compile")
     if settings is not None:
-        if not isinstance(settings, dict) or not isinstance(settings.get("metrics", []), list):
-            raise SavedFileError(f"{source}: 'compile' must be an object with optimizer, loss and metrics")
+        if not isinstance(settings, dict) or not isinstance(settings.get("metrics", []), list) \
+                or not isinstance(settings.get("weighted_metrics", []), list):
+            raise SavedFileError(f"{source}: 'compile' must be an object with optimizer, loss and metrics lists")
         _check_spec(settings.get("optimizer"), f"{source}: optimizer")
         _check_spec(settings.get("loss"), f"{source}: loss")
 
@@ -154,25 +156,34 @@ def _missing_message(kind: str, spec: dict[str, Any], doc: dict[str, Any], what:
     return f"{head} ({exc})"
 
 
-def build_compile(doc: dict[str, Any], source: str) -> tuple[Any, Any, list[Any]] | None:
+def build_compile(doc: dict[str, Any], source: str) -> dict[str, Any] | None:
+    """The keyword arguments of ``compile`` that rebuild the saved settings, or None."""
     settings = doc.get("compile")
     if settings is None:
         return None
-    optimizer = build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer")
-    loss = build("losses", losses, settings["loss"], doc, "the loss")
+    return {
+        "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
+        "loss": build("losses", losses, settings["loss"], doc, "the loss"),
+        "metrics": _metric_specs(settings.get("metrics", []), doc, source, "metric"),
+        # files written before weighted metrics existed have none
+        "weighted_metrics": _metric_specs(settings.get("weighted_metrics", []), doc, source, "weighted metric"),
+    }
+
+
+def _metric_specs(saved: list[Any], doc: dict[str, Any], source: str, what: str) -> list[Any]:
     specs: list[Any] = []
-    for i, spec in enumerate(settings.get("metrics", [])):
+    for i, spec in enumerate(saved):
         if isinstance(spec, str):
             specs.append(spec)
         elif isinstance(spec, dict):
-            _check_spec(spec, f"{source}: metric #{i}")
+            _check_spec(spec, f"{source}: {what} #{i}")
             if "provider" in spec:
-                specs.append(build("metrics", metrics, spec, doc, f"metric #{i}"))
+                specs.append(build("metrics", metrics, spec, doc, f"{what} #{i}"))
             else:
                 specs.append({"class_name": spec["class_name"], "config": spec.get("config") or {}})
         else:
-            raise SavedFileError(f"{source}: metric #{i} must be a name or a config object, received {spec!r}")
-    return optimizer, loss, specs
+            raise SavedFileError(f"{source}: {what} #{i} must be a name or a config object, received {spec!r}")
+    return specs
 
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "document", "check_document", "build", "build_compile"]

@@ -72,10 +72,10 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
         rng.restore({"layers": doc.get("rng") or {}}, model._layers, restore_global=False)
     elif weights:
         raise SavedFileError(f"{source} holds weights but no input shape to build the model with")
-    compiled = model_config.build_compile(doc, source) if compile else None
-    if compiled is not None:
-        optimizer, loss, metric_specs = compiled
-        model.compile(optimizer=optimizer, loss=loss, metrics=metric_specs)
+    compile_arguments = model_config.build_compile(doc, source) if compile else None
+    if compile_arguments is not None:
+        optimizer = compile_arguments["optimizer"]
+        model.compile(**compile_arguments)
         slots = {k[len(OPTIMIZER):]: v for k, v in tensors.items() if k.startswith(OPTIMIZER)}
         if slots and model.built:
             state.set_optimizer_state(model, optimizer, slots, source)
