@@ -150,6 +150,21 @@ class Layer:
     def get_weights(self) -> list[np.ndarray]:
         return [self.backend.to_numpy(self.params[n]).copy() for n in self.weight_names()]
 
+    @property
+    def weights(self) -> list[Any]:
+        """The parameter arrays themselves, in Keras order: the backend's live arrays, not copies
+        (``get_weights`` gives NumPy copies)."""
+        return [self.params[n] for n in self.weight_names()]
+
+    @property
+    def trainable_weights(self) -> list[Any]:
+        """The arrays training updates: none while ``trainable`` is False (frozen)."""
+        return [self.params[n] for n in self.weight_names() if self.trainable and n in self.trainable_params]
+
+    @property
+    def non_trainable_weights(self) -> list[Any]:
+        return [self.params[n] for n in self.weight_names() if not (self.trainable and n in self.trainable_params)]
+
     def set_weights(self, weights: list[Any]) -> None:
         names = self.weight_names()
         if len(weights) != len(names):

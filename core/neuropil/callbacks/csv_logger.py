@@ -35,7 +35,12 @@ class CSVLogger(Callback):
         if self._file is None:  # used outside fit: open on first use
             self.on_train_begin()
         if self.keys is None:
-            self.keys = sorted(logs)
+            keys = set(logs)
+            if self.params.get("do_validation") and not any(k.startswith("val_") for k in keys):
+                # validation_freq > 1: the first epoch has no val_* logs, later ones do; the header
+                # is written once, so their columns are added now (and read NA until validated)
+                keys |= {f"val_{k}" for k in keys}
+            self.keys = sorted(keys)
             self._writer = csv.DictWriter(self._file, fieldnames=["epoch", *self.keys], delimiter=self.sep)
             if self._write_header:
                 self._writer.writeheader()

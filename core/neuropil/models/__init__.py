@@ -1,5 +1,6 @@
-"""neuropil.models: the Sequential model, and loading saved models."""
+"""neuropil.models: the Sequential model, loading saved models, rebuilding from an architecture."""
 from ..saving import load_model
+from .cloning import clone_model, model_from_json
 from .sequential import Sequential
 
-__all__ = ["Sequential", "load_model"]
+__all__ = ["Sequential", "clone_model", "load_model", "model_from_json"]

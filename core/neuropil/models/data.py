@@ -68,9 +68,9 @@ def check_lengths(x: np.ndarray, y: np.ndarray | None, what: str = "") -> None:
         raise InputValidationError(f"x{what} is empty: expected at least one sample")
 
 
-def check_batch_size(batch_size: Any) -> int:
+def check_batch_size(batch_size: Any, what: str = "batch_size") -> int:
     if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise InputValidationError(f"batch_size must be a positive integer, received {batch_size!r}")
+        raise InputValidationError(f"{what} must be a positive integer, received {batch_size!r}")
     return int(batch_size)
 
 

@@ -1,6 +1,7 @@
 """Saving, loading and configs of a Sequential model (the mixin; the file format is in neuropil.saving)."""
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -33,6 +34,10 @@ class Persistence:
         from ..saving.config import architecture
 
         return architecture(self)
+
+    def to_json(self, **dumps_arguments: Any) -> str:
+        """The architecture (no weights) as JSON, for :func:`neuropil.models.model_from_json`."""
+        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **dumps_arguments)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:

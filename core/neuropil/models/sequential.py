@@ -157,8 +157,30 @@ class Sequential(Persistence, Features, Training):
         for layer, chunk in zip(self._layers, chunks):
             layer.set_weights(chunk)
 
+    @property
+    def weights(self) -> list[Any]:
+        """Every layer's live parameter arrays, in ``get_weights`` order (see :attr:`Layer.weights`)."""
+        return [w for layer in self._layers for w in layer.weights]
+
+    @property
+    def trainable_weights(self) -> list[Any]:
+        return [w for layer in self._layers for w in layer.trainable_weights]
+
+    @property
+    def non_trainable_weights(self) -> list[Any]:
+        return [w for layer in self._layers for w in layer.non_trainable_weights]
+
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self._layers)
+
+    def __call__(self, x: Any, training: bool = False) -> Any:
+        """The model's output for one batch ``x`` as a backend array (Keras's ``model(x)``); with
+        ``training=True``, dropout and other training-only behaviour are on."""
+        xs, _ = self._prepare(x, None, "__call__")
+        h = self.backend.asarray(xs)
+        for layer in self._layers:
+            h = layer.forward(h, training)[0]
+        return h
 
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print the Keras-style table of layers, output shapes and parameter counts."""

@@ -31,6 +31,14 @@ class StepPlan:
     first_trained: int
 
 
+@dataclass
+class _Validation:
+    """What ``fit`` validates on: (x, y, weights), each None without validation, and how often."""
+    arrays: tuple[Any, Any, Any]
+    batch_size: int
+    freq: int
+
+
 class Training:
     """The training half of :class:`Sequential`."""
 
@@ -78,6 +86,27 @@ class Training:
         self._fused: tuple[Any, Any] | None = None
         if self.compiled is not None:
             self.compiled.metrics = []
+
+    @property
+    def optimizer(self) -> Any:
+        """The compiled optimizer (None before ``compile``); ``model.optimizer.learning_rate = 1e-4``
+        changes the rate from the next step on."""
+        return self.compiled.optimizer if self.compiled is not None else None
+
+    @property
+    def loss(self) -> Any:
+        """The compiled loss (None before ``compile``)."""
+        return self.compiled.loss if self.compiled is not None else None
+
+    @property
+    def metrics_names(self) -> list[str]:
+        """The names ``evaluate`` returns its values under: ``["loss", *metric names]`` once the model is
+        compiled and built (metric names such as 'accuracy' depend on the output shape)."""
+        if self.compiled is None:
+            return []
+        if self.built and not self.compiled.resolved:
+            self.compiled.resolve_metrics(self.output_shape)
+        return ["loss", *(metric.name for metric in self.compiled.metrics)]
 
     def _require_compiled(self, call: str) -> Compiled:
         if self.compiled is None:
@@ -206,15 +235,23 @@ class Training:
     def fit(self, x: Any = None, y: Any = None, batch_size: int | None = 32, epochs: int = 1, verbose: int | str = "auto",
             callbacks: list[Any] | None = None, validation_split: float = 0.0, validation_data: Any = None,
             shuffle: bool = True, initial_epoch: int = 0, sample_weight: Any = None,
-            class_weight: dict[int, float] | None = None) -> History:
+            class_weight: dict[int, float] | None = None, validation_batch_size: int | None = None,
+            validation_freq: int = 1) -> History:
         """Train for ``epochs`` epochs; returns a :class:`History` with loss, metrics and ``val_*``.
 
         ``sample_weight`` (one weight per sample) or ``class_weight`` (``{class id: weight}``) scale
         each sample's loss and metric contribution, as in Keras; ``validation_data`` may carry its own
-        weights as a third element. Class weights apply to training samples only.
+        weights as a third element. Class weights apply to training samples only. Validation runs
+        every ``validation_freq`` epochs, in batches of ``validation_batch_size`` (default: ``batch_size``).
         """
         compiled = self._require_compiled("fit")
         batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
+        validation_batch_size = batch_size if validation_batch_size is None else \
+            data.check_batch_size(validation_batch_size, "validation_batch_size")
+        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, np.integer)) \
+                or validation_freq < 1:
+            raise InputValidationError(f"validation_freq must be a positive integer (validate every that many "
+                                       f"epochs), received {validation_freq!r}")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise InputValidationError(f"epochs must be a non-negative integer, received {epochs!r}")
         verbose = _verbosity(verbose)
@@ -236,19 +273,21 @@ class Training:
         compiled = self._ready()
         history = History()
         steps = math.ceil(len(xs) / batch_size)
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
+        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size,
+                  "do_validation": xv is not None}
         callback_list = CallbackList([*(callbacks or []), history], self, params)  # last, as Keras: it sees logs others added
-        return self._fit_loop(compiled, (xs, ys, ws), (xv, yv, wv), batch_size, epochs, verbose, callback_list,
+        validation = _Validation((xv, yv, wv), validation_batch_size, int(validation_freq))
+        return self._fit_loop(compiled, (xs, ys, ws), validation, batch_size, epochs, verbose, callback_list,
                               history, shuffle, initial_epoch)
 
-    def _fit_loop(self, compiled: Compiled, train: tuple[Any, ...], validation: tuple[Any, ...], batch_size: int,
+    def _fit_loop(self, compiled: Compiled, train: tuple[Any, ...], validation: "_Validation", batch_size: int,
                   epochs: int, verbose: int, callback_list: CallbackList, history: History, shuffle: bool,
                   initial_epoch: int) -> History:
         backend = self.backend
         xp = backend.xp
         # Moved to the backend once per fit, not per batch; weights stay None on the unweighted path.
         x_dev, y_dev, w_dev = self._to_backend(*train)
-        val = None if validation[0] is None else self._to_backend(*validation)
+        val = None if validation.arrays[0] is None else self._to_backend(*validation.arrays)
         n = len(x_dev)
         steps = math.ceil(n / batch_size)
         rng = utils.global_rng()
@@ -291,8 +330,8 @@ class Training:
                 if self.stop_training:
                     break
             logs = self._logs(compiled, loss_sum, seen)
-            if val is not None:
-                val_logs = self._evaluate_arrays(compiled, *val, batch_size, 0, callback_list)
+            if val is not None and (epoch + 1) % validation.freq == 0:
+                val_logs = self._evaluate_arrays(compiled, *val, validation.batch_size, 0, callback_list)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             bar.finish(logs)
             callback_list.on_epoch_end(epoch, logs)
