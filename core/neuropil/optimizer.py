@@ -1,8 +1,8 @@
 """The optimizer contract: in-place updates from (key, parameter, gradient) triples, state as arrays.
 
-The base class owns what every optimizer shares in Keras: the iteration counter, a settable (or
-scheduled) learning rate, gradient clipping and per-parameter slot arrays. A subclass names its slots
-and writes one update rule.
+The base class owns what every optimizer shares in Keras 3: the iteration counter, a settable (or
+scheduled) learning rate, gradient clipping, decoupled weight decay and per-parameter slot arrays. A
+subclass names its slots and writes one update rule.
 """
 from __future__ import annotations
 
@@ -25,9 +25,16 @@ class Optimizer:
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, *, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
-                 name: str | None = None) -> None:
+                 weight_decay: float | None = None, name: str | None = None) -> None:
         self.learning_rate = learning_rate
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        if weight_decay is not None:
+            weight_decay = float(weight_decay)
+            if not np.isfinite(weight_decay) or weight_decay < 0:
+                raise ValueError(f"weight_decay must be a finite number >= 0 or None, received {weight_decay!r}")
+        #: Keras 3's decoupled weight decay: ``p -= p * weight_decay * lr`` before each update, for
+        #: every optimizer (AdamW is Adam with it on by default).
+        self.weight_decay = weight_decay
         if name is not None:
             self.name = name
         self.iterations = 0
@@ -64,10 +71,13 @@ class Optimizer:
         grads = self._clip([g for _, _, g in triples])
         self.iterations += 1
         lr, step = self.learning_rate, self.iterations
+        shrink = 1.0 - self.weight_decay * lr if self.weight_decay else None
         for (key, param, _), grad in zip(triples, grads):
             slots = self.slots.get(key)
             if slots is None:
                 slots = self.slots[key] = {s: self.initial_slot(s, param) for s in self.slot_names}
+            if shrink is not None:
+                param *= shrink
             self.update_step(param, grad, slots, lr, step)
 
     def _clip(self, grads: list[Any]) -> list[Any]:
@@ -115,7 +125,7 @@ class Optimizer:
     def get_config(self) -> dict[str, Any]:
         lr = self._learning_rate
         config_: dict[str, Any] = {"learning_rate": lr if not callable(lr) else float(lr(self.iterations))}
-        for option in ("clipnorm", "clipvalue", "global_clipnorm"):
+        for option in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
             if getattr(self, option) is not None:
                 config_[option] = getattr(self, option)
         return config_

@@ -9,7 +9,8 @@ implementation under test.
 
 Signature: ``formula(config, param, grad, state, lr, step) -> new_param`` where ``config`` is the
 optimizer's ``get_config()``, ``state`` a dict the formula owns (empty before the first step) and
-``step`` counts from 1.
+``step`` counts from 1. A formula describes the optimizer's own rule only: Keras 3's decoupled weight
+decay, which the base class applies for every optimizer, is added by :func:`formula_for`.
 """
 from __future__ import annotations
 
@@ -82,9 +83,6 @@ def adam(config: dict[str, Any], p: np.ndarray, g: np.ndarray, s: dict[str, Any]
     return p - alpha * m / (np.sqrt(v) + eps)
 
 
-def adamw(config: dict[str, Any], p: np.ndarray, g: np.ndarray, s: dict[str, Any], lr: float, t: int) -> np.ndarray:
-    decayed = p - p * float(_opt(config, "weight_decay", 0.004)) * lr  # decoupled, before the Adam step
-    return adam(config, decayed, g, s, lr, t)
 
 
 def nadam(config: dict[str, Any], p: np.ndarray, g: np.ndarray, s: dict[str, Any], lr: float, t: int) -> np.ndarray:
@@ -106,13 +104,17 @@ def nadam(config: dict[str, Any], p: np.ndarray, g: np.ndarray, s: dict[str, Any
 FORMULAS: dict[str, Formula] = {
     normalize(k): f for k, f in {
         "SGD": sgd, "Adagrad": adagrad, "Adadelta": adadelta, "RMSprop": rmsprop, "Adam": adam,
-        "AdamW": adamw, "Nadam": nadam,
+        "AdamW": adam, "Nadam": nadam,  # AdamW is Adam with weight decay on by default (Keras 3)
     }.items()
 }
 
+#: Weight decay a name implies when its config does not state one.
+DEFAULT_WEIGHT_DECAY: dict[str, float] = {normalize("AdamW"): 0.004}
+
 #: Extra constructor arguments worth checking for each name (Keras options that switch formulas).
 CONFIGS: dict[str, tuple[dict[str, Any], ...]] = {
-    normalize("SGD"): ({}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True}),
+    normalize("SGD"): ({}, {"momentum": 0.9}, {"momentum": 0.9, "nesterov": True},
+                       {"momentum": 0.9, "weight_decay": 0.05}),
     normalize("RMSprop"): ({}, {"momentum": 0.5}, {"centered": True}),
     normalize("Adam"): ({}, {"amsgrad": True}),
 }
@@ -123,5 +125,16 @@ def formula_for(name: str, optimizer: Any) -> Formula | None:
     declares one, else the shipped formula for the name, else None."""
     own = getattr(optimizer, "reference_update", None)
     if callable(own):
-        return lambda config, p, g, s, lr, t: own(p, g, s, lr, t)
-    return FORMULAS.get(normalize(name))
+        return _with_weight_decay(lambda config, p, g, s, lr, t: own(p, g, s, lr, t), 0.0)
+    formula = FORMULAS.get(normalize(name))
+    return None if formula is None else _with_weight_decay(formula, DEFAULT_WEIGHT_DECAY.get(normalize(name), 0.0))
+
+
+def _with_weight_decay(formula: Formula, default: float) -> Formula:
+    """``formula`` preceded by Keras 3's decoupled decay ``p -= p * weight_decay * lr``."""
+    def decayed(config: dict[str, Any], p: np.ndarray, g: np.ndarray, s: dict[str, Any], lr: float,
+                t: int) -> np.ndarray:
+        rate = float(_opt(config, "weight_decay", default))
+        return formula(config, p - p * rate * lr if rate else p, g, s, lr, t)
+
+    return decayed

@@ -18,8 +18,9 @@ STEPS = 6
 Reference = Callable[[np.ndarray, np.ndarray, dict, int], np.ndarray]
 
 
-def sgd_ref(lr=0.01, momentum=0.0, nesterov=False) -> Reference:
+def sgd_ref(lr=0.01, momentum=0.0, nesterov=False, weight_decay=0.0) -> Reference:
     def step(p, g, s, t):
+        p = p - p * weight_decay * lr  # Keras 3: decoupled, before the update, for every optimizer
         if momentum == 0:
             return p - lr * g
         s["m"] = momentum * s.get("m", 0.0) - lr * g
@@ -88,6 +89,8 @@ CASES: list[tuple[str, dict, Reference]] = [
     ("sgd", {}, sgd_ref()),
     ("SGD", {"learning_rate": 0.1, "momentum": 0.9}, sgd_ref(0.1, 0.9)),
     ("sgd", {"learning_rate": 0.1, "momentum": 0.5, "nesterov": True}, sgd_ref(0.1, 0.5, True)),
+    ("sgd", {"learning_rate": 0.1, "momentum": 0.9, "weight_decay": 0.05}, sgd_ref(0.1, 0.9, weight_decay=0.05)),
+    ("adam", {"learning_rate": 0.05, "weight_decay": 0.1}, adam_ref(0.05, weight_decay=0.1)),
     ("adagrad", {}, adagrad_ref()),
     ("adagrad", {"learning_rate": 0.5, "initial_accumulator_value": 1.0, "epsilon": 1e-3},
      adagrad_ref(0.5, 1.0, 1e-3)),

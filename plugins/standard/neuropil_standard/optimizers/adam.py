@@ -52,21 +52,14 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay: ``p -= p·weight_decay·lr`` before each Adam step (Keras 3),
-    instead of an L2 term whose effect Adam's scaling would distort."""
+    """Adam with decoupled weight decay on by default: ``p -= p·weight_decay·lr`` before each Adam step
+    (Keras 3; the base :class:`~neuropil.optimizer.Optimizer` applies it), instead of an L2 term whose
+    effect Adam's scaling would distort."""
 
     name = "adamw"
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, weight_decay: float = 0.004,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
                  **kwargs: Any) -> None:
-        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad, **kwargs)
-        self.weight_decay = non_negative("weight_decay", weight_decay)
-
-    def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
-        if self.weight_decay:
-            param *= 1.0 - self.weight_decay * lr
-        super().update_step(param, grad, slots, lr, step)
-
-    def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "weight_decay": self.weight_decay}
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
+                         weight_decay=non_negative("weight_decay", weight_decay), **kwargs)
