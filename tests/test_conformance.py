@@ -53,7 +53,8 @@ def test_correct_plugin_passes_every_property(installed) -> None:
     installed("conformance_good")
     selected = cases(["conformance_good"])
     kinds = {c.kind for c in selected}
-    assert {"layers", "activations", "losses", "optimizers", "metrics", "regularizers"} <= kinds
+    assert {"layers", "activations", "losses", "optimizers", "metrics", "regularizers", "initializers",
+            "constraints"} <= kinds
     results = {c.id: outcome(c) for c in selected}
     assert "failed" not in results.values(), results
     # Only the cross-backend comparison may skip here (one backend); everything else really ran.
@@ -67,6 +68,10 @@ def test_correct_plugin_passes_every_property(installed) -> None:
     ("broken_mutate", "activations:inplace_relu:pure_backward", ["modified"]),
     ("broken_state", "optimizers:forgetful_momentum:state_roundtrip", ["restoring the state"]),
     ("broken_state", "metrics:mean_of_batch_means:streaming", ["batches"]),
+    ("broken_init", "initializers:transposed_uniform:shape_and_dtype", ["has shape", "expected"]),
+    ("broken_init", "initializers:global_normal:reproducible", ["generator in the same state"]),
+    ("broken_constraint", "constraints:inplace_non_neg:pure", ["modified its input in place"]),
+    ("broken_constraint", "constraints:soft_max_norm:idempotent", ["constraint(constraint(w))"]),
 ])
 def test_broken_plugin_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
     installed(plugin)
@@ -85,6 +90,33 @@ def test_broken_components_fail_only_the_property_they_break(installed) -> None:
     assert results["activations:sloppy_tanh:pure_backward"] == "passed"
     assert results["layers:DropGradDense:param_gradients"] == "failed"
     assert results["layers:DropGradDense:input_gradient"] == "passed"
+
+
+@pytest.mark.parametrize("plugin, failing", [
+    ("broken_init", {"initializers:transposed_uniform:shape_and_dtype",
+                     "initializers:cached_zeros:fresh_arrays",
+                     "initializers:global_normal:reproducible",
+                     "initializers:global_normal:config_roundtrip",  # unreproducible, so not after loading
+                     "initializers:forgetful_normal:config_roundtrip"}),
+    ("broken_constraint", {"constraints:upcasting_clip:shape_and_dtype",
+                           "constraints:inplace_non_neg:pure",
+                           "constraints:soft_max_norm:idempotent",
+                           "constraints:float32_max_norm:config_roundtrip"}),
+])
+def test_each_initializer_and_constraint_property_catches_its_bug_and_only_it(installed, plugin, failing) -> None:
+    """Every initializer and constraint property has a broken component that only it catches."""
+    installed(plugin)
+    results = {c.id: outcome(c) for c in cases([plugin])}
+    assert {cid for cid, r in results.items() if r == "failed"} == failing
+    others = {cid: r for cid, r in results.items() if cid not in failing and not cid.endswith(":backends")}
+    assert set(others.values()) == {"passed"}, others
+
+
+def test_a_constraint_declaring_a_partial_step_is_not_held_to_idempotence(installed, monkeypatch) -> None:
+    installed("broken_constraint")
+    (case,) = [c for c in cases(["broken_constraint"]) if c.id == "constraints:soft_max_norm:idempotent"]
+    monkeypatch.setattr(case.entry.factory, "idempotent", False, raising=False)
+    assert outcome(case) == "skipped"
 
 
 def test_plugin_filter_selects_by_plugin_or_distribution(installed) -> None:

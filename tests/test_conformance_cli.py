@@ -15,6 +15,8 @@ BROKEN = {
     "broken_dropgrad": "layers:DropGradDense:param_gradients",
     "broken_mutate": "activations:inplace_relu:pure_backward",
     "broken_softmax": "activations:diagonal_softmax:input_gradient",
+    "broken_init": "initializers:global_normal:reproducible",
+    "broken_constraint": "constraints:inplace_non_neg:pure",
 }
 
 

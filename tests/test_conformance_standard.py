@@ -1,5 +1,6 @@
 """The conformance suite over neuropil's own first-party components: every layer, activation, loss,
-optimizer, metric, backend and regularizer of neuropil-standard and neuropil-metrics passes."""
+optimizer, metric, backend, regularizer, initializer and constraint of neuropil-standard and
+neuropil-metrics passes."""
 from __future__ import annotations
 
 import pytest
@@ -23,7 +24,9 @@ IDS = list(CASES)
 def test_standard_components_are_all_covered() -> None:
     assert {"layers:Dense:param_gradients", "activations:softmax:input_gradient",
             "losses:categorical_crossentropy:input_gradient", "optimizers:Adam:reference_update",
-            "metrics:accuracy:streaming"} <= set(IDS)
+            "metrics:accuracy:streaming", "initializers:GlorotUniform:reproducible",
+            "initializers:Zeros:shape_and_dtype", "constraints:MaxNorm:idempotent",
+            "constraints:NonNeg:pure"} <= set(IDS)
 
 
 @pytest.mark.parametrize("case_id", IDS)

@@ -133,6 +133,33 @@ def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = ()) -> np.ndarra
     return move_from_points(draw(arrays(shapes(), -3.0, 3.0)), kinks)
 
 
+#: Numbers of axes a weight has: a bias (1), a Dense kernel (2), convolution kernels (3, 4). An
+#: initializer or constraint that accepts fewer (Keras's Identity is 2-D only) declares ``ndims``.
+WEIGHT_NDIMS = (1, 2, 3, 4)
+#: The compute dtypes a model asks for.
+weight_dtypes = st.sampled_from(("float32", "float64"))
+
+
+@st.composite
+def weight_shapes(draw: st.DrawFn, ndims: Sequence[int] = WEIGHT_NDIMS, max_side: int = 8) -> tuple[int, ...]:
+    """Weight shapes of one of ``ndims`` axes, each side 1 to ``max_side`` (so a kernel's fan-in and
+    fan-out differ); shrinks towards the fewest axes and sides of 1."""
+    n = draw(st.sampled_from(sorted(ndims)))
+    return tuple(draw(st.integers(1, max_side)) for _ in range(n))
+
+
+def weights(shape: Sequence[int] | st.SearchStrategy) -> st.SearchStrategy:
+    """float64 weights whose entries are 0 or of magnitude 0.05 to 3.
+
+    Exact zeros are where constraints branch (non-negativity, a zero column); magnitudes stay far above
+    the epsilon guards of norm denominators (Keras's 1e-7), which change a slice whose norm is
+    comparable to them and would make any norm constraint look wrong; up to 3 puts norms on both
+    sides of MaxNorm's default limit of 2.
+    """
+    magnitude = floats(0.05, 3.0)
+    return hnp.arrays(np.float64, shape, elements=st.just(0.0) | magnitude | magnitude.map(lambda v: -v))
+
+
 @dataclass(frozen=True)
 class LayerExample:
     """One layer to check: which example config, the per-sample input shape, the input, the seed."""

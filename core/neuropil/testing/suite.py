@@ -13,7 +13,8 @@ from typing import Callable, Iterable, Sequence
 
 from ..registry import Entry, normalize
 from .instances import ConformanceSkip
-from .properties import activations, backends, layers, losses, metrics, optimizers, regularizers
+from .properties import (activations, backends, constraints, initializers, layers, losses, metrics,
+                         optimizers, regularizers)
 
 Check = Callable[[Entry], None]
 
@@ -22,7 +23,9 @@ def _with_backends(kind: str, properties: dict[str, Check]) -> dict[str, Check]:
     return {**properties, "backends": backends.consistency(kind)}
 
 
-#: Property checks by component kind (initializers and constraints have no property checked yet).
+#: Property checks by component kind. ``backends`` compares a component across backends where it
+#: computes on them; regularizers are not yet compared there, and initializers never compute on a
+#: backend (their values are made on the host).
 PROPERTIES: dict[str, dict[str, Check]] = {
     "layers": _with_backends("layers", layers.PROPERTIES),
     "activations": _with_backends("activations", activations.PROPERTIES),
@@ -31,6 +34,8 @@ PROPERTIES: dict[str, dict[str, Check]] = {
     "metrics": _with_backends("metrics", metrics.PROPERTIES),
     "backends": backends.PROPERTIES,
     "regularizers": regularizers.PROPERTIES,
+    "initializers": initializers.PROPERTIES,
+    "constraints": _with_backends("constraints", constraints.PROPERTIES),
 }
 
 

@@ -122,9 +122,18 @@ def _metrics(entry: Entry, data: Any, backends: list[Any]) -> None:
         assert_allclose(f"result on backend {b.name!r} against numpy", other.result(), expected, RTOL, ATOL)
 
 
+def _constraints(entry: Entry, data: Any, backends: list[Any]) -> None:
+    from .constraints import draw_example
+
+    constraint, w = draw_example(data, entry, example_configs(entry))
+    expected = constraint(w.copy())
+    for b in backends:
+        _compare("result", b, constraint(b.asarray(w)), expected)
+
+
 _BY_KIND: dict[str, Callable[[Entry, Any, list[Any]], None]] = {
     "activations": _activations, "layers": _layers, "losses": _losses, "optimizers": _optimizers,
-    "metrics": _metrics,
+    "metrics": _metrics, "constraints": _constraints,
 }
 
 

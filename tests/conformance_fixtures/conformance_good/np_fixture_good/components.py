@@ -159,3 +159,53 @@ class L1:
 
     def gradient(self, w):
         return self.l1 * np.sign(w)
+
+
+class Normal:
+    """An initializer written against the hook contract alone (no base class); with its own ``seed``
+    it ignores the layer's generator, as Keras's seeded initializers do."""
+
+    example_configs = ({}, {"stddev": 0.5})
+
+    def __init__(self, stddev=0.05, seed=None):
+        self.stddev, self.seed = stddev, seed
+
+    def __call__(self, shape, dtype, rng):
+        if self.seed is not None:
+            rng = np.random.default_rng(self.seed)
+        return (self.stddev * rng.standard_normal(shape)).astype(dtype)
+
+    def get_config(self):
+        return {"stddev": self.stddev, "seed": self.seed}
+
+
+class Identity:
+    """Keras's Identity: defined for 2-D kernels only, which it declares in ``ndims``."""
+
+    ndims = (2,)
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, shape, dtype, rng):
+        return self.gain * np.eye(*shape, dtype=dtype)
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+class MaxNorm:
+    """Rescales each column whose norm exceeds ``max_value`` down to it; a new array, in w's dtype."""
+
+    example_configs = ({}, {"max_value": 0.5})
+
+    def __init__(self, max_value=1.0, axis=0):
+        self.max_value, self.axis = max_value, axis
+
+    def __call__(self, w):
+        xp = array_module(w)
+        norms = xp.sqrt((w * w).sum(axis=self.axis, keepdims=True))
+        return w * (xp.minimum(norms, self.max_value) / (norms + 1e-7))
+
+    def get_config(self):
+        return {"max_value": self.max_value, "axis": self.axis}

@@ -35,3 +35,14 @@ def neuropil_register_metrics(register):
 @hookimpl
 def neuropil_register_regularizers(register):
     register("good_l1", c.L1)
+
+
+@hookimpl
+def neuropil_register_initializers(register):
+    register("good_normal", c.Normal)
+    register("good_identity", c.Identity)
+
+
+@hookimpl
+def neuropil_register_constraints(register):
+    register("good_max_norm", c.MaxNorm)
