@@ -4,12 +4,15 @@ from __future__ import annotations
 from neuropil.hookspecs import Register
 
 from .activation import Activation
+from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
+from .batch_normalization import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "register_all"]
+__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
+           "ReLU", "Softmax", "register_all"]
 
 
 def register_all(register: Register) -> None:
@@ -18,3 +21,8 @@ def register_all(register: Register) -> None:
     register("Activation", Activation)
     register("Flatten", Flatten)
     register("Input", Input, aliases=("InputLayer",))
+    register("ReLU", ReLU)
+    register("LeakyReLU", LeakyReLU)
+    register("Softmax", Softmax)
+    register("ELU", ELU)
+    register("BatchNormalization", BatchNormalization)

@@ -1,0 +1,136 @@
+"""ReLU, LeakyReLU, Softmax, ELU: Keras's activation layers, with its names, arguments and defaults.
+
+Each is an :class:`~.activation.Activation` layer whose activation is fixed by the class and built from
+the layer's own arguments, so the math and its backward are the ones in ``neuropil_standard.activations``
+(one implementation, checked once) and the layer only adds what Keras's layer adds: argument checks
+that name what was expected and received, and a config holding its own arguments rather than an
+``activation``.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Real
+from typing import Any
+
+from neuropil.activation import Activation as ActivationFunction
+from neuropil.layer import Layer, unique_name
+
+from .. import activations as fn
+from .activation import Activation
+
+
+def _number(layer: str, argument: str, value: Any, minimum: float | None = None) -> float:
+    """``value`` as a float, refusing non-numbers, non-finite numbers and numbers below ``minimum``."""
+    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or (minimum is not None and value < minimum):
+        bound = "" if minimum is None else f" >= {minimum:g}"
+        raise ValueError(f"{layer} expects {argument} to be a finite number{bound}, received "
+                         f"{argument}={value!r}")
+    return float(value)
+
+
+class _ArgumentActivation(Activation):
+    """An Activation layer configured by its own arguments: its config lists those arguments (as
+    Keras's does) instead of an ``activation``, which the class already fixes."""
+
+    #: Keras's automatic name (``re_lu``, ``re_lu_1``, ...); splitting the class name at every capital
+    #: would give ``re_l_u``.
+    auto_name: str = "activation"
+
+    def __init__(self, activation: ActivationFunction, *, name: str | None = None, **kwargs: Any) -> None:
+        super().__init__(activation, name=name if name is not None else unique_name(self.auto_name), **kwargs)
+
+    def arguments(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def get_config(self) -> dict[str, Any]:
+        config = Layer.get_config(self)  # not Activation's: it would add an "activation" entry
+        config.update(self.arguments())
+        return config
+
+
+class ReLU(_ArgumentActivation):
+    """``x`` above ``threshold`` (capped at ``max_value`` when given), ``negative_slope * (x -
+    threshold)`` below it; with the defaults, ``max(x, 0)``. As Keras's layer, it refuses negative
+    ``max_value``, ``negative_slope`` and ``threshold``."""
+
+    auto_name = "re_lu"
+    example_configs = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
+                       {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5})
+
+    def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
+                 **kwargs: Any) -> None:
+        self.max_value = None if max_value is None else _number("ReLU", "max_value", max_value, 0.0)
+        self.negative_slope = _number("ReLU", "negative_slope", negative_slope, 0.0)
+        self.threshold = _number("ReLU", "threshold", threshold, 0.0)
+        super().__init__(fn.ReLU(negative_slope=self.negative_slope, max_value=self.max_value,
+                                 threshold=self.threshold), **kwargs)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"max_value": self.max_value, "negative_slope": self.negative_slope, "threshold": self.threshold}
+
+
+class LeakyReLU(_ArgumentActivation):
+    """``x`` for ``x >= 0``, ``negative_slope * x`` below. Keras 3's name for the slope; the Keras 2
+    name ``alpha`` is still accepted (with a DeprecationWarning, as Keras 3 warns) so old code runs."""
+
+    auto_name = "leaky_re_lu"
+    example_configs = ({}, {"negative_slope": 0.05}, {"negative_slope": 1.5})
+
+    def __init__(self, negative_slope: float = 0.3, *, alpha: float | None = None, **kwargs: Any) -> None:
+        if alpha is not None:
+            warnings.warn("LeakyReLU's argument `alpha` is deprecated (Keras 2); use `negative_slope`",
+                          DeprecationWarning, stacklevel=2)
+            negative_slope = alpha
+        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope, 0.0)
+        super().__init__(fn.LeakyReLU(negative_slope=self.negative_slope), **kwargs)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"negative_slope": self.negative_slope}
+
+
+class _SoftmaxOverAxis(fn.Softmax):
+    """Softmax over an axis other than the last. It has a name of its own because a model folds a
+    final ``"softmax"`` into its cross-entropy, whose logits form normalizes over the last axis."""
+
+    name = "softmax_over_axis"
+
+
+class Softmax(_ArgumentActivation):
+    """``exp(x) / sum(exp(x))`` along ``axis`` (batch axis included in the count, as in Keras)."""
+
+    auto_name = "softmax"
+    example_configs = ({}, {"axis": 1, "input_shape": (3, 4)})
+
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
+        if isinstance(axis, bool) or not isinstance(axis, int):
+            raise ValueError(f"Softmax expects axis to be an integer, received axis={axis!r}")
+        self.axis = axis
+        super().__init__(fn.Softmax(axis=axis), **kwargs)
+
+    def build(self, input_shape: tuple[int, ...], backend: Any, rng: Any) -> None:
+        rank = len(input_shape) + 1
+        if not -rank <= self.axis < rank:
+            raise ValueError(f"layer {self.name!r} (Softmax) got axis={self.axis} for inputs of rank {rank} "
+                             f"(per-sample shape {tuple(input_shape)} plus the batch axis); expected an "
+                             f"axis in [{-rank}, {rank - 1}]")
+        if self.axis % rank != rank - 1:
+            self.activation = _SoftmaxOverAxis(axis=self.axis)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"axis": self.axis}
+
+
+class ELU(_ArgumentActivation):
+    """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
+
+    auto_name = "elu"
+    example_configs = ({}, {"alpha": 0.5})
+
+    def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
+        self.alpha = _number("ELU", "alpha", alpha)
+        super().__init__(fn.ELU(alpha=self.alpha), **kwargs)
+
+    def arguments(self) -> dict[str, Any]:
+        return {"alpha": self.alpha}
