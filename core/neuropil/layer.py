@@ -29,7 +29,10 @@ def unique_name(prefix: str) -> str:
 
 
 def snake_case(name: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    """A class name as Keras names layers: ``BatchNormalization`` -> ``batch_normalization``, and an
+    acronym stays whole: ``ReLU`` -> ``re_lu``, ``LeakyReLU`` -> ``leaky_re_lu``."""
+    words = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", re.sub(r"\W+", "", name))  # a capitalised word
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()  # a lower-to-upper step
 
 
 class Layer:

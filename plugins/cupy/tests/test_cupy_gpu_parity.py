@@ -89,7 +89,7 @@ def _layer_cases() -> list[Any]:
 
 def _input_shape(entry: Entry, config: dict[str, Any]) -> tuple[int, ...]:
     """The per-sample shape the config declares, else the first probe shape it runs on (on NumPy)."""
-    declared = instances.declared_shape(config) or (tuple(config["shape"]) if "shape" in config else None)
+    declared = instances.declared_shape(entry, config) or (tuple(config["shape"]) if "shape" in config else None)
     for shape in [declared] if declared else instances.PROBE_SHAPES:
         try:
             layer = entry.factory(**config)

@@ -13,8 +13,7 @@ import warnings
 from numbers import Real
 from typing import Any
 
-from neuropil.activation import Activation as ActivationFunction
-from neuropil.layer import Layer, unique_name
+from neuropil.layer import Layer
 
 from .. import activations as fn
 from .activation import Activation
@@ -34,12 +33,6 @@ class _ArgumentActivation(Activation):
     """An Activation layer configured by its own arguments: its config lists those arguments (as
     Keras's does) instead of an ``activation``, which the class already fixes."""
 
-    #: Keras's automatic name (``re_lu``, ``re_lu_1``, ...); splitting the class name at every capital
-    #: would give ``re_l_u``.
-    auto_name: str = "activation"
-
-    def __init__(self, activation: ActivationFunction, *, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(activation, name=name if name is not None else unique_name(self.auto_name), **kwargs)
 
     def arguments(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -55,7 +48,6 @@ class ReLU(_ArgumentActivation):
     threshold)`` below it; with the defaults, ``max(x, 0)``. As Keras's layer, it refuses negative
     ``max_value``, ``negative_slope`` and ``threshold``."""
 
-    auto_name = "re_lu"
     example_configs = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
                        {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5})
 
@@ -75,7 +67,6 @@ class LeakyReLU(_ArgumentActivation):
     """``x`` for ``x >= 0``, ``negative_slope * x`` below. Keras 3's name for the slope; the Keras 2
     name ``alpha`` is still accepted (with a DeprecationWarning, as Keras 3 warns) so old code runs."""
 
-    auto_name = "leaky_re_lu"
     example_configs = ({}, {"negative_slope": 0.05}, {"negative_slope": 1.5})
 
     def __init__(self, negative_slope: float = 0.3, *, alpha: float | None = None, **kwargs: Any) -> None:
@@ -100,7 +91,6 @@ class _SoftmaxOverAxis(fn.Softmax):
 class Softmax(_ArgumentActivation):
     """``exp(x) / sum(exp(x))`` along ``axis`` (batch axis included in the count, as in Keras)."""
 
-    auto_name = "softmax"
     example_configs = ({}, {"axis": 1, "input_shape": (3, 4)})
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
@@ -125,7 +115,6 @@ class Softmax(_ArgumentActivation):
 class ELU(_ArgumentActivation):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
 
-    auto_name = "elu"
     example_configs = ({}, {"alpha": 0.5})
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
