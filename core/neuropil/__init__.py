@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 _SUBMODULES = {
     "activations", "backends", "callbacks", "config", "constraints", "errors", "hookspecs",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "plugins", "regularizers",
-    "testing", "utils", "registry", "backend", "layer", "activation", "loss", "optimizer", "metric",
+    "schedules", "testing", "utils", "registry", "backend", "layer", "activation", "loss", "optimizer",
+    "metric", "schedule",
 }
 
 __all__ = sorted(_SUBMODULES | {"hookimpl", "Sequential", "__version__"})

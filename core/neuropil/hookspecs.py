@@ -105,6 +105,13 @@ def neuropil_register_constraints(register: Register) -> None:
     """Register weight constraints: ``factory(**config)(w) -> w'``, applied after every update."""
 
 
+@hookspec
+def neuropil_register_schedules(register: Register) -> None:
+    """Register learning-rate schedules (subclasses of :class:`neuropil.schedule.LearningRateSchedule`):
+    ``schedule(step) -> float`` for the update after ``step`` completed ones, the same rate every time
+    for the same step, and a ``get_config()`` that rebuilds it."""
+
+
 #: The component kinds, in the order ``neuropil plugins`` lists them, and the hook registering each.
 KIND_HOOKS: dict[str, str] = {
     "layers": "neuropil_register_layers",
@@ -116,4 +123,5 @@ KIND_HOOKS: dict[str, str] = {
     "initializers": "neuropil_register_initializers",
     "regularizers": "neuropil_register_regularizers",
     "constraints": "neuropil_register_constraints",
+    "schedules": "neuropil_register_schedules",
 }

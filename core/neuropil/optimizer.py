@@ -17,7 +17,10 @@ class Optimizer:
     """Base class of optimizers.
 
     Subclasses set ``slot_names`` and implement :meth:`update_step`, which must update ``param`` (and
-    the slot arrays) *in place*. ``learning_rate`` may be a float or a callable ``schedule(iterations)``.
+    the slot arrays) *in place*. ``learning_rate`` may be a float, a registered
+    :class:`~neuropil.schedule.LearningRateSchedule` (or its ``{"class_name", "config"}``), or any
+    callable ``schedule(iterations)``; as in Keras, a schedule is evaluated at the number of updates
+    already applied, 0 for the first.
     """
 
     name: str = "optimizer"
@@ -49,6 +52,10 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value: float | Callable[[int], float]) -> None:
+        if isinstance(value, dict):  # a saved schedule: rebuilt through the registry, never imported
+            from . import schedules
+
+            value = schedules.get(value)
         if not callable(value):
             value = float(value)
             if not np.isfinite(value) or value < 0:
@@ -69,8 +76,9 @@ class Optimizer:
         if not triples:
             return
         grads = self._clip([g for _, _, g in triples])
+        lr = self.learning_rate  # before counting this update: a schedule sees 0 on the first
         self.iterations += 1
-        lr, step = self.learning_rate, self.iterations
+        step = self.iterations
         shrink = 1.0 - self.weight_decay * lr if self.weight_decay else None
         for (key, param, _), grad in zip(triples, grads):
             slots = self.slots.get(key)
@@ -123,12 +131,28 @@ class Optimizer:
         self.iterations, self.slots = iterations, slots
 
     def get_config(self) -> dict[str, Any]:
-        lr = self._learning_rate
-        config_: dict[str, Any] = {"learning_rate": lr if not callable(lr) else float(lr(self.iterations))}
+        config_: dict[str, Any] = {"learning_rate": self._learning_rate_config()}
         for option in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay"):
             if getattr(self, option) is not None:
                 config_[option] = getattr(self, option)
         return config_
+
+    def _learning_rate_config(self) -> Any:
+        """A float, or a registered schedule as ``{"class_name", "config"}`` (Keras saves it so); a plain
+        function cannot be named in a file, so its current value stands in for it."""
+        lr = self._learning_rate
+        if not callable(lr):
+            return lr
+        from .schedule import LearningRateSchedule
+
+        if isinstance(lr, LearningRateSchedule):
+            from . import schedules
+
+            try:
+                return schedules.serialize(lr)
+            except ValueError:  # a schedule class no plugin registers
+                pass
+        return float(lr(self.iterations))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"

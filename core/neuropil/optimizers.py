@@ -5,7 +5,14 @@ instance; attribute access (``neuropil.optimizers.Name``) returns the registered
 """
 from __future__ import annotations
 
+import sys
+
+from . import schedules
 from ._namespace import public_api
 from .optimizer import Optimizer
 
-get, serialize, deserialize, __getattr__, __dir__ = public_api("optimizers", Optimizer, None, ['Optimizer'])
+get, serialize, deserialize, __getattr__, __dir__ = public_api("optimizers", Optimizer, None,
+                                                                ["Optimizer", "schedules"])
+# Keras's path: ``from neuropil.optimizers.schedules import ExponentialDecay`` finds this entry once
+# this module is imported, which importing the parent of that path does first.
+sys.modules[f"{__name__}.schedules"] = schedules

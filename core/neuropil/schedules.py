@@ -1,0 +1,13 @@
+"""neuropil.schedules (also ``neuropil.optimizers.schedules``, Keras's path): learning-rate schedules
+from every installed plugin, resolved through the registry.
+
+``get(identifier, **kwargs)`` takes a schedule name, e.g. 'ExponentialDecay', a ``{"class_name",
+"config"}`` dict, or an instance; attribute access returns the registered factory.
+"""
+from __future__ import annotations
+
+from ._namespace import public_api
+from .schedule import LearningRateSchedule
+
+get, serialize, deserialize, __getattr__, __dir__ = public_api("schedules", LearningRateSchedule, None,
+                                                                ["LearningRateSchedule"])
