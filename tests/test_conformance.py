@@ -6,10 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
 import pytest
 
 import neuropil.plugins
-from neuropil.testing.instances import ConformanceSkip
+from neuropil._namespace import lookup
+from neuropil.testing.instances import ConformanceSkip, build_layer
+from neuropil.testing.properties._layer_runs import deterministic_modes
 from neuropil.testing.suite import Case, ConformanceFailure, cases
 
 FIXTURES = Path(__file__).parent / "conformance_fixtures"
@@ -21,7 +24,7 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     from distributions import forget_modules
 
     def install(*dists: str) -> None:
-        for dist in dists:
+        for dist in dists + tuple(r for d in dists for r in requirements(d)):
             monkeypatch.syspath_prepend(str(FIXTURES / dist))
         neuropil.plugins.reload()
 
@@ -30,6 +33,14 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
     forget_modules([p.name for d in FIXTURES.iterdir() if d.is_dir() for p in d.iterdir()
                     if p.name.startswith("np_fixture_")])
     neuropil.plugins.reload()
+
+
+def requirements(dist: str) -> list[str]:
+    """The fixture distributions ``dist`` requires (its METADATA's ``Requires-Dist``), which pip would
+    install along with it."""
+    (metadata,) = (FIXTURES / dist).glob("*.dist-info/METADATA")
+    return [line.partition(":")[2].strip() for line in metadata.read_text().splitlines()
+            if line.startswith("Requires-Dist:")]
 
 
 def outcome(case: Case) -> str:
@@ -72,6 +83,10 @@ def test_correct_plugin_passes_every_property(installed) -> None:
     ("broken_init", "initializers:global_normal:reproducible", ["generator in the same state"]),
     ("broken_constraint", "constraints:inplace_non_neg:pure", ["modified its input in place"]),
     ("broken_constraint", "constraints:soft_max_norm:idempotent", ["constraint(constraint(w))"]),
+    ("broken_layer_state", "layers:InferenceUpdatingCenter:state",
+     ["an inference forward (training=False) changed the non-trainable parameter 'moving_mean'"]),
+    ("broken_layer_state", "layers:TrainingBackwardCenter:input_gradient", ["[inference mode]"]),
+    ("broken_layer_state", "layers:FusedCenter:backends", ["in training mode on backend 'fused_numpy'"]),
 ])
 def test_broken_plugin_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
     installed(plugin)
@@ -124,3 +139,89 @@ def test_plugin_filter_selects_by_plugin_or_distribution(installed) -> None:
     assert {c.entry.source.plugin for c in cases(["broken_scale"])} == {"broken_scale"}
     assert {c.name for c in cases(["broken-scale"])} == {"sloppy_tanh"}
     assert cases(["no_such_plugin"]) == []
+
+
+def test_each_layer_mode_and_state_property_catches_its_bug_and_only_it(installed) -> None:
+    """A forward that changes state it must not, an inference-mode backward that is wrong while the
+    training one is right, and a bug of one backend's training path: each fails its property alone.
+    broken_layer_state also registers a second backend, so every ``backends`` case really runs."""
+    installed("broken_layer_state")
+    results = {c.id: outcome(c) for c in cases(["broken_layer_state"])}
+    failing = {"layers:InferenceUpdatingCenter:state", "layers:TrainingBackwardCenter:input_gradient",
+               "layers:FusedCenter:backends"}
+    assert {cid for cid, r in results.items() if r == "failed"} == failing
+    others = {cid: r for cid, r in results.items() if cid not in failing}
+    assert set(others.values()) == {"passed"}, others
+
+
+def test_correct_layers_agree_across_backends_in_both_modes(installed) -> None:
+    """With a second backend, correct layers pass ``backends``: BatchNormalization's batch statistics
+    and moving-statistics update are compared in training mode, Dropout's random training forward is
+    left out rather than failed."""
+    installed("conformance_good", "broken_layer_state")  # the latter brings the fused_numpy backend
+    selected = [c for c in cases(["conformance_good", "neuropil-standard"], kinds=["layers"])
+                if c.prop == "backends"]
+    assert {"BatchNormalization", "Dropout", "RunningCenter"} <= {c.name for c in selected}
+    results = {c.id: outcome(c) for c in selected}
+    assert set(results.values()) == {"passed"}, results
+
+
+def test_training_mode_is_checked_wherever_the_training_forward_is_deterministic(installed) -> None:
+    """Judged from one saved state: RunningCenter's training forward moves the statistics it centers
+    with, so two calls in a row differ, yet it is deterministic; Dropout's is random at any rate."""
+    installed("conformance_good")
+    modes = {}
+    for name, config in [("RunningCenter", {}), ("BatchNormalization", {}), ("Dropout", {"rate": 0.5}),
+                         ("Dropout", {"rate": 0.01}), ("Dropout", {"rate": 0.0})]:
+        layer = build_layer(lookup("layers", name), config, (3,), 0)
+        before = {n: v.copy() for n, v in layer.params.items()}
+        modes[name, config.get("rate")] = deterministic_modes(layer, np.zeros((1, 3)))
+        assert all(np.array_equal(layer.params[n], v) for n, v in before.items())  # the probe restores
+    assert modes == {("RunningCenter", None): (True, False), ("BatchNormalization", None): (True, False),
+                     ("Dropout", 0.5): (False,), ("Dropout", 0.01): (False,), ("Dropout", 0.0): (True, False)}
+
+
+def test_state_reports_each_change_a_layer_must_not_make(installed) -> None:
+    """The clauses of ``state`` the fixtures do not break, each reported with why it holds."""
+    installed("conformance_good")
+    from np_fixture_good.components import RunningCenter
+
+    class TouchesGamma(RunningCenter):
+        def statistics(self, x, training):
+            if training:
+                self.params["gamma"] *= 1.001
+            return super().statistics(x, training)
+
+    class UpdatesInBackward(RunningCenter):
+        def forward(self, x, training=False):
+            y, backward = super().forward(x, training)
+
+            def moving_backward(dy):
+                self.params["moving_mean"] += 1.0
+                return backward(dy)
+
+            return y, moving_backward
+
+    class Wobbles(RunningCenter):
+        def forward(self, x, training=False):
+            y, backward = super().forward(x, training)
+            self.calls = getattr(self, "calls", 0) + 1
+            return y + self.calls * 1e-12, backward
+
+    class Plugin:
+        @neuropil.hookimpl
+        def neuropil_register_layers(self, register):
+            for layer in (TouchesGamma, UpdatesInBackward, Wobbles):
+                register(layer.__name__, layer)
+
+    name = neuropil.plugins.register(Plugin(), "state_clauses")
+    reports = {}
+    for case in cases([name]):
+        if case.prop == "state":
+            with pytest.raises(ConformanceFailure) as info:
+                case.run()
+            reports[case.name] = info.value.report()
+    assert "a training forward changed the trainable parameter 'gamma' (only the optimizer" in reports["TouchesGamma"]
+    assert ("the inference backward changed the non-trainable parameter 'moving_mean'"
+            in reports["UpdatesInBackward"])
+    assert "a second inference forward of the same input gave another output" in reports["Wobbles"]

@@ -17,6 +17,7 @@ BROKEN = {
     "broken_softmax": "activations:diagonal_softmax:input_gradient",
     "broken_init": "initializers:global_normal:reproducible",
     "broken_constraint": "constraints:inplace_non_neg:pure",
+    "broken_layer_state": "layers:InferenceUpdatingCenter:state",
 }
 
 
@@ -69,7 +70,11 @@ def test_neuropil_check_reports_and_fails(tmp_path: Path) -> None:
     assert "'inplace_relu' from broken_mutate 0.1 (plugin 'broken_mutate') fails 'pure_backward'" in result.stdout
     assert "Smallest failing example" in result.stdout
     ok = run(["-m", "neuropil.cli", "check", "conformance_good", "-k", "good_tanh"], tmp_path)
-    assert ok.returncode == 0 and "2 passed" in ok.stdout, ok.stdout + ok.stderr
+    assert ok.returncode == 0 and "0 failed" in ok.stdout, ok.stdout + ok.stderr
+    # Every fixture is on the path, broken_layer_state's second backend too: good_tanh's ``backends``
+    # case runs (and passes) rather than being skipped.
+    ran = [line for line in ok.stdout.splitlines() if "conformance[" in line]
+    assert len(ran) == 3 and all(":good_tanh:" in line and line.startswith("PASSED") for line in ran), ok.stdout
     missing = run(["-m", "neuropil.cli", "check", "no_such_plugin"], tmp_path)
     assert missing.returncode == 2 and "no_such_plugin" in missing.stderr
 

@@ -26,7 +26,8 @@ def test_standard_components_are_all_covered() -> None:
             "losses:categorical_crossentropy:input_gradient", "optimizers:Adam:reference_update",
             "metrics:accuracy:streaming", "initializers:GlorotUniform:reproducible",
             "initializers:Zeros:shape_and_dtype", "constraints:MaxNorm:idempotent",
-            "constraints:NonNeg:pure"} <= set(IDS)
+            "constraints:NonNeg:pure", "layers:BatchNormalization:state",
+            "layers:BatchNormalization:input_gradient"} <= set(IDS)
 
 
 @pytest.mark.parametrize("case_id", IDS)

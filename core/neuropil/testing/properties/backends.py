@@ -1,5 +1,6 @@
 """Backends: a backend round-trips arrays; and every component computes the same on every available
-backend as on the NumPy reference (skipped where only one backend is available)."""
+backend as on the NumPy reference (skipped where only one backend is available). Layers are compared
+in both modes (see :func:`_layers`)."""
 from __future__ import annotations
 
 from typing import Any, Callable
@@ -10,6 +11,7 @@ from ...registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, build_layer, example_configs, host_backend, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
+from ._layer_runs import deterministic_modes, host, mode_name, trainable_names
 
 #: float64 results of one algorithm on two backends differ by reduction order only.
 RTOL, ATOL = 1e-7, 1e-10
@@ -61,22 +63,39 @@ def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
         _compare("dx", b, backward_b(b.asarray(dy)), dx)
 
 
-def _layers(entry: Entry, data: Any, backends: list[Any]) -> None:
-    from .layers import trainable_names
+def _layer_pass(layer: Any, x: np.ndarray, training: bool, seed: int) -> dict[str, np.ndarray]:
+    """Host copies of everything one forward and backward of ``layer`` give or change: the output,
+    ``dx``, the gradients, and every parameter afterwards (a training forward may move statistics)."""
+    y, backward = layer.forward(layer.backend.asarray(x), training=training)
+    out = {"output": host(layer, y)}
+    dy = np.random.default_rng(seed).standard_normal(out["output"].shape)
+    dx = backward(layer.backend.asarray(dy))
+    if dx is not None:
+        out["dx"] = host(layer, dx)
+    out.update({f"grads[{n!r}]": host(layer, layer.grads[n]) for n in trainable_names(layer)})
+    out.update({f"params[{n!r}] afterwards": host(layer, v) for n, v in layer.params.items()})
+    return out
 
+
+def _layers(entry: Entry, data: Any, backends: list[Any]) -> None:
+    """Inference mode, and training mode unless the training forward is random (Dropout's masks come
+    from each backend's own generator, which draws other numbers from the same seed): a
+    backend-specific bug in batch statistics or a fused update of moving statistics shows only
+    there. Each pass starts from freshly built layers, so both sides start from the same state."""
     example = data.draw(s.layer_examples(layer_configs(entry)), label="layer")
-    layer = build_layer(entry, example.config, example.input_shape, example.seed)
-    y, backward = layer.forward(example.x, training=False)
-    dy = np.random.default_rng(example.seed).standard_normal(np.shape(y))
-    dx = backward(dy)
-    grads = {n: np.array(layer.grads[n]) for n in trainable_names(layer)}
-    for b in backends:
-        other = build_layer(entry, example.config, example.input_shape, example.seed, backend=b)
-        yb, backward_b = other.forward(b.asarray(example.x), training=False)
-        _compare("output", b, yb, y)
-        _compare("dx", b, backward_b(b.asarray(dy)), dx)
-        for n, g in grads.items():
-            _compare(f"grads[{n!r}]", b, other.grads[n], g)
+
+    def build(backend: Any = None) -> Any:
+        return build_layer(entry, example.config, example.input_shape, example.seed, backend=backend)
+
+    for training in deterministic_modes(build(), example.x):
+        expected = _layer_pass(build(), example.x, training, example.seed)
+        for b in backends:
+            got = _layer_pass(build(b), example.x, training, example.seed)
+            for what, value in expected.items():
+                where = f"{what} in {mode_name(training)} mode on backend {b.name!r}"
+                if what not in got:
+                    raise AssertionError(f"{where}: missing, where numpy has it")
+                assert_allclose(f"{where} against numpy", got[what], value, RTOL, ATOL)
 
 
 def _losses(entry: Entry, data: Any, backends: list[Any]) -> None:

@@ -1,8 +1,18 @@
-"""Layers: input and parameter gradients against central differences, and a pure backward.
+"""Layers: input and parameter gradients against central differences, a pure backward, and what a
+forward and a backward may change (:mod:`.layer_state`).
 
-A layer is checked in training mode when its training forward is deterministic (BatchNorm uses batch
-statistics there, which is the interesting backward) and in inference mode otherwise (Dropout: a
-random mask cannot be differenced).
+The contract a layer's backward keeps: in *each* mode, the backward returned by ``forward(x,
+training)`` is the gradient of that very forward. Both modes are checked, because both are used in
+training: the training forward's backward on every step, the inference forward's wherever a model
+fine-tunes around a frozen layer (a frozen BatchNormalization normalizes with its moving statistics,
+a different function with a different gamma gradient). Training mode is left out only where its
+forward is random (Dropout: a mask cannot be differenced), judged by two training forwards from the
+same state giving different outputs.
+
+Every evaluation starts from the parameter state the layer was built with: a training forward may
+move non-trainable statistics, and a layer that centers with the moved value (Batch
+Renormalization) would otherwise be differenced across drifting states, which reads as a kink or a
+wrong gradient rather than as the function its backward differentiates.
 """
 from __future__ import annotations
 
@@ -11,33 +21,25 @@ from typing import Any, Callable
 import numpy as np
 
 from ...registry import Entry
-from .. import strategies as s
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
 from ._common import avoiding_kinks, nudger, run_hypothesis
+from ._layer_runs import Params, draw_layer, deterministic_modes, mode_name, restore, snapshot, trainable_names
+from .layer_state import state
 
 
-def trainable_names(layer: Any) -> list[str]:
-    return sorted(layer.trainable_params) if getattr(layer, "trainable", True) else []
-
-
-def training_mode(layer: Any, x: np.ndarray) -> bool:
-    """Whether the training forward is deterministic, judged on a generic input of ``x``'s shape
-    (``x`` itself may be all zeros, which a random mask leaves unchanged)."""
-    probe = np.random.default_rng(0).uniform(0.5, 1.5, size=x.shape)
-    first = np.array(layer.forward(probe, training=True)[0], copy=True)
-    return bool(np.array_equal(first, np.asarray(layer.forward(probe, training=True)[0]), equal_nan=True))
-
-
-def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True,
-            missing_ok: bool = False) -> Differentiable:
+def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True, missing_ok: bool = False,
+            start: Params | None = None) -> Differentiable:
     """Variables: ``x`` and (with ``params``) ``params[name]`` for every trainable parameter (the
-    layer's own arrays, perturbed in place). ``grads`` is emptied before each backward, so a gradient
-    the backward fails to assign is reported as missing rather than read stale from an earlier call."""
+    layer's own arrays, perturbed in place). Every other parameter is restored to ``start`` (default:
+    the state now) before each forward. ``grads`` is emptied before each backward, so a gradient the
+    backward fails to assign is reported as missing rather than read stale from an earlier call."""
     names = trainable_names(layer) if params else []
     variables = {"x": x, **{f"params[{n}]": layer.params[n] for n in names}}
+    start = snapshot(layer) if start is None else start
 
     def forward() -> tuple[Any, Callable[[Any], dict[str, Any]]]:
+        restore(layer, start, keep=names)
         y, backward = layer.forward(x, training=training)
 
         def full_backward(dy: Any) -> dict[str, Any]:
@@ -60,13 +62,6 @@ def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True,
     return Differentiable(variables, forward)
 
 
-def _draw(data: Any, entry: Entry, configs: list) -> tuple[Any, np.ndarray, bool, np.random.Generator]:
-    example = data.draw(s.layer_examples(configs), label="layer")
-    layer = build_layer(entry, example.config, example.input_shape, example.seed)
-    x = example.x.copy()
-    return layer, x, training_mode(layer, x), np.random.default_rng(example.seed)
-
-
 def _gradient_property(params: bool) -> Callable[[Entry], None]:
     def check(entry: Entry) -> None:
         configs = layer_configs(entry)
@@ -74,18 +69,19 @@ def _gradient_property(params: bool) -> Callable[[Entry], None]:
             raise ConformanceSkip("the layer has no trainable parameters")
 
         def test(data: Any) -> None:
-            layer, x, training, rng = _draw(data, entry, configs)
-            fn = problem(layer, x, training, params)
-            names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
-            if not names:
+            layer, x, rng = draw_layer(data, entry, configs)
+            if params and not trainable_names(layer):
                 return
-            mode = "training" if training else "inference"
+            built, modes = snapshot(layer), deterministic_modes(layer, x)
 
             def run() -> None:
-                try:
-                    check_gradients(fn, rng, names=names)
-                except GradientMismatch as exc:
-                    raise GradientMismatch(f"{exc} [{mode} mode]") from None
+                for training in modes:
+                    fn = problem(layer, x, training, params, start=built)
+                    names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
+                    try:
+                        check_gradients(fn, rng, names=names)
+                    except GradientMismatch as exc:
+                        raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
 
             avoiding_kinks(run, nudger([x], rng))
 
@@ -95,13 +91,21 @@ def _gradient_property(params: bool) -> Callable[[Entry], None]:
 
 
 def pure_backward(entry: Entry) -> None:
+    """Both modes, random ones included: the contract needs one forward only, and backward called
+    twice on it."""
     configs = layer_configs(entry)
 
     def test(data: Any) -> None:
-        layer, x, training, rng = _draw(data, entry, configs)
+        layer, x, rng = draw_layer(data, entry, configs)
+        built = snapshot(layer)
         watched = {"x": x, **{f"params[{n}]": layer.params[n] for n in trainable_names(layer)}}
-        # A gradient the backward does not assign at all is param_gradients' failure to report.
-        check_pure_backward(problem(layer, x, training, missing_ok=True), watched, rng)
+        for training in (True, False):
+            # A gradient the backward does not assign at all is param_gradients' failure to report.
+            fn = problem(layer, x, training, missing_ok=True, start=built)
+            try:
+                check_pure_backward(fn, watched, rng)
+            except GradientMismatch as exc:
+                raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
 
     run_hypothesis(test)
 
@@ -110,4 +114,5 @@ PROPERTIES = {
     "input_gradient": _gradient_property(params=False),
     "param_gradients": _gradient_property(params=True),
     "pure_backward": pure_backward,
+    "state": state,
 }

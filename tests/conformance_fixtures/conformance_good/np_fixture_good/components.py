@@ -71,6 +71,52 @@ class ReluDense(Layer):
         return y, backward
 
 
+class RunningCenter(Layer):
+    """``gamma * (x - mean)`` per feature (the last axis), where a training forward first moves the
+    non-trainable running mean towards the batch's mean and centers with the moved value (as Batch
+    Renormalization does); an inference forward centers with the running mean as it is.
+
+    Its training output depends on state that the training forward itself changes, so a gradient
+    checker that evaluates it repeatedly must restore that state before every evaluation.
+    """
+
+    example_configs = ({}, {"momentum": 0.5})
+
+    def __init__(self, momentum=0.9, **kwargs):
+        super().__init__(**kwargs)
+        self.momentum = momentum
+
+    def build(self, input_shape, backend, rng):
+        normal = lambda shape, dtype, rng: rng.standard_normal(shape).astype(dtype)  # noqa: E731
+        self.add_weight("gamma", (input_shape[-1],), normal, rng)
+        self.add_weight("moving_mean", (input_shape[-1],), normal, rng, trainable=False)
+
+    def update_running_mean(self, batch_mean):
+        moving = self.params["moving_mean"]
+        moving *= self.momentum
+        moving += (1 - self.momentum) * batch_mean
+
+    def statistics(self, x, training):
+        """The mean to center with, and the share each input value has in it."""
+        if not training:
+            return self.params["moving_mean"], 0.0
+        count = x.size // x.shape[-1]
+        self.update_running_mean(x.sum(axis=tuple(range(x.ndim - 1))) / count)
+        return self.params["moving_mean"], (1 - self.momentum) / count
+
+    def forward(self, x, training=False):
+        axes = tuple(range(x.ndim - 1))
+        mean, share = self.statistics(x, training)
+        centered = x - mean
+        gamma = self.params["gamma"]
+
+        def backward(dy):
+            self.grads["gamma"] = (dy * centered).sum(axis=axes)
+            return gamma * (dy - share * dy.sum(axis=axes))
+
+        return gamma * centered, backward
+
+
 class MeanSquaredError(Loss):
     name = "good_mse"
 

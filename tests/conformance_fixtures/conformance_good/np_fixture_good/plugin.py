@@ -13,6 +13,7 @@ def neuropil_register_activations(register):
 @hookimpl
 def neuropil_register_layers(register):
     register("ReluDense", c.ReluDense)
+    register("RunningCenter", c.RunningCenter)
 
 
 @hookimpl

@@ -1,0 +1,99 @@
+"""Running a layer generically, for the layer properties: drawing one, snapshotting and restoring its
+parameters around forwards, and deciding which modes a check can run it in.
+
+Why snapshots: a training forward may legitimately change non-trainable parameters (BatchNormalization
+moves its statistics; a Batch-Renormalization-style layer even centers with the moved value), so two
+training forwards of the same input from *different* states need not agree. Every repeated
+evaluation (finite differences, the determinism probe, a comparison across backends) starts from one
+saved state instead, and so sees the function of ``x`` and the trainable parameters that the backward
+differentiates.
+"""
+from __future__ import annotations
+
+from typing import Any, Collection
+
+import numpy as np
+
+from ...registry import Entry
+from .. import strategies as s
+from ..instances import build_layer
+
+#: Batch size of the determinism probe. A random training forward must differ between two calls
+#: somewhere in the probe: with 256 samples even a Dropout of rate 0.01 on a 3-feature input draws
+#: the same mask twice with probability below 1e-6 (0.9802 ** 768), where a batch of one would 94% of
+#: the time.
+PROBE_BATCH = 256
+
+Params = dict[str, Any]
+
+
+def trainable_names(layer: Any) -> list[str]:
+    """The parameters the backward must assign gradients to: none for a frozen layer."""
+    return sorted(layer.trainable_params) if getattr(layer, "trainable", True) else []
+
+
+def snapshot(layer: Any) -> Params:
+    """Copies of every parameter (on the layer's backend), to restore or compare against later."""
+    return {name: value.copy() for name, value in layer.params.items()}
+
+
+def restore(layer: Any, saved: Params, keep: Collection[str] = ()) -> None:
+    """Write ``saved`` back into the layer's own arrays (in place: they are what optimizers and the
+    checker hold), except the parameters named in ``keep``."""
+    for name, value in saved.items():
+        if name not in keep:
+            layer.params[name][...] = value
+
+
+def host(layer: Any, value: Any) -> np.ndarray:
+    """A NumPy copy of one of the layer's arrays (never an alias that a later call could change)."""
+    return np.array(layer.backend.to_numpy(value))
+
+
+def deterministic_training(layer: Any, x: np.ndarray) -> bool:
+    """Whether two training forwards from the same parameter state give the same output, judged on a
+    generic input of ``x``'s per-sample shape (``x`` itself may be all zeros, which a random mask
+    leaves unchanged) and :data:`PROBE_BATCH` samples; the layer is left in the state it came in.
+
+    Judging by output rather than by a seed is what holds on every backend: a seeded layer repeats
+    its masks on one backend, but CuPy's generator draws other numbers than NumPy's from a seed.
+    """
+    saved = snapshot(layer)
+    try:
+        try:
+            first, second = _two_training_outputs(layer, saved, (PROBE_BATCH,) + x.shape[1:])
+        except Exception:  # noqa: BLE001 - a layer that fixes its batch size: probe with x's
+            first, second = _two_training_outputs(layer, saved, x.shape)
+    finally:
+        restore(layer, saved)
+    return bool(np.array_equal(first, second, equal_nan=True))
+
+
+def _two_training_outputs(layer: Any, saved: Params, shape: tuple[int, ...]) -> list[np.ndarray]:
+    probe = layer.backend.asarray(np.random.default_rng(0).uniform(0.5, 1.5, size=shape))
+    outputs = []
+    for _ in range(2):
+        restore(layer, saved)
+        outputs.append(host(layer, layer.forward(probe, training=True)[0]))
+    return outputs
+
+
+def deterministic_modes(layer: Any, x: np.ndarray) -> tuple[bool, ...]:
+    """The ``training`` values in which the layer's forward is a function of ``x`` and its parameters,
+    which finite differences and comparisons across backends need: inference always (the forward a
+    frozen layer runs even while its model trains, and the only one of a random layer), training too
+    unless its forward there is random (Dropout: a mask cannot be differenced, nor repeated on
+    another backend's generator)."""
+    return (True, False) if deterministic_training(layer, x) else (False,)
+
+
+def mode_name(training: bool) -> str:
+    return "training" if training else "inference"
+
+
+def draw_layer(data: Any, entry: Entry, configs: list) -> tuple[Any, np.ndarray, np.random.Generator]:
+    """A layer built in float64 from one of ``configs``, an input for it, and a generator seeded from
+    the example (for upstream gradients and nudges)."""
+    example = data.draw(s.layer_examples(configs), label="layer")
+    layer = build_layer(entry, example.config, example.input_shape, example.seed)
+    return layer, example.x.copy(), np.random.default_rng(example.seed)
