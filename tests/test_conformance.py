@@ -65,7 +65,7 @@ def test_correct_plugin_passes_every_property(installed) -> None:
     selected = cases(["conformance_good"])
     kinds = {c.kind for c in selected}
     assert {"layers", "activations", "losses", "optimizers", "metrics", "regularizers", "initializers",
-            "constraints"} <= kinds
+            "constraints", "schedules"} <= kinds
     results = {c.id: outcome(c) for c in selected}
     assert "failed" not in results.values(), results
     # Only the cross-backend comparison may skip here (one backend); everything else really ran.
@@ -87,6 +87,9 @@ def test_correct_plugin_passes_every_property(installed) -> None:
      ["an inference forward (training=False) changed the non-trainable parameter 'moving_mean'"]),
     ("broken_layer_state", "layers:TrainingBackwardCenter:input_gradient", ["[inference mode]"]),
     ("broken_layer_state", "layers:FusedCenter:backends", ["in training mode on backend 'fused_numpy'"]),
+    ("broken_schedule", "schedules:overshooting_decay:rates", ["must be finite and >= 0"]),
+    ("broken_schedule", "schedules:counting_decay:pure", ["depend on the step alone"]),
+    ("broken_schedule", "schedules:forgetful_decay:config_roundtrip", ["loaded from"]),
 ])
 def test_broken_plugin_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
     installed(plugin)
@@ -117,9 +120,13 @@ def test_broken_components_fail_only_the_property_they_break(installed) -> None:
                            "constraints:inplace_non_neg:pure",
                            "constraints:soft_max_norm:idempotent",
                            "constraints:float32_max_norm:config_roundtrip"}),
+    ("broken_schedule", {"schedules:overshooting_decay:rates",
+                         "schedules:counting_decay:pure",
+                         "schedules:forgetful_decay:config_roundtrip"}),
 ])
-def test_each_initializer_and_constraint_property_catches_its_bug_and_only_it(installed, plugin, failing) -> None:
-    """Every initializer and constraint property has a broken component that only it catches."""
+def test_each_initializer_constraint_and_schedule_property_catches_its_bug_and_only_it(installed, plugin,
+                                                                                      failing) -> None:
+    """Every initializer, constraint and schedule property has a broken component only it catches."""
     installed(plugin)
     results = {c.id: outcome(c) for c in cases([plugin])}
     assert {cid for cid, r in results.items() if r == "failed"} == failing

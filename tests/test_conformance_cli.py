@@ -18,6 +18,7 @@ BROKEN = {
     "broken_init": "initializers:global_normal:reproducible",
     "broken_constraint": "constraints:inplace_non_neg:pure",
     "broken_layer_state": "layers:InferenceUpdatingCenter:state",
+    "broken_schedule": "schedules:counting_decay:pure",
 }
 
 

@@ -27,7 +27,8 @@ def test_standard_components_are_all_covered() -> None:
             "metrics:accuracy:streaming", "initializers:GlorotUniform:reproducible",
             "initializers:Zeros:shape_and_dtype", "constraints:MaxNorm:idempotent",
             "constraints:NonNeg:pure", "layers:BatchNormalization:state",
-            "layers:BatchNormalization:input_gradient"} <= set(IDS)
+            "layers:BatchNormalization:input_gradient", "schedules:ExponentialDecay:rates",
+            "schedules:CosineDecay:pure", "schedules:PiecewiseConstantDecay:config_roundtrip"} <= set(IDS)
 
 
 @pytest.mark.parametrize("case_id", IDS)

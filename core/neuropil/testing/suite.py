@@ -14,7 +14,7 @@ from typing import Callable, Iterable, Sequence
 from ..registry import Entry, normalize
 from .instances import ConformanceSkip
 from .properties import (activations, backends, constraints, initializers, layers, losses, metrics,
-                         optimizers, regularizers)
+                         optimizers, regularizers, schedules)
 
 Check = Callable[[Entry], None]
 
@@ -24,8 +24,8 @@ def _with_backends(kind: str, properties: dict[str, Check]) -> dict[str, Check]:
 
 
 #: Property checks by component kind. ``backends`` compares a component across backends where it
-#: computes on them; regularizers are not yet compared there, and initializers never compute on a
-#: backend (their values are made on the host).
+#: computes on them; regularizers are not yet compared there, and initializers and schedules never
+#: compute on a backend (initial values and rates are made on the host).
 PROPERTIES: dict[str, dict[str, Check]] = {
     "layers": _with_backends("layers", layers.PROPERTIES),
     "activations": _with_backends("activations", activations.PROPERTIES),
@@ -36,6 +36,7 @@ PROPERTIES: dict[str, dict[str, Check]] = {
     "regularizers": regularizers.PROPERTIES,
     "initializers": initializers.PROPERTIES,
     "constraints": _with_backends("constraints", constraints.PROPERTIES),
+    "schedules": schedules.PROPERTIES,
 }
 
 

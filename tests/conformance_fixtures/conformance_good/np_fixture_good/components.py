@@ -9,6 +9,7 @@ from neuropil.layer import Layer
 from neuropil.loss import Loss
 from neuropil.metric import Metric
 from neuropil.optimizer import Optimizer
+from neuropil.schedule import LearningRateSchedule
 
 
 class Tanh(Activation):
@@ -255,3 +256,18 @@ class MaxNorm:
 
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
+
+
+class StepDecay(LearningRateSchedule):
+    """The rate multiplied by ``factor`` every ``every`` updates: a function of the step alone."""
+
+    example_configs = ({}, {"rate": 0.5, "factor": 0.1, "every": 3})
+
+    def __init__(self, rate=0.1, factor=0.5, every=10):
+        self.rate, self.factor, self.every = rate, factor, every
+
+    def __call__(self, step):
+        return self.rate * self.factor ** (step // self.every)
+
+    def get_config(self):
+        return {"rate": self.rate, "factor": self.factor, "every": self.every}

@@ -47,3 +47,8 @@ def neuropil_register_initializers(register):
 @hookimpl
 def neuropil_register_constraints(register):
     register("good_max_norm", c.MaxNorm)
+
+
+@hookimpl
+def neuropil_register_schedules(register):
+    register("good_step_decay", c.StepDecay)
