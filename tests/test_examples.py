@@ -36,3 +36,19 @@ def test_seed_program_with_metrics_plugin_shows_all_four_per_epoch():
         names = re.findall(r" - (\w+): \d\.\d{4}", rest)
         assert names == ["accuracy", "precision", "recall", "auc",
                          "val_loss", "val_accuracy", "val_precision", "val_recall", "val_auc"]
+
+
+def test_transfer_learning_example_reuses_pretrained_weights() -> None:
+    """Pre-trained on digits 0-4, the network's features and weights carry over to 5-9: fine-tuning
+    the loaded layers ends well above what their frozen features alone give."""
+    script = SEED.parent / "transfer_learning.py"
+    out = subprocess.run([sys.executable, str(script), "--quiet"], capture_output=True, text=True, check=True,
+                         timeout=300)
+    assert out.stderr == ""
+    accuracy = {line[:32].strip(): float(line.rsplit(" ", 1)[1]) for line in out.stdout.splitlines()}
+    assert list(accuracy) == ["pre-trained on 0-4", "features -> new model on 5-9",
+                              "frozen body, new head on 5-9", "fine-tuned on 5-9"]
+    assert accuracy["pre-trained on 0-4"] >= 0.95
+    assert accuracy["features -> new model on 5-9"] >= 0.7  # far above chance (0.2): the features transfer
+    assert accuracy["fine-tuned on 5-9"] >= 0.93
+    assert accuracy["fine-tuned on 5-9"] > accuracy["frozen body, new head on 5-9"]
