@@ -32,9 +32,10 @@ class Optimizer:
         self.learning_rate = learning_rate
         self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         if weight_decay is not None:
-            weight_decay = float(weight_decay)
-            if not np.isfinite(weight_decay) or weight_decay < 0:
+            if isinstance(weight_decay, bool) or not isinstance(weight_decay, (int, float, np.number)) \
+                    or not np.isfinite(weight_decay) or weight_decay < 0:
                 raise ValueError(f"weight_decay must be a finite number >= 0 or None, received {weight_decay!r}")
+            weight_decay = float(weight_decay)
         #: Keras 3's decoupled weight decay: ``p -= p * weight_decay * lr`` before each update, for
         #: every optimizer (AdamW is Adam with it on by default).
         self.weight_decay = weight_decay
