@@ -224,3 +224,22 @@ def test_history_plot_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.backends.backend_agg", None)
     with pytest.raises(ImportError, match=r"neuropil\[plot\]"):
         history.plot(tmp_path / "curves.png")
+
+
+def test_lambda_callback_runs_plain_functions_at_their_hooks() -> None:
+    from neuropil.callbacks import LambdaCallback
+
+    seen: list[tuple] = []
+    callback = LambdaCallback(on_train_begin=lambda logs: seen.append(("train_begin",)),
+                              on_epoch_end=lambda epoch, logs: seen.append(("epoch", epoch, round(logs["loss"], 9))),
+                              on_batch_end=lambda batch, logs: seen.append(("batch", batch)),  # Keras 2's name
+                              on_test_end=lambda logs: seen.append(("test",)))
+    history = make_model().fit(X, Y, epochs=2, batch_size=8, verbose=0, callbacks=[callback],
+                               validation_data=(X, Y))
+    losses = [round(v, 9) for v in history.history["loss"]]
+    assert seen == [("train_begin",), ("batch", 0), ("batch", 1), ("test",), ("epoch", 0, losses[0]),
+                    ("batch", 0), ("batch", 1), ("test",), ("epoch", 1, losses[1])]
+    with pytest.raises(ValueError, match="on_epoch_finish=.*not a callback hook"):
+        LambdaCallback(on_epoch_finish=print)
+    with pytest.raises(TypeError, match="on_epoch_end to be a function"):
+        LambdaCallback(on_epoch_end="print")

@@ -5,9 +5,10 @@ from .checkpoint import ModelCheckpoint
 from .csv_logger import CSVLogger
 from .early_stopping import EarlyStopping
 from .history import History
+from .lambda_callback import LambdaCallback
 from .lr_scheduler import LearningRateScheduler
 from .reduce_lr import ReduceLROnPlateau
 from .terminate_on_nan import TerminateOnNaN
 
 __all__ = ["Callback", "CallbackList", "History", "EarlyStopping", "ModelCheckpoint", "TerminateOnNaN",
-           "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "BackupAndRestore"]
+           "LearningRateScheduler", "ReduceLROnPlateau", "CSVLogger", "BackupAndRestore", "LambdaCallback"]

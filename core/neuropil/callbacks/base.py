@@ -12,6 +12,8 @@ Logs = dict[str, Any]
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
                 "on_predict_batch_begin", "on_predict_batch_end")
+#: Hooks whose first argument is an epoch or batch index; the others take only ``logs``.
+_INDEXED_HOOKS = frozenset({"on_epoch_begin", "on_epoch_end", *_BATCH_HOOKS})
 
 
 class Callback:
@@ -44,7 +46,9 @@ class Callback:
 
 
 def _overrides(callback: Callback, hook: str) -> bool:
-    return getattr(type(callback), hook, None) is not getattr(Callback, hook)
+    """Whether ``callback`` does something at ``hook``: a subclass method or, as LambdaCallback sets
+    them, a function on the instance."""
+    return hook in vars(callback) or getattr(type(callback), hook, None) is not getattr(Callback, hook)
 
 
 class CallbackList:
@@ -65,7 +69,12 @@ class CallbackList:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
 
+        # As Keras, every hook receives its logs, None where there are none yet, so a plain function
+        # (LambdaCallback) can be written with the full signature.
+        arity = 2 if hook in _INDEXED_HOOKS else 1
+
         def dispatch(*args: Any) -> None:
+            args = args + (None,) * (arity - len(args))
             for callback in self.callbacks:
                 getattr(callback, hook)(*args)
 
