@@ -40,8 +40,9 @@ def test_flags_answer_every_question_and_only_chosen_kinds_are_rendered(tmp_path
 def test_defaults_give_every_kind(tmp_path: Path) -> None:
     assert render(tmp_path, "neuropil-all", "--defaults") == 0
     package = tmp_path / "neuropil-all" / "neuropil_all"
-    assert {"scale.py", "isru.py", "pseudo_huber.py", "signum.py", "mean_error.py", "backend.py"} <= {
-        p.name for p in package.iterdir()}
+    assert {p.name for p in package.iterdir()} >= {
+        "scale.py", "isru.py", "pseudo_huber.py", "signum.py", "mean_error.py", "backend.py", "sparse_normal.py",
+        "log_cosh.py", "centered.py", "warmup_linear.py"}
     assert 'name = "all-numpy"' in (package / "backend.py").read_text()
 
 
@@ -92,5 +93,7 @@ def test_git_urls_are_left_for_copier_to_clone() -> None:
 
 def test_parse_kinds_keeps_the_template_order() -> None:
     assert new_plugin.parse_kinds("Metric, losses,layer") == ["layer", "loss", "metric"]
+    assert new_plugin.parse_kinds("schedules,Constraints, regularizer,initializers") == [
+        "initializer", "regularizer", "constraint", "schedule"]
     with pytest.raises(new_plugin.NewPluginError, match="choose from"):
         new_plugin.parse_kinds(" , ")

@@ -91,7 +91,8 @@ def _add_new_plugin(commands: argparse._SubParsersAction) -> None:
     create.add_argument("name", nargs="?", help="distribution name, e.g. neuropil-cube")
     create.add_argument("--kinds", metavar="KIND,...",
                         help="component kinds to provide: layer, activation, loss, optimizer, metric, "
-                             "backend (default: all)")
+                             "backend, initializer, regularizer, constraint, schedule (plurals work too; "
+                             "default: all)")
     create.add_argument("--author", help="author name for pyproject.toml")
     create.add_argument("--description", help="one-line description of the distribution")
     create.add_argument("--defaults", action="store_true",

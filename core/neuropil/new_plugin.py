@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 #: The component kinds the template has an example for, as its ``kinds`` question names them.
-KINDS: tuple[str, ...] = ("layer", "activation", "loss", "optimizer", "metric", "backend")
+KINDS: tuple[str, ...] = ("layer", "activation", "loss", "optimizer", "metric", "backend", "initializer",
+                          "regularizer", "constraint", "schedule")
 #: Where a wheel carries the template (relative to this package) and where a checkout keeps it.
 PACKAGED_TEMPLATE = Path(__file__).parent / "_templates" / "plugin"
 SOURCE_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "plugin"

@@ -1,6 +1,8 @@
 """neuropil's conformance suite over this plugin's own components: backwards against central finite
-differences (layers, activations, losses), pure backwards, the optimizer against its reference formula
-and its saved state, streaming metrics, backend round trips, and agreement across backends.
+differences (layers, activations, losses, regularizers), pure backwards, the optimizer against its
+reference formula and its saved state, streaming metrics, backend round trips, initializers' fresh and
+reproducible arrays, idempotent constraints, schedules' rates, configs that survive saving, and
+agreement across backends.
 
 Each case is one test, ``kind:Name:property``. A failure names the component, the property and the
 smallest failing input Hypothesis found. Set ``HYPOTHESIS_PROFILE=ci`` for the thorough,
