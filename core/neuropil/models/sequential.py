@@ -10,12 +10,13 @@ from ..backend import Backend, get_backend
 from ..errors import InputValidationError
 from ..layer import Layer, unique_name
 from . import summary as _summary
+from .evaluation import Evaluation
 from .features import Features
 from .persistence import Persistence
 from .training import Training
 
 
-class Sequential(Persistence, Features, Training):
+class Sequential(Persistence, Features, Evaluation, Training):
     """A linear stack of layers with Keras's API: ``add``, ``compile``, ``fit``, ``evaluate``, ``predict``.
 
     The model builds itself as soon as the input shape is known: from the first layer's

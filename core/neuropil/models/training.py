@@ -1,4 +1,5 @@
-"""compile / fit / evaluate / predict: the Keras training loop over a model's layers.
+"""compile / fit / train_on_batch: the Keras training loop over a model's layers (evaluation and
+prediction are in evaluation.py).
 
 The loop is written for small models, where per-step Python overhead is the cost: data move to the
 backend once per ``fit``, each epoch shuffles with one gather, batches are views, the running loss stays
@@ -20,6 +21,7 @@ from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
 from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
+from .evaluation import shape_result, verbosity
 from .progress import Progbar
 
 
@@ -212,15 +214,6 @@ class Training:
         self._update_metrics(compiled, y, out, weights)
         return loss_value
 
-    def _test_step(self, x: Any, y: Any, compiled: Compiled, weights: Any = None) -> Any:
-        out, _ = self._forward(x, False, False)
-        loss_value, _ = self._loss_of(compiled).forward(y, out, weights)
-        for layer in self._layers:  # weight penalties count in the evaluated loss, as in Keras
-            for name, regularizer in layer.regularizers.items():
-                loss_value = loss_value + regularizer.loss(layer.params[name])
-        self._update_metrics(compiled, y, out, weights)
-        return loss_value
-
     def _update_metrics(self, compiled: Compiled, y: Any, out: Any, weights: Any) -> None:
         if not compiled.metrics:
             return
@@ -254,7 +247,7 @@ class Training:
                                        f"epochs), received {validation_freq!r}")
         if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
             raise InputValidationError(f"epochs must be a non-negative integer, received {epochs!r}")
-        verbose = _verbosity(verbose)
+        verbose = verbosity(verbose)
         xs, ys = self._prepare(x, y, "fit")
         ws = data.combined_weights(ys, sample_weight, class_weight)
         if validation_data is None and validation_split:
@@ -348,74 +341,8 @@ class Training:
             logs[metric.name] = metric.result()
         return logs
 
-    # -- evaluate / predict ----------------------------------------------------------------------
-    def evaluate(self, x: Any = None, y: Any = None, batch_size: int | None = 32, verbose: int | str = "auto",
-                 return_dict: bool = False, callbacks: list[Any] | None = None, sample_weight: Any = None) -> Any:
-        """The loss (a float) when no metrics are compiled, else ``[loss, *metrics]``; or a dict.
-        With ``sample_weight``, loss and metrics are weighted as in :meth:`fit`."""
-        self._require_compiled("evaluate")
-        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
-        verbose = _verbosity(verbose)
-        xs, ys = self._prepare(x, y, "evaluate")
-        ws = data.combined_weights(ys, sample_weight, None)
-        compiled = self._ready()
-        callback_list = CallbackList(callbacks, self, {"verbose": verbose})
-        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), batch_size, verbose, callback_list)
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
-
     def _to_backend(self, *arrays: np.ndarray | None) -> list[Any]:
         return [None if a is None else self.backend.asarray(a) for a in arrays]
-
-    def _evaluate_arrays(self, compiled: Compiled, x: Any, y: Any, weights: Any, batch_size: int, verbose: int,
-                         callback_list: CallbackList) -> dict[str, Any]:
-        for metric in compiled.metrics:
-            metric.reset_state()
-        n = len(x)
-        steps = math.ceil(n / batch_size)
-        bar = Progbar(steps, verbose, self.progress_stream or sys.stdout)
-        callback_list.on_test_begin()
-        loss_sum: Any = 0.0
-        for step in range(steps):
-            start = step * batch_size
-            xb, yb = x[start:start + batch_size], y[start:start + batch_size]
-            wb = None if weights is None else weights[start:start + batch_size]
-            loss_sum = loss_sum + self._test_step(xb, yb, compiled, wb) * len(xb)
-            if callback_list.wants_batches["on_test_batch_end"]:
-                callback_list.on_test_batch_end(step, self._logs(compiled, loss_sum, start + len(xb)))
-        logs = self._logs(compiled, loss_sum, n)
-        bar.finish(logs)
-        callback_list.on_test_end(logs)
-        results = dict(logs)
-        for metric in compiled.metrics:  # leave the training metrics fresh for the next epoch
-            metric.reset_state()
-        return results
-
-    def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
-                callbacks: list[Any] | None = None) -> np.ndarray:
-        """Outputs for ``x`` as a NumPy array (inference mode: dropout off)."""
-        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
-        verbose = _verbosity(verbose)
-        xs, _ = self._prepare(x, None, "predict")
-        backend = self.backend
-        x_dev = backend.asarray(xs)
-        n = len(xs)
-        steps = math.ceil(n / batch_size)
-        bar = Progbar(steps, verbose, self.progress_stream or sys.stdout)
-        outputs = []
-        for step in range(steps):
-            h = x_dev[step * batch_size:(step + 1) * batch_size]
-            for layer in self._layers:
-                h = layer.forward(h, False)[0]
-            outputs.append(h)
-        result = backend.to_numpy(backend.xp.concatenate(outputs, axis=0))
-        bar.finish({})
-        return result
-
-    def predict_on_batch(self, x: Any) -> np.ndarray:
-        return self.predict(x, batch_size=max(len(np.asarray(x)), 1), verbose=0)
 
     def train_on_batch(self, x: Any, y: Any, sample_weight: Any = None, class_weight: dict[int, float] | None = None,
                        return_dict: bool = False) -> Any:
@@ -427,28 +354,4 @@ class Training:
         for metric in compiled.metrics:
             metric.reset_state()
         loss_value = self._train_step(*self._to_backend(xs, ys), compiled, self._plan(), *self._to_backend(ws))
-        return _shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)
-
-    def test_on_batch(self, x: Any, y: Any, sample_weight: Any = None, return_dict: bool = False) -> Any:
-        """Loss (and metrics) on one batch, without updating anything."""
-        self._require_compiled("test_on_batch")
-        xs, ys = self._prepare(x, y, "test_on_batch")
-        ws = data.combined_weights(ys, sample_weight, None)
-        compiled = self._ready()
-        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), len(xs), 0, CallbackList(None, self, {}))
-        return _shape_result(logs, return_dict)
-
-
-def _shape_result(logs: dict[str, Any], return_dict: bool) -> Any:
-    if return_dict:
-        return logs
-    values = list(logs.values())
-    return values[0] if len(values) == 1 else values
-
-
-def _verbosity(verbose: int | str) -> int:
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise InputValidationError(f"verbose must be 0, 1, 2 or 'auto', received {verbose!r}")
-    return int(verbose)
+        return shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)
