@@ -6,23 +6,18 @@ schedule checks its arguments at construction, so a bad one fails where it is wr
 from __future__ import annotations
 
 import math
-from numbers import Real
 from typing import Any, Sequence
 
 from neuropil.hookspecs import Register
 from neuropil.schedule import LearningRateSchedule
 
+from ._checks import finite_number
+
 
 def _number(owner: str, name: str, value: Any, *, minimum: float | None = 0.0, positive: bool = False) -> float:
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and positive and value <= 0:
-        ok = False
-    if ok and minimum is not None and value < minimum:
-        ok = False
-    if not ok:
-        bound = " > 0" if positive else (f" >= {minimum:g}" if minimum is not None else "")
-        raise ValueError(f"{owner} expects {name} to be a finite number{bound}, received {name}={value!r}")
-    return int(value) if isinstance(value, int) else float(value)  # step counts stay integers in configs
+    """A checked argument (non-negative unless told otherwise); step counts stay integers in configs."""
+    number = finite_number(owner, name, value, minimum=minimum, positive=positive)
+    return int(value) if isinstance(value, int) else number
 
 
 class _TimeDecay(LearningRateSchedule):

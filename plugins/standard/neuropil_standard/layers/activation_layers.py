@@ -8,25 +8,14 @@ that name what was expected and received, and a config holding its own arguments
 """
 from __future__ import annotations
 
-import math
 import warnings
-from numbers import Real
 from typing import Any
 
 from neuropil.layer import Layer
 
 from .. import activations as fn
+from .._checks import finite_number
 from .activation import Activation
-
-
-def _number(layer: str, argument: str, value: Any, minimum: float | None = None) -> float:
-    """``value`` as a float, refusing non-numbers, non-finite numbers and numbers below ``minimum``."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or (minimum is not None and value < minimum):
-        bound = "" if minimum is None else f" >= {minimum:g}"
-        raise ValueError(f"{layer} expects {argument} to be a finite number{bound}, received "
-                         f"{argument}={value!r}")
-    return float(value)
 
 
 class _ArgumentActivation(Activation):
@@ -53,9 +42,9 @@ class ReLU(_ArgumentActivation):
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
-        self.max_value = None if max_value is None else _number("ReLU", "max_value", max_value, 0.0)
-        self.negative_slope = _number("ReLU", "negative_slope", negative_slope, 0.0)
-        self.threshold = _number("ReLU", "threshold", threshold, 0.0)
+        self.max_value = None if max_value is None else finite_number("ReLU", "max_value", max_value, minimum=0.0)
+        self.negative_slope = finite_number("ReLU", "negative_slope", negative_slope, minimum=0.0)
+        self.threshold = finite_number("ReLU", "threshold", threshold, minimum=0.0)
         super().__init__(fn.ReLU(negative_slope=self.negative_slope, max_value=self.max_value,
                                  threshold=self.threshold), **kwargs)
 
@@ -74,7 +63,7 @@ class LeakyReLU(_ArgumentActivation):
             warnings.warn("LeakyReLU's argument `alpha` is deprecated (Keras 2); use `negative_slope`",
                           DeprecationWarning, stacklevel=2)
             negative_slope = alpha
-        self.negative_slope = _number("LeakyReLU", "negative_slope", negative_slope, 0.0)
+        self.negative_slope = finite_number("LeakyReLU", "negative_slope", negative_slope, minimum=0.0)
         super().__init__(fn.LeakyReLU(negative_slope=self.negative_slope), **kwargs)
 
     def arguments(self) -> dict[str, Any]:
@@ -118,7 +107,7 @@ class ELU(_ArgumentActivation):
     example_configs = ({}, {"alpha": 0.5})
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
-        self.alpha = _number("ELU", "alpha", alpha)
+        self.alpha = finite_number("ELU", "alpha", alpha)
         super().__init__(fn.ELU(alpha=self.alpha), **kwargs)
 
     def arguments(self) -> dict[str, Any]:
