@@ -196,6 +196,8 @@ def test_bad_hyperparameters_name_expected_and_received() -> None:
         neuropil.optimizers.get("adam", beta_1=1)
     with pytest.raises(ValueError, match=r"epsilon.*>= 0.*epsilon=-1"):
         neuropil.optimizers.get("rmsprop", epsilon=-1)
-    for bad in (-0.1, float("inf"), "0.01", True):
-        with pytest.raises(ValueError, match=rf"weight_decay must be a finite number >= 0 or None, received {bad!r}"):
-            neuropil.optimizers.get("sgd", weight_decay=bad)
+    for name in ("sgd", "adamw"):  # AdamW's default decay goes through the same check
+        for bad in (-0.1, float("inf"), "0.01", True):
+            expected = rf"weight_decay must be a finite number >= 0 or None, received {bad!r}"
+            with pytest.raises(ValueError, match=expected):
+                neuropil.optimizers.get(name, weight_decay=bad)

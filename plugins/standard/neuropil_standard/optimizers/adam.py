@@ -62,4 +62,4 @@ class AdamW(Adam):
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
                  **kwargs: Any) -> None:
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
-                         weight_decay=non_negative("weight_decay", weight_decay), **kwargs)
+                         weight_decay=weight_decay, **kwargs)  # checked by the base, as for every optimizer
