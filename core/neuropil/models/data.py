@@ -68,10 +68,12 @@ def check_lengths(x: np.ndarray, y: np.ndarray | None, what: str = "") -> None:
         raise InputValidationError(f"x{what} is empty: expected at least one sample")
 
 
-def check_batch_size(batch_size: Any, what: str = "batch_size") -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise InputValidationError(f"{what} must be a positive integer, received {batch_size!r}")
-    return int(batch_size)
+def check_count(value: Any, what: str, minimum: int = 1) -> int:
+    """An integer argument such as a batch size (>= 1) or a number of epochs (>= 0); bools refused."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        kind = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f">= {minimum}"
+        raise InputValidationError(f"{what} must be a {kind} integer, received {value!r}")
+    return int(value)
 
 
 def split_validation(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None,

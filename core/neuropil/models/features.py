@@ -15,7 +15,7 @@ class Features:
         """The NumPy output of ``layer`` (a name, or an index into ``model.layers``; negative counts from
         the end) for inputs ``x``, with dropout and other training-only behaviour off."""
         target = self._feature_layer(layer)
-        batch_size = data.check_batch_size(batch_size)
+        batch_size = data.check_count(batch_size, "batch_size")
         xs, _ = self._prepare(x, None, "extract_features")
         stop = self._layers.index(target)
         backend = self.backend

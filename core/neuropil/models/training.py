@@ -238,15 +238,11 @@ class Training:
         every ``validation_freq`` epochs, in batches of ``validation_batch_size`` (default: ``batch_size``).
         """
         compiled = self._require_compiled("fit")
-        batch_size = data.check_batch_size(32 if batch_size is None else batch_size)
+        batch_size = data.check_count(32 if batch_size is None else batch_size, "batch_size")
         validation_batch_size = batch_size if validation_batch_size is None else \
-            data.check_batch_size(validation_batch_size, "validation_batch_size")
-        if isinstance(validation_freq, bool) or not isinstance(validation_freq, (int, np.integer)) \
-                or validation_freq < 1:
-            raise InputValidationError(f"validation_freq must be a positive integer (validate every that many "
-                                       f"epochs), received {validation_freq!r}")
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise InputValidationError(f"epochs must be a non-negative integer, received {epochs!r}")
+            data.check_count(validation_batch_size, "validation_batch_size")
+        validation_freq = data.check_count(validation_freq, "validation_freq")  # validate every that many epochs
+        data.check_count(epochs, "epochs", minimum=0)
         verbose = verbosity(verbose)
         xs, ys = self._prepare(x, y, "fit")
         ws = data.combined_weights(ys, sample_weight, class_weight)
@@ -269,7 +265,7 @@ class Training:
         params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size,
                   "do_validation": xv is not None}
         callback_list = CallbackList([*(callbacks or []), history], self, params)  # last, as Keras: it sees logs others added
-        validation = _Validation((xv, yv, wv), validation_batch_size, int(validation_freq))
+        validation = _Validation((xv, yv, wv), validation_batch_size, validation_freq)
         return self._fit_loop(compiled, (xs, ys, ws), validation, batch_size, epochs, verbose, callback_list,
                               history, shuffle, initial_epoch)
 
