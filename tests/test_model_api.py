@@ -139,6 +139,7 @@ def test_validation_runs_every_validation_freq_epochs_in_its_own_batch_size(tmp_
     assert counter.batches == [4, 4]  # epochs 2 and 4, 20 samples in batches of 5
     rows = list(csv.DictReader(log.open()))
     assert [row["val_loss"] == "NA" for row in rows] == [True, False, True, False]
-    for bad in ({"validation_freq": 0}, {"validation_freq": 1.5}, {"validation_batch_size": 0}):
+    for bad in ({"validation_freq": 0}, {"validation_freq": 1.5}, {"validation_batch_size": 0}, {"epochs": -1},
+                {"epochs": True}):
         with pytest.raises(InputValidationError, match=next(iter(bad))):
             model.fit(x, y, validation_split=0.2, verbose=0, **bad)
