@@ -15,7 +15,6 @@ import argparse
 import importlib.util
 import statistics
 import sys
-from pathlib import Path
 
 from seed_vs_floor import FLOOR, OURS, us_per_step
 

@@ -12,7 +12,6 @@ import sys
 import time
 
 import numpy as np
-
 from neuropil.layers import Dense
 from neuropil.models import Sequential
 

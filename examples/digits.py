@@ -7,7 +7,6 @@ A small MLP trained with Adam on sparse integer labels reaches about 0.97 test a
 from __future__ import annotations
 
 import numpy as np
-
 from neuropil.layers import Dense, Dropout
 from neuropil.models import Sequential
 from neuropil.utils import set_random_seed

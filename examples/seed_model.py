@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 
 import numpy as np
-
 from neuropil.layers import Dense
 from neuropil.models import Sequential
 from neuropil.utils import set_random_seed

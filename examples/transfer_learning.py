@@ -15,9 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 import neuropil.optimizers
+import numpy as np
 from neuropil.layers import BatchNormalization, Dense, Dropout
 from neuropil.models import Sequential, load_model
 from neuropil.optimizers.schedules import ExponentialDecay

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from neuropil.errors import InputValidationError, NotCompiledError, UnknownComponentError
 from neuropil.layers import Dense, Dropout
 from neuropil.models import Sequential

@@ -5,12 +5,18 @@ from __future__ import annotations
 import csv
 import sys
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
-from neuropil.callbacks import (Callback, CSVLogger, EarlyStopping, LearningRateScheduler, ModelCheckpoint,
-                                ReduceLROnPlateau, TerminateOnNaN)
+from neuropil.callbacks import (
+    Callback,
+    CSVLogger,
+    EarlyStopping,
+    LearningRateScheduler,
+    ModelCheckpoint,
+    ReduceLROnPlateau,
+    TerminateOnNaN,
+)
 from neuropil.layers import Dense
 from neuropil.models import load_model
 

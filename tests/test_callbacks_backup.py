@@ -1,10 +1,9 @@
 """BackupAndRestore: an interrupted fit, resumed, ends bit-for-bit where an uninterrupted one does."""
 from __future__ import annotations
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.callbacks import BackupAndRestore, Callback
 from neuropil.layers import Dense, Dropout
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import numpy as np
-import pytest
-
 import neuropil.config
 import neuropil.utils
+import numpy as np
+import pytest
 from neuropil.errors import BackendUnavailableError, UnknownComponentError
 
 

@@ -3,13 +3,12 @@ distributions (tests/conformance_fixtures), are each reported with their name an
 break, and a correct plugin passes every property."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
-
-import numpy as np
-import pytest
 
 import neuropil.plugins
+import numpy as np
+import pytest
 from neuropil._namespace import lookup
 from neuropil.testing.instances import ConformanceSkip, build_layer
 from neuropil.testing.properties._layer_runs import deterministic_modes

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from neuropil.testing.gradients import (Differentiable, GradientMismatch, KinkFound, check_gradients,
-                                        check_pure_backward)
+from neuropil.testing.gradients import Differentiable, GradientMismatch, KinkFound, check_gradients, check_pure_backward
 from neuropil.testing.strategies import move_from_points
 
 

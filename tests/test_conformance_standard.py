@@ -3,9 +3,8 @@ optimizer, metric, backend, regularizer, initializer and constraint of neuropil-
 neuropil-metrics passes."""
 from __future__ import annotations
 
-import pytest
-
 import neuropil.plugins
+import pytest
 from neuropil.testing.instances import ConformanceSkip
 from neuropil.testing.suite import cases
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import csv
 import json
 
-import numpy as np
-import pytest
-
 import neuropil.optimizers
 import neuropil.utils
+import numpy as np
+import pytest
 from neuropil.callbacks import Callback, CSVLogger
 from neuropil.errors import InputValidationError
 from neuropil.layers import Dense, Dropout

@@ -6,10 +6,9 @@ import subprocess
 import sys
 import warnings
 
-import pytest
-
 import neuropil.losses
 import neuropil.plugins
+import pytest
 from neuropil.errors import PluginConflictError, PluginLoadError, PluginLoadWarning, UnknownComponentError
 
 GOOD_PLUGIN = """

@@ -1,12 +1,11 @@
 """Name resolution: Keras spellings, aliases, suggestions, namespaces."""
 from __future__ import annotations
 
-import pytest
-
 import neuropil.activations
 import neuropil.losses
 import neuropil.metrics
 import neuropil.optimizers
+import pytest
 from neuropil.errors import UnknownComponentError
 
 

@@ -6,12 +6,11 @@ k samples alone, scaled by k / n; so a learning rate scaled by k / n must give t
 """
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
 import neuropil.losses
 import neuropil.optimizers
 import neuropil.utils
+import numpy as np
+import pytest
 from neuropil.errors import InputValidationError
 from neuropil.layers import Dense
 from neuropil.models import Sequential

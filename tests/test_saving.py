@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import json
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.layers import Dense, Dropout
 from neuropil.models import load_model
 from neuropil.saving import SavedFileError

@@ -12,10 +12,9 @@ import textwrap
 import time
 from pathlib import Path
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.errors import UnknownComponentError
 from neuropil.layers import Dense
 from neuropil.models import load_model

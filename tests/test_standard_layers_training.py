@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.layers import ELU, BatchNormalization, Dense, LeakyReLU, ReLU, Softmax
 from neuropil.models import load_model
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import io
 
-import numpy as np
-import pytest
-
 import neuropil.optimizers
 import neuropil.utils
+import numpy as np
+import pytest
 from neuropil.layers import Dense, Dropout
 from neuropil.models import Sequential
 

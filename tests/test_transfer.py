@@ -1,10 +1,9 @@
 """Transfer learning and feature extraction: frozen layers stay put, loaded layers keep their weights."""
 from __future__ import annotations
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.layers import Dense, Dropout
 from neuropil.models import load_model
 

@@ -5,7 +5,8 @@ appear in ``from neuropil.layers import TheirLayer`` exactly as the standard one
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .registry import Entry, normalize, singular
 

@@ -1,7 +1,8 @@
 """The activation contract: a stateless function with its own backward."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 Backward = Callable[[Any], Any]
 

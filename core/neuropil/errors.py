@@ -37,3 +37,15 @@ class NotCompiledError(NeuropilError, RuntimeError):
 
 class InputValidationError(NeuropilError, ValueError):
     """Data handed to a model has the wrong shape, dtype, length or values."""
+
+
+class ArgumentError(NeuropilError, ValueError):
+    """A constructor or call argument has a bad value (out of range, not one of the choices, ...)."""
+
+
+class ArgumentTypeError(NeuropilError, TypeError):
+    """A constructor or call argument is of the wrong kind (a string where a number belongs, ...)."""
+
+
+class LayerError(NeuropilError, ValueError):
+    """A layer cannot be built or called as asked: a duplicate name, an input shape that does not fit."""

@@ -20,7 +20,7 @@ working.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import pluggy
 

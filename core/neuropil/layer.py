@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -201,7 +202,7 @@ class Layer:
         return config_
 
     @classmethod
-    def from_config(cls, config_: dict[str, Any]) -> "Layer":
+    def from_config(cls, config_: dict[str, Any]) -> Layer:
         return cls(**config_)
 
     def __repr__(self) -> str:

@@ -6,7 +6,8 @@ Subclasses implement :meth:`Loss.per_sample`; the base class does the reduction 
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .backend import array_module
 from .errors import InputValidationError
@@ -95,7 +96,7 @@ class Loss:
         checks move predictions away from those points."""
         return None
 
-    def logits_variant(self, activation_name: str) -> "Loss | None":
+    def logits_variant(self, activation_name: str) -> Loss | None:
         """The same loss taking pre-activation logits, when the model's last activation is
         ``activation_name`` (sigmoid + binary cross-entropy, softmax + categorical cross-entropy).
 

@@ -6,7 +6,8 @@ host, so a GPU metric costs no synchronisation per batch.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

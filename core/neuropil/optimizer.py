@@ -6,7 +6,8 @@ subclass names its slots and writes one update rule.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -24,7 +24,7 @@ class LearningRateSchedule:
         raise NotImplementedError(f"{type(self).__name__} does not implement get_config()")
 
     @classmethod
-    def from_config(cls, config: dict[str, Any]) -> "LearningRateSchedule":
+    def from_config(cls, config: dict[str, Any]) -> LearningRateSchedule:
         return cls(**config)
 
     def __repr__(self) -> str:

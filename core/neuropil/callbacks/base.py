@@ -6,7 +6,8 @@ overrides a batch hook.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 Logs = dict[str, Any]
 

@@ -1,7 +1,8 @@
 """LambdaCallback: plain functions as hooks, for a one-off log line or plot without writing a class."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .base import Callback
 

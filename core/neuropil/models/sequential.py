@@ -1,7 +1,8 @@
 """Sequential: a stack of layers, each feeding the next (the structure; training is in training.py)."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 

@@ -1,7 +1,8 @@
 """``model.summary()``: the Keras table of layers, output shapes and parameter counts."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 WIDTHS = (29, 26, 10)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable, TextIO
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -151,7 +152,7 @@ class Training:
             self._fused = fused_output(self._layers[-1], compiled.loss)
         return compiled
 
-    def _plan(self) -> "StepPlan":
+    def _plan(self) -> StepPlan:
         """What one training step touches, derived once per epoch from the layers' current flags.
 
         Backward stops at the first layer with trainable parameters: nothing below it has a gradient
@@ -199,7 +200,7 @@ class Training:
         logits_loss, _ = self._fused or (None, None)
         return logits_loss if logits_loss is not None else compiled.loss
 
-    def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: "StepPlan", weights: Any = None) -> Any:
+    def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: StepPlan, weights: Any = None) -> Any:
         out, backs = self._forward(x, True, True)
         loss_value, loss_backward = self._loss_of(compiled).forward(y, out, weights)
         grad = loss_backward()
@@ -269,7 +270,7 @@ class Training:
         return self._fit_loop(compiled, (xs, ys, ws), validation, batch_size, epochs, verbose, callback_list,
                               history, shuffle, initial_epoch)
 
-    def _fit_loop(self, compiled: Compiled, train: tuple[Any, ...], validation: "_Validation", batch_size: int,
+    def _fit_loop(self, compiled: Compiled, train: tuple[Any, ...], validation: _Validation, batch_size: int,
                   epochs: int, verbose: int, callback_list: CallbackList, history: History, shuffle: bool,
                   initial_epoch: int) -> History:
         backend = self.backend

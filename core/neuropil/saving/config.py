@@ -13,8 +13,8 @@ from typing import Any
 from .. import __version__, layers, losses, metrics, optimizers
 from .._namespace import lookup, registry
 from ..errors import UnknownComponentError
-from ..registry import singular
 from ..metric import Metric
+from ..registry import singular
 from .errors import MissingPluginError, SavedFileError
 
 FORMAT = "neuropil.model"

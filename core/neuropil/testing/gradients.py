@@ -24,8 +24,9 @@ that ignores off-diagonal terms cannot hide); larger ones get random directional
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

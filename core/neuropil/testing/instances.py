@@ -7,7 +7,8 @@ finite differences in float32 are too coarse to tell a 1% error in a backward fr
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 

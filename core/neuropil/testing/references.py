@@ -14,7 +14,8 @@ decay, which the base class applies for every optimizer, is added by :func:`form
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -8,11 +8,13 @@ as a smooth one.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
-from hypothesis import assume, strategies as st
+from hypothesis import assume
+from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 #: Distance kept from a kink: far above the finite-difference step (6e-6 * max(1, |x|) for |x| <= 3).

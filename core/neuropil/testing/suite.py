@@ -8,13 +8,23 @@ from __future__ import annotations
 
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
 
 from ..registry import Entry, normalize
 from .instances import ConformanceSkip
-from .properties import (activations, backends, constraints, initializers, layers, losses, metrics,
-                         optimizers, regularizers, schedules)
+from .properties import (
+    activations,
+    backends,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    optimizers,
+    regularizers,
+    schedules,
+)
 
 Check = Callable[[Entry], None]
 

@@ -5,10 +5,10 @@ loading does on every machine) must stay cheap and must not fail where CuPy or a
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
 from neuropil.backend import Backend
 from neuropil.errors import BackendUnavailableError
 

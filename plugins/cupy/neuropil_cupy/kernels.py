@@ -15,7 +15,8 @@ without CuPy.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 # name -> (input parameters, output parameters, CUDA C body). Outputs listed as parameters are updated
 # in place (optimizers); activations allocate their output.

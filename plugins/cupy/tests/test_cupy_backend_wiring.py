@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-import pytest
-
 import neuropil
 import neuropil.backends
+import numpy as np
+import pytest
 from neuropil_cupy import CupyBackend, kernels, tf32
 
 

@@ -9,14 +9,15 @@ backend's own reason, where CuPy or a CUDA device is missing.
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator
-
-import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from collections.abc import Iterator
+from typing import Any
 
 import neuropil
 import neuropil.backends
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from neuropil._plugin_manager import manager
 from neuropil.registry import Entry
 from neuropil.testing import instances

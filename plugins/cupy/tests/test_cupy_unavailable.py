@@ -9,11 +9,10 @@ import importlib.abc
 import sys
 from typing import Any
 
-import numpy as np
-import pytest
-
 import neuropil
 import neuropil.backends
+import numpy as np
+import pytest
 from neuropil.errors import BackendUnavailableError
 from neuropil_cupy import CupyBackend
 from neuropil_cupy.probe import INSTALL_HINT

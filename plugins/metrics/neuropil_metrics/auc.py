@@ -18,7 +18,8 @@ Degenerate data: with no positive or no negative label the ROC curve is undefine
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from neuropil.backend import array_module

@@ -7,7 +7,8 @@ element ("micro"), exactly like Keras.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from neuropil.backend import array_module

@@ -7,7 +7,8 @@ Per-sample values are averaged over every non-batch axis, then weighted over sam
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from neuropil.backend import array_module

@@ -2,10 +2,10 @@
 (streaming, reset, config, degenerate inputs, device arrays)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
-
 from neuropil_metrics.agreement import CohenKappa, ConfusionMatrix, MatthewsCorrelation
 from neuropil_metrics.auc import AUC
 from neuropil_metrics.confusion import Precision, Recall

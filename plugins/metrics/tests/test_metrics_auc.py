@@ -6,9 +6,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from metrics_strategies import EXAMPLES, binary, classes
-from sklearn import metrics as skm
-
 from neuropil_metrics.auc import AUC
+from sklearn import metrics as skm
 
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning:sklearn.*")

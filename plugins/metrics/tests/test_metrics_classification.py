@@ -7,12 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from metrics_strategies import EXAMPLES, binary, classes, one_hot, scores
-from sklearn import metrics as skm
-
 from neuropil_metrics.agreement import CohenKappa, ConfusionMatrix, MatthewsCorrelation
 from neuropil_metrics.confusion import Precision, Recall
 from neuropil_metrics.fscore import F1Score, FBetaScore
 from neuropil_metrics.topk import SparseTopKCategoricalAccuracy, TopKCategoricalAccuracy
+from sklearn import metrics as skm
 
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
 # scikit-learn warns about the degenerate draws it is compared on; our metrics must not (see degenerate tests)

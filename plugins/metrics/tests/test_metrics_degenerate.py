@@ -4,7 +4,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from metrics_cases import CASES, IDS
-
 from neuropil_metrics.agreement import CohenKappa, ConfusionMatrix, MatthewsCorrelation
 from neuropil_metrics.auc import AUC
 from neuropil_metrics.confusion import Precision, Recall

@@ -7,10 +7,9 @@ import subprocess
 import sys
 import types
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil._namespace import lookup
 from neuropil.metric import Metric
 from neuropil_metrics import catalog

@@ -2,17 +2,16 @@
 MeanMetricWrapper with user functions."""
 from __future__ import annotations
 
+import neuropil
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from metrics_strategies import EXAMPLES, cuts, stream
-from sklearn import metrics as skm
-
-import neuropil
 from neuropil.metric import MeanMetricWrapper
 from neuropil_metrics.regression import LogCoshError, MeanAbsolutePercentageError, R2Score, RootMeanSquaredError
+from sklearn import metrics as skm
 
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None)
 values = st.floats(-50, 50, allow_subnormal=False)

@@ -1,14 +1,13 @@
 """Streaming: batches of any size give the one-shot value; reset forgets; configs rebuild the metric."""
 from __future__ import annotations
 
+import neuropil
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from metrics_cases import CASES, IDS
 from metrics_strategies import cuts, stream
-
-import neuropil
 
 
 @pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)

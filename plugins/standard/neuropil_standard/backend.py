@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from neuropil.backend import Backend
 from neuropil.hookspecs import Register
 

@@ -10,7 +10,6 @@ import math
 from typing import Any
 
 import numpy as np
-
 from neuropil import config, utils
 from neuropil.hookspecs import Register
 

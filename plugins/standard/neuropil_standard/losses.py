@@ -16,7 +16,8 @@ famously simple ``sigmoid(z) - y`` and ``softmax(z) - y``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.config import epsilon

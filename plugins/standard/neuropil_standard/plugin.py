@@ -4,8 +4,8 @@ Component modules are imported inside the hooks, so nothing here runs until neur
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module
-from typing import Callable
 
 from neuropil.hookspecs import Register, hookimpl
 

@@ -6,7 +6,8 @@ schedule checks its arguments at construction, so a bad one fails where it is wr
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from neuropil.hookspecs import Register
 from neuropil.schedule import LearningRateSchedule

@@ -1,7 +1,7 @@
 """The one central-difference helper these tests check every backward against (float64)."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 

@@ -2,12 +2,11 @@
 updates that equal one update over all the data, sample weights, and the label shapes Keras accepts."""
 from __future__ import annotations
 
+import neuropil.metrics as M
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import neuropil.metrics as M
 
 
 def rng(seed: int) -> np.random.Generator:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import re
 import warnings
-from typing import Any, Callable
-
-import numpy as np
-import pytest
-from finite_differences import central_difference
+from collections.abc import Callable
+from typing import Any
 
 import neuropil
 import neuropil.layers
+import numpy as np
+import pytest
+from finite_differences import central_difference
 from neuropil.layers import ELU, LeakyReLU, ReLU, Softmax
 
 
@@ -139,7 +139,10 @@ def test_config_holds_the_layer_arguments_and_rebuilds_it(class_name: str, confi
 
 
 def test_layers_are_importable_from_neuropil_layers() -> None:
-    from neuropil.layers import ELU as elu, LeakyReLU as leaky, ReLU as relu, Softmax as softmax
+    from neuropil.layers import ELU as elu
+    from neuropil.layers import LeakyReLU as leaky
+    from neuropil.layers import ReLU as relu
+    from neuropil.layers import Softmax as softmax
 
     assert (relu, leaky, softmax, elu) == (ReLU, LeakyReLU, Softmax, ELU)
     assert isinstance(neuropil.layers.get("relu"), ReLU)  # names resolve ignoring case

@@ -4,16 +4,16 @@ inputs of any magnitude."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
+import neuropil.activations as A
 import numpy as np
 import pytest
 from finite_differences import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
-import neuropil.activations as A
 
 ALL = ["sigmoid", "tanh", "relu", "leaky_relu", "softmax", "linear", "elu", "selu", "gelu", "swish",
        "softplus"]

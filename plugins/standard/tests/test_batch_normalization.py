@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import neuropil
+import neuropil.layers
 import numpy as np
 import pytest
 from finite_differences import central_difference
-
-import neuropil
-import neuropil.layers
 from neuropil.layers import BatchNormalization
 
 RANDOM_GAMMA = {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}}

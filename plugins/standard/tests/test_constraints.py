@@ -1,10 +1,9 @@
 """Constraints project weights as Keras's do (norms along axis 0 of a Dense kernel by default)."""
 from __future__ import annotations
 
+import neuropil.constraints as constraints
 import numpy as np
 import pytest
-
-import neuropil.constraints as constraints
 
 
 @pytest.fixture

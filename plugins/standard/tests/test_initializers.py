@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import math
 
+import neuropil.initializers as initializers
 import numpy as np
 import pytest
-
-import neuropil.initializers as initializers
 
 FAN_IN, FAN_OUT = 300, 200
 SHAPE = (FAN_IN, FAN_OUT)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import numpy as np
-import pytest
-from finite_differences import central_difference
-
 import neuropil
 import neuropil.initializers
 import neuropil.layers
+import numpy as np
+import pytest
+from finite_differences import central_difference
 from neuropil.layers import Activation, Dense, Dropout, Flatten, Input
-
 
 
 def build(layer: Any, input_shape: tuple[int, ...], seed: int = 0) -> Any:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import neuropil.activations
+import neuropil.config
+import neuropil.losses as L
 import numpy as np
 import pytest
 from finite_differences import central_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import neuropil.activations
-import neuropil.config
-import neuropil.losses as L
 
 EPS = 1e-7
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Callable
-
-import numpy as np
-import pytest
+from collections.abc import Callable
 
 import neuropil.optimizers
+import numpy as np
+import pytest
 
 STEPS = 6
 Reference = Callable[[np.ndarray, np.ndarray, dict, int], np.ndarray]

@@ -1,11 +1,10 @@
 """Regularizers add Keras's penalties to the loss, with gradients that match them."""
 from __future__ import annotations
 
+import neuropil.regularizers as regularizers
 import numpy as np
 import pytest
 from finite_differences import central_difference
-
-import neuropil.regularizers as regularizers
 
 
 @pytest.fixture

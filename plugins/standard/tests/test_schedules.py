@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-import pytest
-
 import neuropil.optimizers
 import neuropil.schedules
 import neuropil.utils
+import numpy as np
+import pytest
 from neuropil.layers import Dense
 from neuropil.models import Sequential, load_model
 

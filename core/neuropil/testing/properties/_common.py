@@ -3,7 +3,8 @@ arrays, and saving a component the way a model file does."""
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,8 @@ def run_hypothesis(test: Callable[[Any], None]) -> None:
     Draws are labelled, so the falsifying example Hypothesis reports after shrinking reads as the
     component's inputs ("Draw 2 (x): array(...)").
     """
-    from hypothesis import given, settings, strategies as st
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
 
     from ..profiles import check_settings
 

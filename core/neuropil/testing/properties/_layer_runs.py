@@ -10,7 +10,8 @@ differentiates.
 """
 from __future__ import annotations
 
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 import numpy as np
 

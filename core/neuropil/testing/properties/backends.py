@@ -3,7 +3,8 @@ backend as on the NumPy reference (skipped where only one backend is available).
 in both modes (see :func:`_layers`)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

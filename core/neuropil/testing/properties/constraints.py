@@ -33,8 +33,7 @@ import numpy as np
 from ...registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make
-from ._common import (assert_allclose, assert_same, check_weight_array, run_hypothesis, saved_and_loaded,
-                      weight_ndims)
+from ._common import assert_allclose, assert_same, check_weight_array, run_hypothesis, saved_and_loaded, weight_ndims
 
 #: Applying a projection twice differs from once by rounding and by the epsilon guards of norm
 #: denominators (Keras's 1e-7 against norms >= 0.05: 2e-6 relative at most); a constraint still

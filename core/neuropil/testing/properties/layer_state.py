@@ -16,13 +16,13 @@ training output.
 """
 from __future__ import annotations
 
-from typing import Any, Collection
+from collections.abc import Collection
+from typing import Any
 
 from ...registry import Entry
 from ..instances import layer_configs
 from ._common import assert_same, run_hypothesis
 from ._layer_runs import Params, draw_layer, host, mode_name, snapshot
-
 
 #: Why each check holds, as its failure report says it.
 _INFERENCE = "only a training forward may change parameters: evaluating a model must not change it"

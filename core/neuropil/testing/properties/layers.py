@@ -16,7 +16,8 @@ wrong gradient rather than as the function its backward differentiates.
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -24,7 +25,7 @@ from ...registry import Entry
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
 from ._common import avoiding_kinks, nudger, run_hypothesis
-from ._layer_runs import Params, draw_layer, deterministic_modes, mode_name, restore, snapshot, trainable_names
+from ._layer_runs import Params, deterministic_modes, draw_layer, mode_name, restore, snapshot, trainable_names
 from .layer_state import state
 
 

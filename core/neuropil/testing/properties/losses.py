@@ -6,7 +6,8 @@ the all-ones direction is meaningless (and a loss that normalises its input legi
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ...registry import Entry, normalize
-from .. import references, strategies as s
+from .. import references
+from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import assert_allclose, run_hypothesis
 

@@ -22,11 +22,10 @@ from __future__ import annotations
 from numbers import Integral, Real
 from typing import Any
 
-import numpy as np
-
 import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
+import numpy as np
 from neuropil.layer import Backward, Layer
 
 from ._common import check_declared_shape, serialize_component

@@ -10,12 +10,11 @@ from __future__ import annotations
 from numbers import Integral
 from typing import Any
 
-import numpy as np
-
 import neuropil.activations
 import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
+import numpy as np
 from neuropil.layer import Backward, Layer
 
 from ._common import check_declared_shape, serialize_component

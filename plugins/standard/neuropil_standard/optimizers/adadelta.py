@@ -1,7 +1,8 @@
 """Adadelta: steps sized by the ratio of running RMS of past steps to running RMS of gradients."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer

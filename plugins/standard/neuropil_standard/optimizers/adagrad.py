@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate steps shrinking with the sum of all past squared gradients."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer

@@ -1,7 +1,8 @@
 """Nadam: Adam with Nesterov momentum and Keras 3's momentum schedule (``u_t``, decay 0.96)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer

@@ -1,7 +1,8 @@
 """RMSprop: gradients divided by a running RMS of gradients (optionally centered, with momentum)."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer

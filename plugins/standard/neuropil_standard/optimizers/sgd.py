@@ -1,7 +1,8 @@
 """SGD with optional (Nesterov) momentum, as Keras 3 writes it: the momentum slot holds the last step."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from neuropil.backend import array_module
 from neuropil.optimizer import Optimizer

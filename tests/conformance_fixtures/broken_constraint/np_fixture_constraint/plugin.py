@@ -1,7 +1,6 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): four
 constraints, each breaking one property."""
 import numpy as np
-
 from neuropil.hookspecs import hookimpl
 
 

@@ -1,7 +1,6 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): four
 initializers, each breaking one property (the unseeded one, by the same fault, a second)."""
 import numpy as np
-
 from neuropil.hookspecs import hookimpl
 
 

@@ -1,5 +1,4 @@
 import numpy as np
-
 from neuropil.activation import Activation
 from neuropil.hookspecs import hookimpl
 

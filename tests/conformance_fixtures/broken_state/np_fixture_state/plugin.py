@@ -1,5 +1,4 @@
 import numpy as np
-
 from neuropil.hookspecs import hookimpl
 from neuropil.metric import Metric
 from neuropil.optimizer import Optimizer

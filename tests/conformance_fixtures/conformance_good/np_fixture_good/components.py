@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from neuropil.activation import Activation
 from neuropil.backend import array_module
 from neuropil.layer import Layer
