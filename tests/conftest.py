@@ -36,10 +36,10 @@ def install_distribution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Ite
 @pytest.fixture(autouse=True)
 def _restore_global_settings() -> Iterator[None]:
     """Tests that change floatx or the backend choice must not leak into the next test."""
-    import neuropil.backend
+    import neuropil.base.backend
     import neuropil.config
 
     floatx = neuropil.config.floatx()
     yield
     neuropil.config.set_floatx(floatx)
-    neuropil.backend._CHOSEN = None
+    neuropil.base.backend._CHOSEN = None

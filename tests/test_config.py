@@ -58,8 +58,8 @@ def test_backend_by_name_environment_and_errors(monkeypatch):
 
 def test_unavailable_backend_names_its_reason(install_distribution):
     install_distribution("neuropil-fake-gpu", "0.1", {"fakegpu": "fake_gpu"}, {"fake_gpu.py": """
-        from neuropil.backend import Backend
-        from neuropil.hookspecs import hookimpl
+        from neuropil.base.backend import Backend
+        from neuropil.plugin_system.hookspecs import hookimpl
 
         class FakeGPU(Backend):
             name = "fakegpu"

@@ -9,7 +9,7 @@ from pathlib import Path
 import neuropil.plugins
 import numpy as np
 import pytest
-from neuropil._namespace import lookup
+from neuropil.plugin_system.namespace import lookup
 from neuropil.testing.instances import ConformanceSkip, build_layer
 from neuropil.testing.properties._layer_runs import deterministic_modes
 from neuropil.testing.suite import Case, ConformanceFailure, cases

@@ -102,7 +102,7 @@ def test_pytest_plugin_is_cheap_to_import(tmp_path: Path) -> None:
     code = ("import sys, neuropil.testing.pytest_plugin\n"
             "heavy = [m for m in ('hypothesis', 'numpy', 'neuropil_standard') if m in sys.modules]\n"
             "assert not heavy, heavy\n"
-            "from neuropil._plugin_manager import manager\n"
+            "from neuropil.plugin_system.manager import manager\n"
             "assert manager()._loaded is False\n")
     result = run(["-c", code], tmp_path)
     assert result.returncode == 0, result.stderr

@@ -12,8 +12,8 @@ import pytest
 from neuropil.errors import PluginConflictError, PluginLoadError, PluginLoadWarning, UnknownComponentError
 
 GOOD_PLUGIN = """
-from neuropil.hookspecs import hookimpl
-from neuropil.activation import Activation
+from neuropil.plugin_system.hookspecs import hookimpl
+from neuropil.base.activation import Activation
 
 
 class Cube(Activation):
@@ -31,8 +31,8 @@ def neuropil_register_activations(register):
 BROKEN_ON_IMPORT = "raise RuntimeError('this plugin is broken on purpose')\n"
 
 RAISES_HALFWAY = """
-from neuropil.hookspecs import hookimpl
-from neuropil.activation import Activation
+from neuropil.plugin_system.hookspecs import hookimpl
+from neuropil.base.activation import Activation
 
 
 class Square(Activation):
@@ -170,8 +170,8 @@ def test_preference_from_the_environment(install_distribution, monkeypatch):
 def test_in_process_register_and_unregister():
     import types
 
-    from neuropil.activation import Activation
-    from neuropil.hookspecs import hookimpl
+    from neuropil.base.activation import Activation
+    from neuropil.plugin_system.hookspecs import hookimpl
 
     class Halve(Activation):
         name = "halve"
@@ -193,7 +193,7 @@ def test_in_process_register_and_unregister():
 def test_in_process_plugin_that_raises_is_refused_and_leaves_nothing():
     import types
 
-    from neuropil.hookspecs import hookimpl
+    from neuropil.plugin_system.hookspecs import hookimpl
 
     def register_then_fail(register):
         register("ghost", object)

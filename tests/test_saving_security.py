@@ -219,7 +219,7 @@ def test_failed_write_removes_temporary_file_and_keeps_old(tmp_path, monkeypatch
 # -- third-party plugins ------------------------------------------------------------------------
 SCALE_PLUGIN = """
     import neuropil
-    from neuropil.layer import Layer
+    from neuropil.base.layer import Layer
 
     class Scale(Layer):
         def __init__(self, factor=2.0, **kwargs):

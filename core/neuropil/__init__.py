@@ -8,13 +8,16 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from . import _aliases
+
 __version__ = "0.1.0"
+_aliases.install()  # the flat layout's module paths (neuropil.layer, neuropil.hookspecs, ...) keep working
 
 _SUBMODULES = {
     "activations", "backends", "callbacks", "config", "constraints", "errors", "hookspecs",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "plugins", "regularizers",
     "schedules", "testing", "utils", "registry", "backend", "layer", "activation", "loss", "optimizer",
-    "metric", "schedule",
+    "metric", "schedule", "checks", "base", "plugin_system",
 }
 
 __all__ = sorted(_SUBMODULES | {"hookimpl", "Sequential", "__version__"})
@@ -24,7 +27,7 @@ def __getattr__(name: str) -> Any:
     if name in _SUBMODULES:
         return importlib.import_module(f"{__name__}.{name}")
     if name == "hookimpl":
-        from .hookspecs import hookimpl
+        from .plugin_system.hookspecs import hookimpl
 
         return hookimpl
     if name == "Sequential":

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import Backend, array_module, get_backend, set_backend
+from .base.backend import Backend, array_module, get_backend, set_backend
 
 __all__ = ["Backend", "array_module", "get", "available", "set_backend"]
 
@@ -15,8 +15,8 @@ def get(name: str | Backend | None = None) -> Backend:
 
 def available() -> dict[str, tuple[bool, str]]:
     """Every registered backend's name -> (usable here, reason when not)."""
-    from ._plugin_manager import manager
-    from .backend import _instance
+    from .plugin_system.manager import manager
+    from .base.backend import _instance
 
     out: dict[str, tuple[bool, str]] = {}
     for entry in manager().registries["backends"].entries():
@@ -28,7 +28,7 @@ def available() -> dict[str, tuple[bool, str]]:
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
-    from ._namespace import lookup
+    from .plugin_system.namespace import lookup
 
     try:
         return lookup("backends", name).factory

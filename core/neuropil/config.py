@@ -34,13 +34,13 @@ def set_epsilon(value: float) -> None:
 
 def set_backend(name: str | None) -> None:
     """Choose the compute backend by name ('numpy', 'cupy', ...); None returns to automatic choice."""
-    from .backend import set_backend as _set
+    from .base.backend import set_backend as _set
 
     _set(name)
 
 
 def backend() -> str:
     """The name of the backend a model compiled now would use."""
-    from .backend import get_backend
+    from .base.backend import get_backend
 
     return get_backend().name

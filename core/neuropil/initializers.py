@@ -5,6 +5,6 @@ instance; attribute access (``neuropil.initializers.Name``) returns the register
 """
 from __future__ import annotations
 
-from ._namespace import public_api
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("initializers", None, None, [])

@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 
 from . import schedules
-from ._namespace import public_api
-from .optimizer import Optimizer
+from .plugin_system.namespace import public_api
+from .base.optimizer import Optimizer
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("optimizers", Optimizer, None,
                                                                 ["Optimizer", "schedules"])

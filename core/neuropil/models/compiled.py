@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import losses, metrics, optimizers
-from ..loss import Loss
-from ..metric import MeanMetricWrapper, Metric
-from ..registry import normalize
+from ..base.loss import Loss
+from ..base.metric import MeanMetricWrapper, Metric
+from ..plugin_system.registry import normalize
 
 _ACCURACY_NAMES = {"accuracy", "acc"}
 _CROSSENTROPY_NAMES = {"crossentropy", "ce"}
@@ -75,7 +75,7 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
             return metrics.get(_accuracy_kind(loss, output_shape), name=spec)
         if key in _CROSSENTROPY_NAMES:
             return _loss_metric(_crossentropy_kind(loss, output_shape), spec)
-        from .._namespace import registry
+        from ..plugin_system.namespace import registry
 
         if spec in registry("metrics") or ":" in spec:
             return metrics.get(spec)

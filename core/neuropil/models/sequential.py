@@ -7,9 +7,9 @@ from typing import Any
 import numpy as np
 
 from .. import utils
-from ..backend import Backend, get_backend
+from ..base.backend import Backend, get_backend
 from ..errors import InputValidationError
-from ..layer import Layer, unique_name
+from ..base.layer import Layer, unique_name
 from . import summary as _summary
 from .evaluation import Evaluation
 from .features import Features

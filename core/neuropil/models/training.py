@@ -17,7 +17,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from .. import utils
-from ..backend import get_backend
+from ..base.backend import get_backend
 from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
 from . import data

@@ -11,10 +11,10 @@ import warnings
 from typing import Any
 
 from .. import __version__, layers, losses, metrics, optimizers
-from .._namespace import lookup, registry
+from ..plugin_system.namespace import lookup, registry
 from ..errors import UnknownComponentError
-from ..metric import Metric
-from ..registry import singular
+from ..base.metric import Metric
+from ..plugin_system.registry import singular
 from .errors import MissingPluginError, SavedFileError
 
 FORMAT = "neuropil.model"
@@ -74,7 +74,7 @@ def _metric_spec(spec: Any) -> Any:
 
 def plugin_versions() -> dict[str, str | None]:
     """Every loaded plugin distribution and its version, recorded to explain nested missing names."""
-    from .._plugin_manager import manager
+    from ..plugin_system.manager import manager
 
     return {(r.distribution or r.name): r.version for r in manager().plugin_records() if r.error is None}
 

@@ -27,7 +27,7 @@ def check_component(kind: str, name: str, prop: str | None = None) -> None:
     """Run every property (or ``prop``) of the registered component ``kind:name``; raises
     :class:`ConformanceFailure` on the first failure, :class:`ConformanceSkip` if ``prop`` does not
     apply."""
-    from .._namespace import lookup
+    from ..plugin_system.namespace import lookup
     from .suite import PROPERTIES, Case
 
     entry = lookup(kind, name)

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from .. import config as np_config
-from ..backend import Backend
-from ..registry import Entry
+from ..base.backend import Backend
+from ..plugin_system.registry import Entry
 
 
 class ConformanceSkip(Exception):
@@ -49,8 +49,8 @@ def float64() -> Iterator[None]:
 def host_backend() -> Backend:
     """The reference backend: the registered 'numpy' one, or the base class (which is NumPy) when no
     plugin provides it, so that a plugin can be checked on its own."""
-    from .._plugin_manager import manager
-    from ..backend import _instance
+    from ..plugin_system.manager import manager
+    from ..base.backend import _instance
 
     registry = manager().registries["backends"]
     if "numpy" in registry:

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..registry import normalize
+from ..plugin_system.registry import normalize
 
 Formula = Callable[[dict[str, Any], np.ndarray, np.ndarray, dict[str, Any], float, int], np.ndarray]
 

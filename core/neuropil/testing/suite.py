@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..registry import Entry, normalize
+from ..plugin_system.registry import Entry, normalize
 from .instances import ConformanceSkip
 from .properties import (
     activations,
@@ -106,7 +106,7 @@ def _selected(entry: Entry, plugins: Sequence[str] | None) -> bool:
 
 def cases(plugins: Sequence[str] | None = None, kinds: Iterable[str] | None = None) -> list[Case]:
     """Every case for the installed components, or only those of the named plugins/distributions."""
-    from .._plugin_manager import manager
+    from ..plugin_system.manager import manager
 
     out: list[Case] = []
     registries = manager().registries

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from neuropil.backend import Backend
+from neuropil.base.backend import Backend
 from neuropil.errors import BackendUnavailableError
 
 from . import tf32 as _tf32

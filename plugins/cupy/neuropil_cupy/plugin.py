@@ -6,7 +6,7 @@ later, by ``availability()``.
 """
 from __future__ import annotations
 
-from neuropil.hookspecs import Register, hookimpl
+from neuropil.plugin_system.hookspecs import Register, hookimpl
 
 
 @hookimpl

@@ -19,7 +19,7 @@ import pytest
 def _clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """Automatic backend choice, freshly loaded plugins (new backend instances, re-probed), and the
     user's backend settings out of the way."""
-    import neuropil.backend
+    import neuropil.base.backend
     import neuropil.plugins
 
     monkeypatch.delenv("NEUROPIL_BACKEND", raising=False)
@@ -27,7 +27,7 @@ def _clean_state(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     neuropil.plugins.reload()
     yield
     monkeypatch.undo()
-    neuropil.backend._CHOSEN = None
+    neuropil.base.backend._CHOSEN = None
     neuropil.plugins.reload()
 
 

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from neuropil._plugin_manager import manager
-from neuropil.registry import Entry
+from neuropil.plugin_system.manager import manager
+from neuropil.plugin_system.registry import Entry
 from neuropil.testing import instances
 from neuropil.testing.strategies import activation_inputs, target_pairs
 from neuropil_cupy import CupyBackend, tf32

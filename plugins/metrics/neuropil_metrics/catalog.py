@@ -2,7 +2,7 @@
 which is also each class's default ``name``) and its aliases."""
 from __future__ import annotations
 
-from neuropil.hookspecs import Register
+from neuropil.plugin_system.hookspecs import Register
 
 from .agreement import CohenKappa, ConfusionMatrix, MatthewsCorrelation
 from .auc import AUC

@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from neuropil.backend import array_module
-from neuropil.metric import Metric
+from neuropil.base.backend import array_module
+from neuropil.base.metric import Metric
 
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide
 

@@ -5,7 +5,7 @@ first looks a metric up.
 """
 from __future__ import annotations
 
-from neuropil.hookspecs import Register, hookimpl
+from neuropil.plugin_system.hookspecs import Register, hookimpl
 
 
 @hookimpl

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from neuropil.backend import array_module
-from neuropil.metric import MeanMetricWrapper, Metric
+from neuropil.base.backend import array_module
+from neuropil.base.metric import MeanMetricWrapper, Metric
 
 from ._tally import FLOAT, aligned, broadcast_weights, divide, to_host
 

@@ -1,6 +1,6 @@
 """Top-k categorical accuracy: is the true class among the k highest-scoring ones?
 
-Per-sample hits are averaged by the core's :class:`~neuropil.metric.MeanMetricWrapper` (weighted mean
+Per-sample hits are averaged by the core's :class:`~neuropil.base.metric.MeanMetricWrapper` (weighted mean
 over samples, state on the device). A true class tied with the k-th highest score counts as a hit
 (TensorFlow's ``in_top_k`` convention), so the answer never depends on how a backend breaks ties.
 """
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuropil.backend import array_module
-from neuropil.metric import MeanMetricWrapper, Metric
+from neuropil.base.backend import array_module
+from neuropil.base.metric import MeanMetricWrapper, Metric
 
 from ._tally import FLOAT
 

@@ -10,8 +10,8 @@ import types
 import neuropil
 import numpy as np
 import pytest
-from neuropil._namespace import lookup
-from neuropil.metric import Metric
+from neuropil.plugin_system.namespace import lookup
+from neuropil.base.metric import Metric
 from neuropil_metrics import catalog
 
 NAMES = {
@@ -63,7 +63,7 @@ class MaxAbsoluteError(Metric):
         self.largest = None
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        xp = neuropil.backend.array_module(y_pred)
+        xp = neuropil.base.backend.array_module(y_pred)
         batch = xp.abs(xp.asarray(y_true) - xp.asarray(y_pred)).max(initial=0.0)
         self.largest = batch if self.largest is None else xp.maximum(self.largest, batch)
 

@@ -9,7 +9,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from metrics_strategies import EXAMPLES, cuts, stream
-from neuropil.metric import MeanMetricWrapper
+from neuropil.base.metric import MeanMetricWrapper
 from neuropil_metrics.regression import LogCoshError, MeanAbsolutePercentageError, R2Score, RootMeanSquaredError
 from sklearn import metrics as skm
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuropil.backend import array_module
-from neuropil.hookspecs import Register
-from neuropil.metric import Metric
+from neuropil.base.backend import array_module
+from neuropil.plugin_system.hookspecs import Register
+from neuropil.base.metric import Metric
 
 
 def _same_shape(y_true: Any, y_pred: Any) -> Any:

@@ -1,7 +1,7 @@
 """The standard activations, with Keras's names, arguments and defaults.
 
 Every activation is ``forward(x) -> (y, backward)``. The math goes through the array module that owns
-``x`` (:func:`neuropil.backend.array_module`), so the same code runs on NumPy and CuPy. Results are
+``x`` (:func:`neuropil.base.backend.array_module`), so the same code runs on NumPy and CuPy. Results are
 allocated in ``x``'s dtype; ``x`` and ``dy`` are never written to (in-place operations only touch fresh
 temporaries). Per-step overhead dominates small models, so each forward/backward is written with as
 few array operations as the math allows; the comments count them where a cheaper-looking form was
@@ -15,9 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from neuropil.activation import Activation, Backward
-from neuropil.backend import array_module
-from neuropil.hookspecs import Register
+from neuropil.base.activation import Activation, Backward
+from neuropil.base.backend import array_module
+from neuropil.plugin_system.hookspecs import Register
 
 
 def _identity_backward(dy: Any) -> Any:

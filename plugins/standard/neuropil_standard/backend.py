@@ -4,8 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from neuropil.backend import Backend
-from neuropil.hookspecs import Register
+from neuropil.base.backend import Backend
+from neuropil.plugin_system.hookspecs import Register
 
 
 class NumpyBackend(Backend):

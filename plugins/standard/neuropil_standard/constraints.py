@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from neuropil import config
-from neuropil.backend import array_module
-from neuropil.hookspecs import Register
+from neuropil.base.backend import array_module
+from neuropil.plugin_system.hookspecs import Register
 
 Axis = int | tuple[int, ...] | list[int]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from neuropil import config, utils
-from neuropil.hookspecs import Register
+from neuropil.plugin_system.hookspecs import Register
 
 Shape = tuple[int, ...]
 

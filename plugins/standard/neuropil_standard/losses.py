@@ -2,7 +2,7 @@
 
 Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: one value per sample (Keras
 averages over the last axis, or sums over the class axis for cross-entropies; any further per-sample
-axes are averaged) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.loss.Loss` does the reduction.
+axes are averaged) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.base.loss.Loss` does the reduction.
 
 Targets are brought to the predictions' array module and dtype once per call (so float64 labels do
 not upcast a float32 model), and a flat ``(batch,)`` target matches a ``(batch, 1)`` prediction, as
@@ -19,12 +19,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.backend import array_module
+from neuropil.base.backend import array_module
 from neuropil.config import epsilon
 from neuropil.errors import InputValidationError
-from neuropil.hookspecs import Register
-from neuropil.loss import Loss
-from neuropil.registry import normalize
+from neuropil.plugin_system.hookspecs import Register
+from neuropil.base.loss import Loss
+from neuropil.plugin_system.registry import normalize
 
 from .activations import softplus
 

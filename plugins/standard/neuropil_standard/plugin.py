@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import import_module
 
-from neuropil.hookspecs import Register, hookimpl
+from neuropil.plugin_system.hookspecs import Register, hookimpl
 
 
 def _delegate_to(module: str) -> Callable[[Register], None]:

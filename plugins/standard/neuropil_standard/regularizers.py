@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from neuropil.backend import array_module
-from neuropil.hookspecs import Register
+from neuropil.base.backend import array_module
+from neuropil.plugin_system.hookspecs import Register
 
 
 def _coefficient(name: str, value: Any) -> float:

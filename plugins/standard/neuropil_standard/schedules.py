@@ -9,8 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from neuropil.hookspecs import Register
-from neuropil.schedule import LearningRateSchedule
+from neuropil.plugin_system.hookspecs import Register
+from neuropil.base.schedule import LearningRateSchedule
 
 from ._checks import finite_number
 

@@ -105,7 +105,7 @@ def saved_and_loaded(kind: str, component: Any) -> tuple[dict[str, Any], Any]:
     """``component`` written as a model file writes it (``{"class_name", "config": get_config()}``
     through the registry of ``kind``, as JSON) and read back through the registry; returns the saved
     dict and the rebuilt component."""
-    from ..._namespace import resolve, serialize
+    from ...plugin_system.namespace import resolve, serialize
 
     if not callable(getattr(component, "get_config", None)):
         raise AssertionError(f"{type(component).__name__} has no get_config(): a model using it cannot "

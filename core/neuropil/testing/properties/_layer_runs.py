@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import build_layer
 

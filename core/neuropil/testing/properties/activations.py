@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..gradients import Differentiable, check_gradients, check_pure_backward
 from ..instances import example_configs, make

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, build_layer, example_configs, host_backend, layer_configs, make
 from ._common import assert_allclose, run_hypothesis

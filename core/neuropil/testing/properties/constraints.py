@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import assert_allclose, assert_same, check_weight_array, run_hypothesis, saved_and_loaded, weight_ndims

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import example_configs, make
 from ._common import assert_same, check_weight_array, run_hypothesis, saved_and_loaded, weight_ndims

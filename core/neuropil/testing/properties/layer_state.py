@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from ..instances import layer_configs
 from ._common import assert_same, run_hypothesis
 from ._layer_runs import Params, draw_layer, host, mode_name, snapshot

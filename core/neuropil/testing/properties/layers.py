@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
 from ._common import avoiding_kinks, nudger, run_hypothesis

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import example_configs, make
 from ._common import assert_allclose, run_hypothesis

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ...registry import Entry, normalize
+from ...plugin_system.registry import Entry, normalize
 from .. import references
 from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ...registry import Entry
+from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import example_configs, make
 from ._common import run_hypothesis, saved_and_loaded

@@ -1,7 +1,7 @@
 """The standard layers, one small module each, registered under their Keras class names."""
 from __future__ import annotations
 
-from neuropil.hookspecs import Register
+from neuropil.plugin_system.hookspecs import Register
 
 from .activation import Activation
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax

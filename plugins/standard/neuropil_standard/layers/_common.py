@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuropil.layer import Layer
+from neuropil.base.layer import Layer
 
 
 def check_declared_shape(layer: Layer, input_shape: tuple[int, ...]) -> None:

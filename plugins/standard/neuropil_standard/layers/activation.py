@@ -4,7 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 import neuropil.activations
-from neuropil.layer import Backward, Layer
+from neuropil.base.layer import Backward, Layer
 
 from ._common import serialize_component
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from neuropil.layer import Layer
+from neuropil.base.layer import Layer
 
 from .. import activations as fn
 from .._checks import finite_number

@@ -15,7 +15,7 @@ import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
-from neuropil.layer import Backward, Layer
+from neuropil.base.layer import Backward, Layer
 
 from ._common import check_declared_shape, serialize_component
 

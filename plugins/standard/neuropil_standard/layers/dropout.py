@@ -11,7 +11,7 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-from neuropil.layer import Backward, Layer
+from neuropil.base.layer import Backward, Layer
 from neuropil.utils import child_seed
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from neuropil.layer import Backward, Layer
+from neuropil.base.layer import Backward, Layer
 
 
 class Flatten(Layer):

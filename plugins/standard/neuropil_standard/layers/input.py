@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuropil.layer import Backward, Layer
+from neuropil.base.layer import Backward, Layer
 
 from ._common import check_declared_shape
 

@@ -1,7 +1,7 @@
 """The standard optimizers, Keras 3's update rules, names and defaults; one module per rule."""
 from __future__ import annotations
 
-from neuropil.hookspecs import Register
+from neuropil.plugin_system.hookspecs import Register
 
 from .adadelta import Adadelta
 from .adagrad import Adagrad

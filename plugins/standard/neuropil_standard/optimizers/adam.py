@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.backend import array_module
-from neuropil.optimizer import Optimizer
+from neuropil.base.backend import array_module
+from neuropil.base.optimizer import Optimizer
 
 from ._args import in_unit_interval, non_negative
 from ._moments import update_moments
@@ -54,7 +54,7 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay on by default: ``p -= p·weight_decay·lr`` before each Adam step
-    (Keras 3; the base :class:`~neuropil.optimizer.Optimizer` applies it), instead of an L2 term whose
+    (Keras 3; the base :class:`~neuropil.base.optimizer.Optimizer` applies it), instead of an L2 term whose
     effect Adam's scaling would distort."""
 
     name = "adamw"

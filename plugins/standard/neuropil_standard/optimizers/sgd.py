@@ -4,8 +4,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.backend import array_module
-from neuropil.optimizer import Optimizer
+from neuropil.base.backend import array_module
+from neuropil.base.optimizer import Optimizer
 
 from ._args import in_unit_interval
 

@@ -1,7 +1,7 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): four
 constraints, each breaking one property."""
 import numpy as np
-from neuropil.hookspecs import hookimpl
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class UpcastingClip:

@@ -1,5 +1,5 @@
-from neuropil.hookspecs import hookimpl
-from neuropil.layer import Layer
+from neuropil.plugin_system.hookspecs import hookimpl
+from neuropil.base.layer import Layer
 
 
 class DropGradDense(Layer):

@@ -1,7 +1,7 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): four
 initializers, each breaking one property (the unseeded one, by the same fault, a second)."""
 import numpy as np
-from neuropil.hookspecs import hookimpl
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class TransposedUniform:

@@ -1,7 +1,7 @@
 """Variants of conformance_good's correct RunningCenter, each with one bug that only a check of the
 layer's state, of its inference-mode backward, or of its training mode on a second backend sees."""
-from neuropil.backend import Backend
-from neuropil.hookspecs import hookimpl
+from neuropil.base.backend import Backend
+from neuropil.plugin_system.hookspecs import hookimpl
 from np_fixture_good.components import RunningCenter
 
 

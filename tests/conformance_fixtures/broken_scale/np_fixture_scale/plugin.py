@@ -1,6 +1,6 @@
 import numpy as np
-from neuropil.activation import Activation
-from neuropil.hookspecs import hookimpl
+from neuropil.base.activation import Activation
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class SloppyTanh(Activation):

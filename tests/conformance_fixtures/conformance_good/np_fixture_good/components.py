@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import numpy as np
-from neuropil.activation import Activation
-from neuropil.backend import array_module
-from neuropil.layer import Layer
-from neuropil.loss import Loss
-from neuropil.metric import Metric
-from neuropil.optimizer import Optimizer
-from neuropil.schedule import LearningRateSchedule
+from neuropil.base.activation import Activation
+from neuropil.base.backend import array_module
+from neuropil.base.layer import Layer
+from neuropil.base.loss import Loss
+from neuropil.base.metric import Metric
+from neuropil.base.optimizer import Optimizer
+from neuropil.base.schedule import LearningRateSchedule
 
 
 class Tanh(Activation):

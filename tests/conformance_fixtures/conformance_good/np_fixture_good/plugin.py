@@ -1,4 +1,4 @@
-from neuropil.hookspecs import hookimpl
+from neuropil.plugin_system.hookspecs import hookimpl
 
 from . import components as c
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .backend import array_module
-from .errors import InputValidationError
+from ..errors import InputValidationError
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 

@@ -12,7 +12,7 @@ from .registry import Entry, normalize, singular
 
 
 def registry(kind: str) -> Any:
-    from ._plugin_manager import manager
+    from .manager import manager
 
     return manager().registries[kind]
 

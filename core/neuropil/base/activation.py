@@ -11,7 +11,7 @@ class Activation:
     """Base class of activations.
 
     ``forward(x) -> (y, backward)`` with ``backward(dy) -> dx``. Activations use
-    :func:`neuropil.backend.array_module` on ``x`` so they run on any backend, allocate in ``x``'s
+    :func:`neuropil.base.backend.array_module` on ``x`` so they run on any backend, allocate in ``x``'s
     dtype, never modify ``x`` or ``dy``, and stay finite for finite inputs of any magnitude.
     Constructor keyword arguments (e.g. ``alpha``) are returned by :meth:`get_config`.
     """

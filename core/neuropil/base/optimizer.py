@@ -19,7 +19,7 @@ class Optimizer:
 
     Subclasses set ``slot_names`` and implement :meth:`update_step`, which must update ``param`` (and
     the slot arrays) *in place*. ``learning_rate`` may be a float, a registered
-    :class:`~neuropil.schedule.LearningRateSchedule` (or its ``{"class_name", "config"}``), or any
+    :class:`~neuropil.base.schedule.LearningRateSchedule` (or its ``{"class_name", "config"}``), or any
     callable ``schedule(iterations)``; as in Keras, a schedule is evaluated at the number of updates
     already applied, 0 for the first.
     """
@@ -55,7 +55,7 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, value: float | Callable[[int], float]) -> None:
         if isinstance(value, dict):  # a saved schedule: rebuilt through the registry, never imported
-            from . import schedules
+            from .. import schedules
 
             value = schedules.get(value)
         if not callable(value):
@@ -148,7 +148,7 @@ class Optimizer:
         from .schedule import LearningRateSchedule
 
         if isinstance(lr, LearningRateSchedule):
-            from . import schedules
+            from .. import schedules
 
             try:
                 return schedules.serialize(lr)

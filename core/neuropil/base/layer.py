@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from . import config
+from .. import config
 
 Backward = Callable[[Any], Any]
 Shape = tuple  # per-sample shape, without the batch axis

@@ -33,7 +33,7 @@ Register = Callable[..., None]
 
 @hookspec
 def neuropil_register_layers(register: Register) -> None:
-    """Register layer factories (subclasses of :class:`neuropil.layer.Layer`).
+    """Register layer factories (subclasses of :class:`neuropil.base.layer.Layer`).
 
     A layer owns ``params`` (name -> array), builds them in ``build(input_shape, backend, rng)``, and
     implements ``forward(x, training) -> (y, backward)`` where ``backward(dy) -> dx`` *assigns* (not
@@ -43,7 +43,7 @@ def neuropil_register_layers(register: Register) -> None:
 
 @hookspec
 def neuropil_register_activations(register: Register) -> None:
-    """Register activation factories (subclasses of :class:`neuropil.activation.Activation`).
+    """Register activation factories (subclasses of :class:`neuropil.base.activation.Activation`).
 
     ``forward(x) -> (y, backward)``; ``backward(dy) -> dx``. Elementwise or row-wise, stateless, and
     finite for finite inputs of any magnitude the dtype holds.
@@ -52,7 +52,7 @@ def neuropil_register_activations(register: Register) -> None:
 
 @hookspec
 def neuropil_register_losses(register: Register) -> None:
-    """Register loss factories (subclasses of :class:`neuropil.loss.Loss`).
+    """Register loss factories (subclasses of :class:`neuropil.base.loss.Loss`).
 
     ``forward(y_true, y_pred) -> (value, backward)``, ``value`` reduced as ``reduction`` says and
     ``backward(dvalue=1.0) -> dy_pred``. Never differentiated with respect to ``y_true``.
@@ -61,7 +61,7 @@ def neuropil_register_losses(register: Register) -> None:
 
 @hookspec
 def neuropil_register_optimizers(register: Register) -> None:
-    """Register optimizer factories (subclasses of :class:`neuropil.optimizer.Optimizer`).
+    """Register optimizer factories (subclasses of :class:`neuropil.base.optimizer.Optimizer`).
 
     An optimizer updates parameters in place from ``apply_gradients([(key, param, grad), ...])`` and
     exposes its slot state as arrays (``get_state``/``set_state``) so training can be saved and resumed.
@@ -70,7 +70,7 @@ def neuropil_register_optimizers(register: Register) -> None:
 
 @hookspec
 def neuropil_register_metrics(register: Register) -> None:
-    """Register metric factories (subclasses of :class:`neuropil.metric.Metric`).
+    """Register metric factories (subclasses of :class:`neuropil.base.metric.Metric`).
 
     Streaming: ``update_state(y_true, y_pred, sample_weight=None)`` per batch, ``result()`` at the end
     of an epoch, ``reset_state()`` between epochs. Updating in batches must equal updating once.
@@ -79,7 +79,7 @@ def neuropil_register_metrics(register: Register) -> None:
 
 @hookspec
 def neuropil_register_backends(register: Register) -> None:
-    """Register compute backends (subclasses of :class:`neuropil.backend.Backend`).
+    """Register compute backends (subclasses of :class:`neuropil.base.backend.Backend`).
 
     The factory must be cheap and must not fail when its library or device is missing: the backend
     reports that through ``availability()`` instead, so ``neuropil plugins`` can explain it.
@@ -107,7 +107,7 @@ def neuropil_register_constraints(register: Register) -> None:
 
 @hookspec
 def neuropil_register_schedules(register: Register) -> None:
-    """Register learning-rate schedules (subclasses of :class:`neuropil.schedule.LearningRateSchedule`):
+    """Register learning-rate schedules (subclasses of :class:`neuropil.base.schedule.LearningRateSchedule`):
     ``schedule(step) -> float`` for the update after ``step`` completed ones, the same rate every time
     for the same step, and a ``get_config()`` that rebuilds it."""
 

@@ -22,7 +22,7 @@ class Metric:
     """
 
     name: str = "metric"
-    #: What the metric expects, as for losses (see :class:`neuropil.loss.Loss`): lets generic checks
+    #: What the metric expects, as for losses (see :class:`neuropil.base.loss.Loss`): lets generic checks
     #: draw valid data. Targets: "real", "binary", "one_hot", "sparse"; predictions: "real",
     #: "probability", "distribution", "positive".
     target_kind: str = "real"

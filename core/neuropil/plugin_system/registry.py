@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import PluginConflictError, UnknownComponentError
+from ..errors import PluginConflictError, UnknownComponentError
 
 
 def singular(kind: str) -> str:

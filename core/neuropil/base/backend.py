@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import BackendUnavailableError
+from ..errors import BackendUnavailableError
 
 
 class Backend:
@@ -85,7 +85,7 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     else the available backend with the highest priority."""
     if isinstance(name, Backend):
         return name
-    from ._plugin_manager import manager
+    from ..plugin_system.manager import manager
 
     registry = manager().registries["backends"]
     wanted = name or _CHOSEN or os.environ.get("NEUROPIL_BACKEND") or None
