@@ -10,7 +10,7 @@ import neuropil.utils
 import numpy as np
 import pytest
 from neuropil.callbacks import Callback, CSVLogger
-from neuropil.errors import InputValidationError
+from neuropil.errors import ArgumentError, InputValidationError
 from neuropil.layers import Dense, Dropout
 from neuropil.models import Sequential, clone_model, model_from_json
 from neuropil.saving.errors import SavedFileError
@@ -140,5 +140,5 @@ def test_validation_runs_every_validation_freq_epochs_in_its_own_batch_size(tmp_
     assert [row["val_loss"] == "NA" for row in rows] == [True, False, True, False]
     for bad in ({"validation_freq": 0}, {"validation_freq": 1.5}, {"validation_batch_size": 0}, {"epochs": -1},
                 {"epochs": True}):
-        with pytest.raises(InputValidationError, match=next(iter(bad))):
+        with pytest.raises(ArgumentError, match=next(iter(bad))):
             model.fit(x, y, validation_split=0.2, verbose=0, **bad)

@@ -5,7 +5,7 @@ instance; attribute access (``neuropil.activations.Name``) returns the registere
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.activation import Activation, FunctionActivation
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("activations", Activation, FunctionActivation, ['Activation', 'FunctionActivation'])

@@ -15,8 +15,8 @@ def get(name: str | Backend | None = None) -> Backend:
 
 def available() -> dict[str, tuple[bool, str]]:
     """Every registered backend's name -> (usable here, reason when not)."""
-    from .plugin_system.manager import manager
     from .base.backend import _instance
+    from .plugin_system.manager import manager
 
     out: dict[str, tuple[bool, str]] = {}
     for entry in manager().registries["backends"].entries():

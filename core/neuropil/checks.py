@@ -32,41 +32,41 @@ def number(owner: str, name: str, value: Any, *, minimum: float | None = None, m
     ``finite`` refuses NaN and infinities; bounds are inclusive unless ``min_inclusive`` /
     ``max_inclusive`` say otherwise.
     """
+    expected = ("a finite number" if finite else "a number") + _bounds(minimum, maximum, min_inclusive, max_inclusive)
     if isinstance(value, bool) or not isinstance(value, Real):
-        raise ArgumentTypeError(f"{owner} expects {name} to be a number, {_received(name, value)}")
+        raise ArgumentTypeError(f"{owner} expects {name} to be {expected}, {_received(name, value)}")
     result = float(value)
-    if math.isnan(result) or (finite and math.isinf(result)):
-        raise ArgumentError(f"{owner} expects {name} to be a finite number, {_received(name, value)}")
     low_ok = minimum is None or (result >= minimum if min_inclusive else result > minimum)
     high_ok = maximum is None or (result <= maximum if max_inclusive else result < maximum)
-    if not (low_ok and high_ok):
-        raise ArgumentError(f"{owner} expects {name} to be {_interval(minimum, maximum, min_inclusive, max_inclusive)}, "
-                            f"{_received(name, value)}")
+    if math.isnan(result) or (finite and math.isinf(result)) or not (low_ok and high_ok):
+        raise ArgumentError(f"{owner} expects {name} to be {expected}, {_received(name, value)}")
     return result
 
 
-def _interval(minimum: float | None, maximum: float | None, min_inclusive: bool, max_inclusive: bool) -> str:
+def _bounds(minimum: float | None, maximum: float | None, min_inclusive: bool, max_inclusive: bool) -> str:
     if minimum is not None and maximum is not None:
-        return f"a number in {'[' if min_inclusive else '('}{minimum:g}, {maximum:g}{']' if max_inclusive else ')'}"
+        return f" in {'[' if min_inclusive else '('}{minimum:g}, {maximum:g}{']' if max_inclusive else ')'}"
     if minimum is not None:
-        return f"a number {'>=' if min_inclusive else '>'} {minimum:g}"
-    return f"a number {'<=' if max_inclusive else '<'} {maximum:g}"
+        return f" {'>=' if min_inclusive else '>'} {minimum:g}"
+    if maximum is not None:
+        return f" {'<=' if max_inclusive else '<'} {maximum:g}"
+    return ""
 
 
 def integer(owner: str, name: str, value: Any, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """An integer (NumPy integers accepted, bools and floats refused) within inclusive bounds."""
+    if maximum is None:
+        expected = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 \
+            else "an integer" if minimum is None else f"an integer >= {minimum}"
+    elif minimum is None:
+        expected = f"an integer <= {maximum}"
+    else:
+        expected = f"an integer in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise ArgumentTypeError(f"{owner} expects {name} to be an integer, {_received(name, value)}")
+        raise ArgumentTypeError(f"{owner} expects {name} to be {expected}, {_received(name, value)}")
     result = operator.index(value)
     if (minimum is not None and result < minimum) or (maximum is not None and result > maximum):
-        if maximum is None:
-            bound = "a positive integer" if minimum == 1 else "a non-negative integer" if minimum == 0 \
-                else f"an integer >= {minimum}"
-        elif minimum is None:
-            bound = f"an integer <= {maximum}"
-        else:
-            bound = f"an integer in [{minimum}, {maximum}]"
-        raise ArgumentError(f"{owner} expects {name} to be {bound}, {_received(name, value)}")
+        raise ArgumentError(f"{owner} expects {name} to be {expected}, {_received(name, value)}")
     return result
 
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .errors import ArgumentError
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _ALLOWED = ("float32", "float64")
@@ -18,7 +20,7 @@ def set_floatx(value: str) -> None:
     global _FLOATX
     name = np.dtype(value).name if isinstance(value, (str, type, np.dtype)) else value
     if name not in _ALLOWED:
-        raise ValueError(f"floatx must be one of {_ALLOWED}, got {value!r}")
+        raise ArgumentError(f"floatx must be one of {_ALLOWED}, got {value!r}")
     _FLOATX = name
 
 

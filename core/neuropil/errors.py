@@ -43,9 +43,25 @@ class ArgumentError(NeuropilError, ValueError):
     """A constructor or call argument has a bad value (out of range, not one of the choices, ...)."""
 
 
-class ArgumentTypeError(NeuropilError, TypeError):
-    """A constructor or call argument is of the wrong kind (a string where a number belongs, ...)."""
+class ArgumentTypeError(ArgumentError, TypeError):
+    """A constructor or call argument is of the wrong kind (a string where a number belongs, ...).
+
+    Python's convention for a wrong kind is ``TypeError``; Keras raises ``ValueError`` for most bad
+    arguments; as an :class:`ArgumentError` this is both, so code written against either catches it.
+    """
 
 
 class LayerError(NeuropilError, ValueError):
     """A layer cannot be built or called as asked: a duplicate name, an input shape that does not fit."""
+
+
+class ModelError(NeuropilError, ValueError):
+    """A model cannot do what was asked in its current state: not built yet, no layers, no such layer."""
+
+
+class EmptyModelError(ModelError, IndexError):
+    """``pop`` on a model with no layers (an ``IndexError``, as for an empty list)."""
+
+
+class MissingKeyError(NeuropilError, KeyError):
+    """A key that was asked for is not there (a log entry a checkpoint's file path names)."""

@@ -5,7 +5,7 @@ instance; attribute access (``neuropil.layers.Name``) returns the registered fac
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.layer import Layer
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("layers", Layer, None, ['Layer'])

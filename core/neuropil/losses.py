@@ -5,7 +5,7 @@ instance; attribute access (``neuropil.losses.Name``) returns the registered fac
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.loss import FunctionLoss, Loss
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("losses", Loss, FunctionLoss, ['Loss', 'FunctionLoss'])

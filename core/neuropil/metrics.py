@@ -5,7 +5,7 @@ instance; attribute access (``neuropil.metrics.Name``) returns the registered fa
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.metric import MeanMetricWrapper, Metric
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("metrics", Metric, MeanMetricWrapper, ['Metric', 'MeanMetricWrapper'])

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import NeuropilError
+
 #: The component kinds the template has an example for, as its ``kinds`` question names them.
 KINDS: tuple[str, ...] = ("layer", "activation", "loss", "optimizer", "metric", "backend", "initializer",
                           "regularizer", "constraint", "schedule")
@@ -29,7 +31,7 @@ REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
 ANSWERS_FILE = ".copier-answers.yml"
 
 
-class NewPluginError(Exception):
+class NewPluginError(NeuropilError, ValueError):
     """Something the user can fix (a name, a folder, a missing dependency): printed, not traced."""
 
 

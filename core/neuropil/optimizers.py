@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 
 from . import schedules
-from .plugin_system.namespace import public_api
 from .base.optimizer import Optimizer
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("optimizers", Optimizer, None,
                                                                 ["Optimizer", "schedules"])

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plugin_system.manager import PluginRecord, manager
 from .plugin_system.hookspecs import hookimpl
+from .plugin_system.manager import PluginRecord, manager
 
 __all__ = ["hookimpl", "register", "unregister", "plugins", "prefer", "reload", "PluginRecord"]
 

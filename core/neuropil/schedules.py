@@ -6,8 +6,8 @@ from every installed plugin, resolved through the registry.
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.schedule import LearningRateSchedule
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("schedules", LearningRateSchedule, None,
                                                                 ["LearningRateSchedule"])

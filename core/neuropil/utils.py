@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .errors import ArgumentError
+
 _SEED_SEQUENCE: np.random.SeedSequence | None = None
 _GENERATOR: np.random.Generator | None = None
 
@@ -18,7 +20,7 @@ def set_random_seed(seed: int) -> None:
     """
     global _SEED_SEQUENCE, _GENERATOR
     if not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+        raise ArgumentError(f"seed must be a non-negative integer, got {seed!r}")
     random.seed(int(seed))
     np.random.seed(int(seed) % 2**32)
     _SEED_SEQUENCE = np.random.SeedSequence(int(seed))
@@ -31,18 +33,18 @@ def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
     defaults to ``max(y) + 1``."""
     labels = np.asarray(y)
     if labels.dtype.kind not in "biuf" or (labels.dtype.kind == "f" and not np.all(labels == np.round(labels))):
-        raise ValueError(f"to_categorical expects integer class ids, received dtype {labels.dtype}"
+        raise ArgumentError(f"to_categorical expects integer class ids, received dtype {labels.dtype}"
                          + (" with non-integer values" if labels.dtype.kind == "f" else ""))
     if labels.ndim > 1 and labels.shape[-1] == 1:
         labels = labels[..., 0]
     labels = labels.astype(np.int64)
     if labels.size and labels.min() < 0:
-        raise ValueError(f"to_categorical expects class ids >= 0, received {int(labels.min())}")
+        raise ArgumentError(f"to_categorical expects class ids >= 0, received {int(labels.min())}")
     needed = int(labels.max()) + 1 if labels.size else 0
     if num_classes is None:
         num_classes = needed
     elif isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < needed:
-        raise ValueError(f"to_categorical: num_classes={num_classes!r} does not cover the class ids "
+        raise ArgumentError(f"to_categorical: num_classes={num_classes!r} does not cover the class ids "
                          f"(largest {needed - 1}, so at least {needed} classes)")
     return np.eye(int(num_classes), dtype=np.float32)[labels]
 

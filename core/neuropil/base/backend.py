@@ -40,6 +40,12 @@ class Backend:
         """``x`` as a NumPy array on the host."""
         return np.asarray(x)
 
+    def owns(self, x: Any) -> bool:
+        """Whether ``x`` is an array of this backend. The core asks it to bring a user's device array
+        (or a saved model's parameters) to the host without knowing any array library: a device
+        backend answers for its own array type. The default recognises NumPy arrays."""
+        return isinstance(x, np.ndarray)
+
     def rng(self, seed: int | None) -> Any:
         """A random generator living where the arrays live, with NumPy Generator's ``random``."""
         return np.random.default_rng(seed)
@@ -67,6 +73,20 @@ def array_module(x: Any) -> Any:
         return np
     module = sys.modules.get(root)
     return module if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray") else np
+
+
+def to_host(x: Any) -> Any:
+    """``x`` on the host: a NumPy array as it is, an array of an installed backend through that
+    backend's ``to_numpy`` (one transfer), anything else (lists, scalars) unchanged."""
+    if isinstance(x, np.ndarray) or array_module(x) is np:
+        return x
+    from ..plugin_system.manager import manager
+
+    for entry in manager().registries["backends"].entries():
+        backend = _instance(entry)
+        if backend.owns(x):
+            return backend.to_numpy(x)
+    return x
 
 
 _CHOSEN: str | None = None

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import config
+from ..errors import LayerError
 
 Backward = Callable[[Any], Any]
 Shape = tuple  # per-sample shape, without the batch axis
@@ -51,6 +52,10 @@ class Layer:
     #: Whether ``backward`` must return ``dx``. A model sets it False on the first layer it trains,
     #: whose input gradient nobody reads; a layer may honour it to skip work (Dense skips a matmul).
     input_gradient: bool = True
+    #: Protocol: True for a layer that only declares the model's input (Keras's ``Input`` /
+    #: ``InputLayer``). It may only stand first in a Sequential model, and ``model.layers`` leaves it
+    #: out, as Keras does. The core asks this attribute, never a class name.
+    is_input: ClassVar[bool] = False
 
     def __init__(self, *, name: str | None = None, trainable: bool = True,
                  input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,
@@ -90,7 +95,7 @@ class Layer:
         input_shape = tuple(input_shape)
         if self.built:
             if self.input_shape is not None and tuple(self.input_shape) != input_shape:
-                raise ValueError(
+                raise LayerError(
                     f"layer {self.name!r} expects inputs of per-sample shape {self.input_shape}, "
                     f"received {input_shape}")
             return
@@ -126,6 +131,42 @@ class Layer:
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         return self.forward(x, training)[0]
+
+    # -- optional protocols the core uses (see docs/plugins.md, "Optional layer protocols") ------
+    def logits_activation(self) -> Any:
+        """The activation this layer applies last, when :meth:`forward_logits` can return the output
+        before it; ``None`` (the default) when it cannot.
+
+        A model whose output layer offers one, compiled with a loss that has a logits variant for it
+        (``Loss.logits_variant``: sigmoid or softmax with cross-entropy), trains on the logits: exact
+        and finite where the activation saturates, and one backward cheaper.
+        """
+        return None
+
+    def forward_logits(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        """Like :meth:`forward`, but stopping before :meth:`logits_activation`'s activation; required
+        only of layers whose ``logits_activation()`` is not ``None``."""
+        raise NotImplementedError(f"{type(self).__name__} offers no logits output (logits_activation() is None)")
+
+    @property
+    def has_loss_terms(self) -> bool:
+        """Whether :meth:`regularization_loss` can be non-zero, so the training step asks for it.
+
+        True when a weight has a regularizer; a layer that adds a term of its own from its forward
+        pass (an activity regularizer, an auxiliary loss) sets ``activity_loss`` there and overrides
+        this to say so.
+        """
+        return bool(self.regularizers)
+
+    def random_generators(self) -> dict[str, np.random.Generator]:
+        """The random streams this layer draws from, by attribute name, so that saving and
+        ``BackupAndRestore`` capture and restore them for bit-exact resumption.
+
+        The default finds every NumPy ``Generator`` among the layer's attributes. A layer that keeps
+        random state another way implements ``get_rng_state() -> JSON-able`` and
+        ``set_rng_state(state)`` instead, which take precedence.
+        """
+        return {attr: value for attr, value in sorted(vars(self).items()) if isinstance(value, np.random.Generator)}
 
     def regularization_loss(self) -> Any:
         """Weight penalties plus the activity penalty of the last forward pass."""

@@ -9,8 +9,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .backend import array_module
 from ..errors import InputValidationError
+from .backend import array_module
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none")
 

@@ -34,6 +34,17 @@ class Metric:
         self.dtype = dtype
         self.reset_state()
 
+    @classmethod
+    def for_compile(cls, name: str, loss: Any, output_shape: tuple[int, ...]) -> Metric | None:
+        """Protocol: the metric ``compile(metrics=[name])`` should use, given the compiled loss and
+        the model's per-sample output shape, or ``None`` to construct this class with its defaults.
+
+        Keras resolves shorthand names such as ``"accuracy"`` by the targets the loss expects
+        (binary, categorical or sparse); the metric registered under such a name decides here, so
+        the core knows no metric by name. ``name`` is the string the user wrote, kept as the logged name.
+        """
+        return None
+
     def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
         raise NotImplementedError
 

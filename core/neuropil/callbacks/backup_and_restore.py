@@ -12,6 +12,7 @@ import json
 import os
 from pathlib import Path
 
+from ..errors import ArgumentError
 from .base import Callback, Logs
 
 BACKUP_FILE = "backup.safetensors"
@@ -26,9 +27,9 @@ class BackupAndRestore(Callback):
                  delete_checkpoint: bool = True) -> None:
         super().__init__()
         if save_freq != "epoch":
-            raise ValueError(f"BackupAndRestore supports save_freq='epoch' only, received {save_freq!r}")
+            raise ArgumentError(f"BackupAndRestore supports save_freq='epoch' only, received {save_freq!r}")
         if not backup_dir:
-            raise ValueError("BackupAndRestore needs a backup_dir")
+            raise ArgumentError("BackupAndRestore needs a backup_dir")
         self.backup_dir = Path(backup_dir)
         self.delete_checkpoint = bool(delete_checkpoint)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..errors import ArgumentTypeError
+
 Logs = dict[str, Any]
 
 _BATCH_HOOKS = ("on_train_batch_begin", "on_train_batch_end", "on_test_batch_begin", "on_test_batch_end",
@@ -59,7 +61,7 @@ class CallbackList:
         self.callbacks = list(callbacks or [])
         for callback in self.callbacks:
             if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks must be neuropil.callbacks.Callback instances, received "
+                raise ArgumentTypeError(f"callbacks must be neuropil.callbacks.Callback instances, received "
                                 f"{type(callback).__name__}")
         for callback in self.callbacks:
             callback.set_model(model)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from ..errors import ArgumentError, MissingKeyError
 from ._monitor import Monitor
 from .base import Callback, Logs
 
@@ -22,7 +23,7 @@ class ModelCheckpoint(Callback):
                  save_freq: str = "epoch", initial_value_threshold: float | None = None) -> None:
         super().__init__()
         if save_freq != "epoch":
-            raise ValueError(f"ModelCheckpoint supports save_freq='epoch' only, received {save_freq!r}")
+            raise ArgumentError(f"ModelCheckpoint supports save_freq='epoch' only, received {save_freq!r}")
         self.filepath = os.fspath(filepath)
         self.watch = Monitor("ModelCheckpoint", monitor, mode)
         self.monitor, self.verbose = monitor, verbose
@@ -34,7 +35,7 @@ class ModelCheckpoint(Callback):
         try:
             return self.filepath.format(epoch=epoch + 1, **(logs or {}))
         except KeyError as exc:
-            raise KeyError(f"ModelCheckpoint filepath {self.filepath!r} names {exc}, which is not in the "
+            raise MissingKeyError(f"ModelCheckpoint filepath {self.filepath!r} names {exc}, which is not in the "
                            f"epoch logs (available: epoch, {', '.join(logs or {})})") from None
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:

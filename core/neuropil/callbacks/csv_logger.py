@@ -7,6 +7,7 @@ from typing import IO, Any
 
 import numpy as np
 
+from ..errors import ArgumentError
 from .base import Callback, Logs
 
 
@@ -17,7 +18,7 @@ class CSVLogger(Callback):
     def __init__(self, filename: str | os.PathLike[str], separator: str = ",", append: bool = False) -> None:
         super().__init__()
         if not isinstance(separator, str) or len(separator) != 1:
-            raise ValueError(f"CSVLogger separator must be one character, received {separator!r}")
+            raise ArgumentError(f"CSVLogger separator must be one character, received {separator!r}")
         self.filename, self.sep, self.append = os.fspath(filename), separator, bool(append)
         self.keys: list[str] | None = None
         self._file: IO[str] | None = None

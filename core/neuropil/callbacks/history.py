@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..errors import ArgumentError
 from .base import Callback, Logs
 
 
@@ -40,10 +41,10 @@ class History(Callback):
         names = keys if keys is not None else [k for k in self.history if not k.startswith("val_")]
         unknown = [k for k in names if k not in self.history]
         if unknown:
-            raise ValueError(f"History has no {', '.join(map(repr, unknown))}; recorded: {', '.join(self.history)}")
+            raise ArgumentError(f"History has no {', '.join(map(repr, unknown))}; recorded: {', '.join(self.history)}")
         plotted = [k for k in names if _plottable(self.history[k])]
         if not plotted:
-            raise ValueError("History holds nothing to plot: call fit() first "
+            raise ArgumentError("History holds nothing to plot: call fit() first "
                              f"(recorded: {', '.join(self.history) or 'nothing'})")
         figure = Figure(figsize=(5 * len(plotted), 3.5))
         FigureCanvasAgg(figure)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ArgumentError, ArgumentTypeError
 from .base import Callback
 
 #: Keras 2's names for the training-batch hooks, still accepted by Keras 3's LambdaCallback.
@@ -32,13 +33,13 @@ class LambdaCallback(Callback):
         for name, function in hooks.items():
             hook = _LEGACY.get(name, name)
             if hook not in known:
-                raise ValueError(f"LambdaCallback got {name}=..., which is not a callback hook; hooks: "
+                raise ArgumentError(f"LambdaCallback got {name}=..., which is not a callback hook; hooks: "
                                  f"{', '.join(known)}")
             given[hook] = function
         for hook, function in given.items():
             if function is None:
                 continue
             if not callable(function):
-                raise TypeError(f"LambdaCallback expects {hook} to be a function, received "
+                raise ArgumentTypeError(f"LambdaCallback expects {hook} to be a function, received "
                                 f"{type(function).__name__}")
             setattr(self, hook, function)  # an instance attribute: fit sees the hook as overridden

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+from ..errors import ArgumentError, ArgumentTypeError
 from ._optimizer import optimizer_of
 from .base import Callback, Logs
 
@@ -15,7 +16,7 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         if not callable(schedule):
-            raise TypeError(f"LearningRateScheduler needs a callable schedule(epoch, lr), received {schedule!r}")
+            raise ArgumentTypeError(f"LearningRateScheduler needs a callable schedule(epoch, lr), received {schedule!r}")
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:
@@ -27,9 +28,9 @@ class LearningRateScheduler(Callback):
         try:
             lr = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"the schedule returned {value!r} for epoch {epoch}; expected a number") from None
+            raise ArgumentError(f"the schedule returned {value!r} for epoch {epoch}; expected a number") from None
         if not math.isfinite(lr) or lr < 0:
-            raise ValueError(f"the schedule returned learning rate {lr} for epoch {epoch}; expected a finite "
+            raise ArgumentError(f"the schedule returned learning rate {lr} for epoch {epoch}; expected a finite "
                              f"number >= 0")
         optimizer.learning_rate = lr
         if self.verbose > 0:

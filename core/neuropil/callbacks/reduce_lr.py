@@ -1,6 +1,7 @@
 """ReduceLROnPlateau: multiply the learning rate by ``factor`` when a metric stops improving."""
 from __future__ import annotations
 
+from ..errors import ArgumentError
 from ._monitor import Monitor
 from ._optimizer import optimizer_of
 from .base import Callback, Logs
@@ -15,12 +16,12 @@ class ReduceLROnPlateau(Callback):
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__()
         if not 0.0 <= float(factor) < 1.0:
-            raise ValueError(f"ReduceLROnPlateau does not support a factor >= 1.0 (or < 0); received factor={factor!r}")
+            raise ArgumentError(f"ReduceLROnPlateau does not support a factor >= 1.0 (or < 0); received factor={factor!r}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValueError(f"ReduceLROnPlateau {name} must be a non-negative integer, received {value!r}")
+                raise ArgumentError(f"ReduceLROnPlateau {name} must be a non-negative integer, received {value!r}")
         if float(min_lr) < 0:
-            raise ValueError(f"ReduceLROnPlateau min_lr must be >= 0, received {min_lr!r}")
+            raise ArgumentError(f"ReduceLROnPlateau min_lr must be >= 0, received {min_lr!r}")
         self.watch = Monitor("ReduceLROnPlateau", monitor, mode, min_delta)
         self.monitor, self.factor, self.patience, self.verbose = monitor, float(factor), patience, verbose
         self.cooldown, self.min_lr = cooldown, float(min_lr)

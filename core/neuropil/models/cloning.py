@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from ..errors import ArgumentTypeError
 from ..saving.errors import SavedFileError
 from .sequential import Sequential
 
@@ -29,7 +30,7 @@ def clone_model(model: Sequential) -> Sequential:
     """A model with the same architecture and freshly initialized weights, as Keras's ``clone_model``:
     the copy shares no state with ``model`` and is not compiled."""
     if not isinstance(model, Sequential):
-        raise TypeError(f"clone_model expects a Sequential model, received {type(model).__name__}")
+        raise ArgumentTypeError(f"clone_model expects a Sequential model, received {type(model).__name__}")
     return Sequential.from_config(model.get_config())
 
 

@@ -7,10 +7,7 @@ from typing import Any
 from .. import losses, metrics, optimizers
 from ..base.loss import Loss
 from ..base.metric import MeanMetricWrapper, Metric
-from ..plugin_system.registry import normalize
-
-_ACCURACY_NAMES = {"accuracy", "acc"}
-_CROSSENTROPY_NAMES = {"crossentropy", "ce"}
+from ..errors import ArgumentError, ArgumentTypeError
 
 
 @dataclass
@@ -37,7 +34,7 @@ class Compiled:
 
 def resolve_loss(identifier: Any) -> Loss:
     if identifier is None:
-        raise ValueError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, y_pred)")
+        raise ArgumentError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, y_pred)")
     return losses.get(identifier)
 
 
@@ -47,9 +44,10 @@ def resolve_optimizer(identifier: Any) -> Any:
 
 def resolve_metrics(specs: list[Any], loss: Loss, output_shape: tuple[int, ...],
                     weighted_specs: list[Any] = ()) -> list[Metric]:
-    """Metric objects for the compiled specs, then the weighted ones; 'accuracy' is chosen by the loss
-    and output shape as Keras does (binary for one output unit or a binary loss, sparse for sparse
-    labels, else categorical).
+    """Metric objects for the compiled specs, then the weighted ones. A name resolves through the
+    metrics registry, and the registered metric may specialise itself to the loss and output shape
+    (``Metric.for_compile``: how 'accuracy' becomes binary, categorical or sparse accuracy); a loss
+    name is the mean of that loss.
 
     Names are made unique as Keras names them, since the logs are keyed by name: a repeated metric
     becomes ``name_1``, a weighted metric whose name is taken becomes ``weighted_name``.
@@ -70,14 +68,14 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
     if isinstance(spec, Metric):
         return spec
     if isinstance(spec, str):
-        key = normalize(spec)
-        if key in _ACCURACY_NAMES:
-            return metrics.get(_accuracy_kind(loss, output_shape), name=spec)
-        if key in _CROSSENTROPY_NAMES:
-            return _loss_metric(_crossentropy_kind(loss, output_shape), spec)
         from ..plugin_system.namespace import registry
 
-        if spec in registry("metrics") or ":" in spec:
+        if spec in registry("metrics"):
+            factory = registry("metrics").lookup(spec).factory
+            chosen = getattr(factory, "for_compile", None)  # the Metric protocol; factories may be plain functions
+            specialised = chosen(spec, loss, tuple(output_shape)) if callable(chosen) else None
+            return specialised if specialised is not None else metrics.get(spec)
+        if ":" in spec:
             return metrics.get(spec)
         if spec in registry("losses"):
             return _loss_metric(spec, spec)
@@ -86,7 +84,7 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
         return metrics.get(spec)
     if callable(spec):
         return MeanMetricWrapper(spec, name=getattr(spec, "__name__", None))
-    raise TypeError(f"could not interpret metric {spec!r}: expected a name, a Metric instance or "
+    raise ArgumentTypeError(f"could not interpret metric {spec!r}: expected a name, a Metric instance or "
                     f"fn(y_true, y_pred), received {type(spec).__name__}")
 
 
@@ -95,26 +93,12 @@ def _loss_metric(loss_name: str, shown_as: str) -> Metric:
     return MeanMetricWrapper(lambda y_true, y_pred: loss.per_sample(y_true, y_pred)[0], name=shown_as)
 
 
-def _accuracy_kind(loss: Loss, output_shape: tuple[int, ...]) -> str:
-    if getattr(loss, "sparse_targets", False):
-        return "sparse_categorical_accuracy"
-    if tuple(output_shape)[-1:] == (1,) or getattr(loss, "target_kind", "") == "binary":
-        return "binary_accuracy"
-    return "categorical_accuracy"
-
-
-def _crossentropy_kind(loss: Loss, output_shape: tuple[int, ...]) -> str:
-    kind = _accuracy_kind(loss, output_shape)
-    return kind.replace("accuracy", "crossentropy")
-
-
 def fused_output(last_layer: Any, loss: Loss) -> tuple[Loss | None, Any]:
-    """The logits loss and the activation, when the last layer's activation folds into the loss."""
-    activation = getattr(last_layer, "activation", None)
-    if activation is None or not hasattr(last_layer, "forward_linear"):
-        return None, None
+    """The logits loss and the activation, when the output layer offers its logits
+    (``Layer.logits_activation``) and the loss has a variant taking them (``Loss.logits_variant``)."""
+    activation = last_layer.logits_activation()
     name = getattr(activation, "name", None)
-    if not isinstance(name, str):
+    if activation is None or not isinstance(name, str):
         return None, None
     logits_loss = loss.logits_variant(name)
     return (logits_loss, activation) if logits_loss is not None else (None, None)

@@ -10,12 +10,12 @@ from typing import Any
 import numpy as np
 
 from .. import config
+from ..base.backend import to_host
 from ..errors import InputValidationError
 
 
 def _as_array(data: Any, what: str) -> np.ndarray:
-    if hasattr(data, "__cuda_array_interface__") or type(data).__module__.startswith("cupy"):
-        data = data.get()  # a device array: bring it over once; fit moves data to its backend anyway
+    data = to_host(data)  # a device array comes over once; fit moves data to its backend anyway
     try:
         array = np.asarray(data)
     except (ValueError, TypeError) as exc:
@@ -66,14 +66,6 @@ def check_lengths(x: np.ndarray, y: np.ndarray | None, what: str = "") -> None:
                                    f"{len(x)} and {len(y)}")
     if len(x) == 0:
         raise InputValidationError(f"x{what} is empty: expected at least one sample")
-
-
-def check_count(value: Any, what: str, minimum: int = 1) -> int:
-    """An integer argument such as a batch size (>= 1) or a number of epochs (>= 0); bools refused."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        kind = "positive" if minimum == 1 else "non-negative" if minimum == 0 else f">= {minimum}"
-        raise InputValidationError(f"{what} must be a {kind} integer, received {value!r}")
-    return int(value)
 
 
 def split_validation(x: np.ndarray, y: np.ndarray, weights: np.ndarray | None,

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import checks
 from ..callbacks import CallbackList
 from ..errors import InputValidationError
 from . import data
@@ -36,7 +37,7 @@ class Evaluation:
         """The loss (a float) when no metrics are compiled, else ``[loss, *metrics]``; or a dict.
         With ``sample_weight``, loss and metrics are weighted as in :meth:`fit`."""
         self._require_compiled("evaluate")
-        batch_size = data.check_count(32 if batch_size is None else batch_size, "batch_size")
+        batch_size = checks.count("evaluate", "batch_size", 32 if batch_size is None else batch_size)
         verbose = verbosity(verbose)
         xs, ys = self._prepare(x, y, "evaluate")
         ws = data.combined_weights(ys, sample_weight, None)
@@ -75,7 +76,7 @@ class Evaluation:
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
                 callbacks: list[Any] | None = None) -> np.ndarray:
         """Outputs for ``x`` as a NumPy array (inference mode: dropout off)."""
-        batch_size = data.check_count(32 if batch_size is None else batch_size, "batch_size")
+        batch_size = checks.count("predict", "batch_size", 32 if batch_size is None else batch_size)
         verbose = verbosity(verbose)
         xs, _ = self._prepare(x, None, "predict")
         backend = self.backend

@@ -5,7 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from . import data
+from .. import checks
+from ..errors import ArgumentTypeError, ModelError
 
 
 class Features:
@@ -15,7 +16,7 @@ class Features:
         """The NumPy output of ``layer`` (a name, or an index into ``model.layers``; negative counts from
         the end) for inputs ``x``, with dropout and other training-only behaviour off."""
         target = self._feature_layer(layer)
-        batch_size = data.check_count(batch_size, "batch_size")
+        batch_size = checks.count("extract_features", "batch_size", batch_size)
         xs, _ = self._prepare(x, None, "extract_features")
         stop = self._layers.index(target)
         backend = self.backend
@@ -34,7 +35,7 @@ class Features:
         if isinstance(layer, (int, np.integer)) and not isinstance(layer, bool):
             count = len(self.layers)
             if not -count <= int(layer) < count:
-                raise ValueError(f"layer index {layer} is out of range: the model has {count} layers "
+                raise ModelError(f"layer index {layer} is out of range: the model has {count} layers "
                                  f"(valid: {-count}..{count - 1})")
             return self.layers[int(layer)]
-        raise TypeError(f"layer must be a layer name or an index, received {type(layer).__name__} ({layer!r})")
+        raise ArgumentTypeError(f"layer must be a layer name or an index, received {type(layer).__name__} ({layer!r})")

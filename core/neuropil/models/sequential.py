@@ -8,8 +8,8 @@ import numpy as np
 
 from .. import utils
 from ..base.backend import Backend, get_backend
-from ..errors import InputValidationError
 from ..base.layer import Layer, unique_name
+from ..errors import ArgumentError, ArgumentTypeError, EmptyModelError, InputValidationError, LayerError, ModelError
 from . import summary as _summary
 from .evaluation import Evaluation
 from .features import Features
@@ -37,24 +37,24 @@ class Sequential(Persistence, Features, Evaluation, Training):
     @property
     def layers(self) -> list[Layer]:
         """The layers, excluding a leading ``Input`` (which only declares the shape), as Keras shows."""
-        return [layer for layer in self._layers if not _is_input(layer)]
+        return [layer for layer in self._layers if not layer.is_input]
 
     def add(self, layer: Layer) -> None:
         """Append a layer; builds it at once when the model's input shape is known."""
         if not isinstance(layer, Layer):
-            raise TypeError(f"Sequential.add expects a neuropil Layer instance, received "
+            raise ArgumentTypeError(f"Sequential.add expects a neuropil Layer instance, received "
                             f"{type(layer).__name__} ({layer!r})")
         if any(existing.name == layer.name for existing in self._layers):
-            raise ValueError(f"the model already has a layer named {layer.name!r}; layer names must be "
+            raise LayerError(f"the model already has a layer named {layer.name!r}; layer names must be "
                              f"unique (pass name=...)")
         if layer in self._layers:
-            raise ValueError(f"layer {layer.name!r} is already in the model")
-        if _is_input(layer) and self._layers:
-            raise ValueError("an Input layer can only be the first layer of a Sequential model")
+            raise ModelError(f"layer {layer.name!r} is already in the model")
+        if layer.is_input and self._layers:
+            raise ModelError("an Input layer can only be the first layer of a Sequential model")
         declared = layer.declared_input_shape
         if not self._layers and declared is not None:
             self.input_shape = tuple(declared)
-        elif declared is not None and self.built and layer.built is False and not _is_input(layer):
+        elif declared is not None and self.built and layer.built is False and not layer.is_input:
             expected = self._layers[-1].output_shape
             if tuple(declared) != tuple(expected):
                 raise InputValidationError(
@@ -72,7 +72,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def pop(self) -> Layer:
         """Remove and return the last layer."""
         if not self.layers:
-            raise IndexError("pop from a model with no layers")
+            raise EmptyModelError("pop from a model with no layers")
         layer = self._layers.pop()
         self._structure_changed()
         return layer
@@ -80,16 +80,16 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
         """A layer by name or by index into ``layers``."""
         if (name is None) == (index is None):
-            raise ValueError("get_layer needs exactly one of name= or index=")
+            raise ArgumentError("get_layer needs exactly one of name= or index=")
         if index is not None:
             try:
                 return self.layers[index]
             except IndexError:
-                raise ValueError(f"index {index} is out of range: the model has {len(self.layers)} layers") from None
+                raise ModelError(f"index {index} is out of range: the model has {len(self.layers)} layers") from None
         for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ValueError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self._layers)}")
+        raise ModelError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self._layers)}")
 
     # -- building --------------------------------------------------------------------------------
     @property
@@ -101,7 +101,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
         layers built by this call are reset and the error names the layer."""
         shape = tuple(input_shape if input_shape is not None else (self.input_shape or ()))
         if not shape:
-            raise ValueError("the model's input shape is unknown: give the first layer input_shape= or "
+            raise ModelError("the model's input shape is unknown: give the first layer input_shape= or "
                              "input_dim=, add an Input layer, or call fit() with data")
         backend = self.backend or get_backend()
         rng = utils.global_rng()
@@ -130,7 +130,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     @property
     def output_shape(self) -> tuple[int, ...]:
         if not self.built:
-            raise ValueError("the model is not built yet, so its output shape is unknown")
+            raise ModelError("the model is not built yet, so its output shape is unknown")
         return tuple(self._layers[-1].output_shape)
 
     # -- weights ---------------------------------------------------------------------------------
@@ -141,18 +141,18 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def set_weights(self, weights: list[Any]) -> None:
         """Set all weights from ``get_weights``-ordered arrays; checks everything before changing anything."""
         if not self.built:
-            raise ValueError("the model must be built (input shape known) before set_weights")
+            raise ModelError("the model must be built (input shape known) before set_weights")
         expected = sum(len(layer.weight_names()) for layer in self._layers)
         weights = list(weights)
         if len(weights) != expected:
-            raise ValueError(f"model {self.name!r} has {expected} weight arrays, received {len(weights)}")
+            raise ArgumentError(f"model {self.name!r} has {expected} weight arrays, received {len(weights)}")
         chunks, start = [], 0
         for layer in self._layers:
             count = len(layer.weight_names())
             chunk = weights[start:start + count]
             for n, w in zip(layer.weight_names(), chunk):
                 if tuple(np.shape(w)) != tuple(layer.params[n].shape):
-                    raise ValueError(f"layer {layer.name!r} weight {n!r} has shape {tuple(layer.params[n].shape)}, "
+                    raise ArgumentError(f"layer {layer.name!r} weight {n!r} has shape {tuple(layer.params[n].shape)}, "
                                      f"received {tuple(np.shape(w))}")
             chunks.append(chunk)
             start += count
@@ -191,6 +191,3 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def __repr__(self) -> str:
         return f"<Sequential name={self.name!r} layers={[layer.name for layer in self.layers]}>"
 
-
-def _is_input(layer: Layer) -> bool:
-    return bool(getattr(layer, "is_input_layer", False)) or type(layer).__name__ in ("Input", "InputLayer")

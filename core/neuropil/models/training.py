@@ -16,10 +16,10 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from .. import utils
+from .. import checks, utils
 from ..base.backend import get_backend
 from ..callbacks import CallbackList, History
-from ..errors import InputValidationError, NotCompiledError
+from ..errors import ArgumentTypeError, InputValidationError, ModelError, NotCompiledError
 from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
@@ -64,7 +64,7 @@ class Training:
         """
         for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value is not None and (isinstance(value, (str, dict)) or not isinstance(value, Iterable)):
-                raise TypeError(f"{argument} must be a list, received {type(value).__name__} ({value!r}); "
+                raise ArgumentTypeError(f"{argument} must be a list, received {type(value).__name__} ({value!r}); "
                                 f"write {argument}=[{value!r}]")
         resolved_loss = resolve_loss(loss)
         resolved_optimizer = resolve_optimizer(optimizer)
@@ -128,7 +128,7 @@ class Training:
             ys = data.targets(y, sparse, "y" + what)
         data.check_lengths(xs, ys, what)
         if not self._layers:
-            raise ValueError(f"{call}() on a model with no layers: add layers first")
+            raise ModelError(f"{call}() on a model with no layers: add layers first")
         expected = self.input_shape or (self._layers[0].input_shape if self._layers[0].built else None)
         if expected is not None and tuple(xs.shape[1:]) != tuple(expected):
             first = self.layers[0] if self.layers else self._layers[0]
@@ -166,8 +166,7 @@ class Training:
         return StepPlan(
             slots=[(f"{layer.name}/{name}", layer, name) for layer in layers if layer.trainable
                    for name in layer.params if name in layer.trainable_params],
-            regularized=[layer for layer in layers if layer.regularizers
-                         or getattr(layer, "activity_regularizer", None) is not None],
+            regularized=[layer for layer in layers if layer.has_loss_terms],
             constrained=[layer for layer in layers if layer.constraints],
             first_trained=first,
         )
@@ -185,7 +184,7 @@ class Training:
         last = len(self._layers) - 1
         for i, layer in enumerate(self._layers):
             if i == last and logits_loss is not None:
-                h, back = layer.forward_linear(h, training)
+                h, back = layer.forward_logits(h, training)
             else:
                 h, back = layer.forward(h, training)
             if with_backward:
@@ -239,11 +238,11 @@ class Training:
         every ``validation_freq`` epochs, in batches of ``validation_batch_size`` (default: ``batch_size``).
         """
         compiled = self._require_compiled("fit")
-        batch_size = data.check_count(32 if batch_size is None else batch_size, "batch_size")
+        batch_size = checks.count("fit", "batch_size", 32 if batch_size is None else batch_size)
         validation_batch_size = batch_size if validation_batch_size is None else \
-            data.check_count(validation_batch_size, "validation_batch_size")
-        validation_freq = data.check_count(validation_freq, "validation_freq")  # validate every that many epochs
-        data.check_count(epochs, "epochs", minimum=0)
+            checks.count("fit", "validation_batch_size", validation_batch_size)
+        validation_freq = checks.count("fit", "validation_freq", validation_freq)  # validate every that many epochs
+        checks.count("fit", "epochs", epochs, minimum=0)
         verbose = verbosity(verbose)
         xs, ys = self._prepare(x, y, "fit")
         ws = data.combined_weights(ys, sample_weight, class_weight)

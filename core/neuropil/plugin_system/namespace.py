@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import ArgumentError, ArgumentTypeError
 from .registry import Entry, normalize, singular
 
 
@@ -32,7 +33,7 @@ def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any],
         return lookup(kind, identifier).factory(**kwargs)
     if isinstance(identifier, dict):
         if "class_name" not in identifier:
-            raise ValueError(f"a {singular(kind)} config needs 'class_name', got keys {sorted(identifier)}")
+            raise ArgumentError(f"a {singular(kind)} config needs 'class_name', got keys {sorted(identifier)}")
         config = dict(identifier.get("config") or {})
         return lookup(kind, identifier["class_name"]).factory(**config, **kwargs)
     if base is None:  # initializers, regularizers, constraints: any object with the right methods
@@ -44,7 +45,7 @@ def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any],
     if callable(identifier) and wrap is not None:
         return wrap(identifier)
     expected = f"a {singular(kind)} name, config dict or {base.__name__} instance"
-    raise TypeError(f"could not interpret {identifier!r} as a {singular(kind)}: expected {expected}, "
+    raise ArgumentTypeError(f"could not interpret {identifier!r} as a {singular(kind)}: expected {expected}, "
                     f"received {type(identifier).__name__}")
 
 
@@ -57,7 +58,7 @@ def registered_name(kind: str, component: Any) -> str:
                          if normalize(e.name) == normalize(entry.name)}
             qualified = len(providers) > 1
             return f"{entry.source.distribution}:{entry.name}" if qualified else entry.name
-    raise ValueError(f"{cls.__name__} is not registered as a {singular(kind)} by any plugin, so it cannot be "
+    raise ArgumentError(f"{cls.__name__} is not registered as a {singular(kind)} by any plugin, so it cannot be "
                      f"saved by name; register it through a plugin's neuropil_register_{kind} hook")
 
 

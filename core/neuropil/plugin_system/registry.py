@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import PluginConflictError, UnknownComponentError
+from ..errors import ArgumentTypeError, PluginConflictError, UnknownComponentError
 
 
 def singular(kind: str) -> str:
@@ -110,7 +110,7 @@ class Registry:
     def lookup(self, name: str) -> Entry:
         """The entry for ``name``; ``"distribution:name"`` picks one provider explicitly."""
         if not isinstance(name, str):
-            raise TypeError(f"{singular(self.kind)} name must be a string, got {type(name).__name__}")
+            raise ArgumentTypeError(f"{singular(self.kind)} name must be a string, got {type(name).__name__}")
         self.loader()
         qualifier, _, bare = name.rpartition(":")
         candidates = self._by_key.get(normalize(bare), [])

@@ -11,9 +11,9 @@ import warnings
 from typing import Any
 
 from .. import __version__, layers, losses, metrics, optimizers
-from ..plugin_system.namespace import lookup, registry
-from ..errors import UnknownComponentError
 from ..base.metric import Metric
+from ..errors import UnknownComponentError
+from ..plugin_system.namespace import lookup, registry
 from ..plugin_system.registry import singular
 from .errors import MissingPluginError, SavedFileError
 

@@ -17,7 +17,7 @@ from .errors import SavedFileError
 
 
 def _generators(layer: Any) -> dict[str, np.random.Generator]:
-    return {attr: value for attr, value in sorted(vars(layer).items()) if isinstance(value, np.random.Generator)}
+    return dict(layer.random_generators())  # the Layer protocol: see neuropil.base.layer
 
 
 def capture(layers: list[Any]) -> dict[str, Any]:

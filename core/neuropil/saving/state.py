@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from ..base.backend import to_host
 from .errors import SavedFileError
 
 
@@ -69,7 +70,7 @@ def weights_names(model: Any) -> list[str]:
 
 def optimizer_state(optimizer: Any) -> dict[str, np.ndarray]:
     """The optimizer's slots and iteration count on the host."""
-    return {name: np.asarray(_host(value)) for name, value in optimizer.get_state().items()}
+    return {name: np.asarray(to_host(value)) for name, value in optimizer.get_state().items()}
 
 
 def set_optimizer_state(model: Any, optimizer: Any, tensors: dict[str, np.ndarray], source: str,
@@ -103,10 +104,6 @@ def _renamed(name: str, rename: dict[str, str]) -> str:
         if name.startswith(old + "/"):
             return rename[old] + name[len(old):]
     return name
-
-
-def _host(value: Any) -> Any:
-    return value.get() if hasattr(value, "get") and not isinstance(value, np.ndarray) else value
 
 
 def _listing(tensors: dict[str, Any]) -> str:

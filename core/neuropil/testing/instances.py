@@ -14,10 +14,11 @@ import numpy as np
 
 from .. import config as np_config
 from ..base.backend import Backend
+from ..errors import NeuropilError
 from ..plugin_system.registry import Entry
 
 
-class ConformanceSkip(Exception):
+class ConformanceSkip(NeuropilError):
     """The property does not apply to this component (reported as a skip with the reason)."""
 
 
@@ -49,8 +50,8 @@ def float64() -> Iterator[None]:
 def host_backend() -> Backend:
     """The reference backend: the registered 'numpy' one, or the base class (which is NumPy) when no
     plugin provides it, so that a plugin can be checked on its own."""
-    from ..plugin_system.manager import manager
     from ..base.backend import _instance
+    from ..plugin_system.manager import manager
 
     registry = manager().registries["backends"]
     if "numpy" in registry:

@@ -17,6 +17,8 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from ..errors import ArgumentError
+
 #: Distance kept from a kink: far above the finite-difference step (6e-6 * max(1, |x|) for |x| <= 3).
 KINK_MARGIN = 1e-3
 #: Value kinds a loss or metric may declare for targets and predictions.
@@ -97,7 +99,7 @@ def values_of_kind(draw: st.DrawFn, kind: str, batch: int, width: int) -> np.nda
         return np.eye(width)[labels]
     if kind == "distribution":
         return _softmax(draw(arrays((batch, width))))
-    raise ValueError(f"unknown value kind {kind!r}; known: {', '.join(VALUE_KINDS)}")
+    raise ArgumentError(f"unknown value kind {kind!r}; known: {', '.join(VALUE_KINDS)}")
 
 
 def needs_classes(*kinds: str) -> bool:

@@ -66,6 +66,10 @@ class CupyBackend(Backend):
         """``x`` on the host (one device-to-host copy, which waits for the work producing ``x``)."""
         return self.xp.asnumpy(x)
 
+    def owns(self, x: Any) -> bool:
+        """A CuPy array (recognised by its type's package, so asking never imports CuPy)."""
+        return type(x).__module__.partition(".")[0] == "cupy"
+
     def rng(self, seed: int | None) -> Any:
         """A CuPy ``Generator``: random numbers made on the device, without a host round trip per batch.
 

@@ -1,20 +1,16 @@
-"""Argument checks shared by the components that take plain numbers (activation layers, schedules):
-they fail at construction, naming the component, the argument, the bound and the value received."""
+"""The finite-number check of the components that take plain numbers (activation layers, schedules),
+in terms of the shared :mod:`neuropil.checks`, with those components' bounds vocabulary."""
 from __future__ import annotations
 
-import math
-from numbers import Real
 from typing import Any
+
+from neuropil import checks
 
 
 def finite_number(owner: str, name: str, value: Any, *, minimum: float | None = None,
                   positive: bool = False) -> float:
     """``value`` as a float, refusing non-numbers (bools included), NaN and infinities, numbers below
     ``minimum`` and, with ``positive``, zero."""
-    ok = isinstance(value, Real) and not isinstance(value, bool) and math.isfinite(value)
-    if ok and ((positive and value <= 0) or (minimum is not None and value < minimum)):
-        ok = False
-    if not ok:
-        bound = " > 0" if positive else (f" >= {minimum:g}" if minimum is not None else "")
-        raise ValueError(f"{owner} expects {name} to be a finite number{bound}, received {name}={value!r}")
-    return float(value)
+    if positive:
+        return checks.number(owner, name, value, minimum=0.0, min_inclusive=False)
+    return checks.number(owner, name, value, minimum=minimum)

@@ -81,6 +81,13 @@ class Accuracy(MeanAccuracy):
     def __init__(self, name: str | None = "accuracy", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
 
+    @classmethod
+    def for_compile(cls, name: str, loss: Any, output_shape: tuple[int, ...]) -> Metric | None:
+        """The name 'accuracy' in ``compile`` means the accuracy of the loss's targets, as in Keras."""
+        from .compile_shorthands import accuracy_for_compile
+
+        return accuracy_for_compile(name, loss, output_shape)
+
     def matches(self, y_true: Any, y_pred: Any) -> Any:
         return _same_shape(y_true, y_pred) == y_pred
 

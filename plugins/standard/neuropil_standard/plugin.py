@@ -10,13 +10,14 @@ from importlib import import_module
 from neuropil.plugin_system.hookspecs import Register, hookimpl
 
 
-def _delegate_to(module: str) -> Callable[[Register], None]:
-    """A hook implementation calling ``register_all(register)`` of this package's ``module``."""
+def _delegate_to(*modules: str) -> Callable[[Register], None]:
+    """A hook implementation calling ``register_all(register)`` of each of this package's ``modules``."""
 
     def register_kind(register: Register) -> None:
-        import_module(f"{__package__}.{module}").register_all(register)
+        for module in modules:
+            import_module(f"{__package__}.{module}").register_all(register)
 
-    register_kind.__name__ = f"register_{module}"
+    register_kind.__name__ = f"register_{'_'.join(modules)}"
     return hookimpl(register_kind)
 
 
@@ -25,7 +26,7 @@ neuropil_register_layers = _delegate_to("layers")
 neuropil_register_activations = _delegate_to("activations")
 neuropil_register_losses = _delegate_to("losses")
 neuropil_register_optimizers = _delegate_to("optimizers")
-neuropil_register_metrics = _delegate_to("accuracy")
+neuropil_register_metrics = _delegate_to("accuracy", "compile_shorthands")
 neuropil_register_initializers = _delegate_to("initializers")
 neuropil_register_regularizers = _delegate_to("regularizers")
 neuropil_register_constraints = _delegate_to("constraints")

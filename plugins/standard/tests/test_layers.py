@@ -281,10 +281,10 @@ def test_activation_layer_backward_matches_finite_differences(name: str) -> None
     check_gradients(layer, inputs(3, 4))
 
 
-def test_activation_layer_forward_linear_is_the_identity() -> None:
+def test_activation_layer_forward_logits_is_the_identity() -> None:
     layer = build(Activation("sigmoid"), (4,))
     x = inputs(3, 4)
-    z, backward = layer.forward_linear(x)
+    z, backward = layer.forward_logits(x)
     assert z is x and backward(x) is x
 
 

@@ -16,8 +16,9 @@ def _identity_backward(dy: Any) -> Any:
 class Activation(Layer):
     """Applies ``activation`` elementwise (or row-wise, for softmax); no weights.
 
-    ``forward_linear`` is the identity, so a model can fuse a final sigmoid/softmax with its
-    cross-entropy loss exactly as it does for a Dense layer's activation.
+    It offers its input as the logits (``logits_activation``/``forward_logits``), so a model can fuse
+    a final sigmoid/softmax with its cross-entropy loss exactly as it does for a Dense layer's
+    activation.
     """
 
     example_configs = ({"activation": "relu"}, {"activation": "tanh"}, {"activation": "sigmoid"})
@@ -30,7 +31,10 @@ class Activation(Layer):
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         return self.activation.forward(x)
 
-    def forward_linear(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+    def logits_activation(self) -> Any:
+        return self.activation
+
+    def forward_logits(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         return x, _identity_backward
 
     def get_config(self) -> dict[str, Any]:

@@ -34,8 +34,9 @@ _COMPONENTS = {
 class Dense(Layer):
     """A fully connected layer on the last axis of its input.
 
-    ``activation`` (an Activation; the 'linear' one when None) is exposed so a model can fuse a final
-    sigmoid/softmax with cross-entropy: it then calls :meth:`forward_linear`, which stops before it.
+    ``activation`` (an Activation; the 'linear' one when None) is offered as the logits activation so
+    a model can fuse a final sigmoid/softmax with cross-entropy: it then calls :meth:`forward_logits`
+    (:meth:`forward_linear`), which stops before it.
     Weight regularizers are registered with the base class (the model adds their loss and gradient);
     the activity regularizer is applied here, since it acts on this layer's output.
 
@@ -132,6 +133,18 @@ class Dense(Layer):
             return dz @ kernel.T
 
         return z, backward
+
+    # -- the optional layer protocols (neuropil.base.layer) --------------------------------------
+    def logits_activation(self) -> Any:
+        """The activation, so a model can train a final sigmoid/softmax on logits (linear: none)."""
+        return None if self.activation.name == "linear" else self.activation
+
+    def forward_logits(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        return self.forward_linear(x, training)
+
+    @property
+    def has_loss_terms(self) -> bool:
+        return bool(self.regularizers) or self.activity_regularizer is not None
 
     def __call__(self, x: Any, training: bool = False) -> Any:
         """Direct calls (outside a model) check the feature width, naming expected and received."""

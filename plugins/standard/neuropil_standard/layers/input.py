@@ -18,6 +18,7 @@ class Input(Layer):
     includes it."""
 
     example_configs = ({"shape": (3,)}, {"shape": (2, 3)})
+    is_input = True
 
     def __init__(self, shape: tuple[int, ...] | None = None, batch_size: int | None = None,
                  name: str | None = None, dtype: str | None = None,
@@ -40,9 +41,6 @@ class Input(Layer):
         check_declared_shape(self, input_shape)
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
-        return x, _identity_backward
-
-    def forward_linear(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         return x, _identity_backward
 
     def get_config(self) -> dict[str, Any]:

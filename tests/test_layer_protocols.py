@@ -1,0 +1,171 @@
+"""The optional layer protocols (neuropil.base.layer) are all the core relies on: a third-party layer
+that declares them gets exactly the treatment of the standard ones, whatever its class name.
+
+The plugin below is a real installed distribution: a ``Placeholder`` input layer (not called
+``Input``), a ``Squash`` output layer offering its logits, and a ``Penalised`` identity layer adding a
+loss term of its own from its forward pass.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from neuropil.errors import LayerError, NeuropilError
+
+PROTOCOL_PLUGIN = '''
+import numpy as np
+from neuropil.base.layer import Layer
+from neuropil.plugin_system.hookspecs import hookimpl
+import neuropil.activations
+
+
+class Placeholder(Layer):
+    is_input = True
+
+    def forward(self, x, training=False):
+        return x, lambda dy: dy
+
+
+class Squash(Layer):
+    """x @ w followed by sigmoid, with the logits on offer."""
+
+    def __init__(self, units=1, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = neuropil.activations.get("sigmoid")
+        self.logits_calls = 0
+
+    def build(self, input_shape, backend, rng):
+        self.add_weight("w", (input_shape[-1], self.units), lambda shape, dtype, rng: rng.normal(size=shape) * 0.1, rng)
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def logits_activation(self):
+        return self.activation
+
+    def forward_logits(self, x, training=False):
+        self.logits_calls += 1
+        w = self.params["w"]
+
+        def backward(dz):
+            self.grads["w"] = x.T @ dz
+            return dz @ w.T
+
+        return x @ w, backward
+
+    def forward(self, x, training=False):
+        z, linear_backward = self.forward_logits(x, training)
+        self.logits_calls -= 1
+        y, activation_backward = self.activation.forward(z)
+        return y, lambda dy: linear_backward(activation_backward(dy))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class Penalised(Layer):
+    """The identity, adding 0.5 * rate * sum(x**2) to the training loss (an activity penalty)."""
+
+    def __init__(self, rate=0.1, **kwargs):
+        super().__init__(**kwargs)
+        self.rate = rate
+
+    @property
+    def has_loss_terms(self):
+        return True
+
+    def forward(self, x, training=False):
+        self.activity_loss = 0.5 * self.rate * (x * x).sum()
+        return x, lambda dy: dy + self.rate * x
+
+    def get_config(self):
+        return {**super().get_config(), "rate": self.rate}
+
+
+@hookimpl
+def neuropil_register_layers(register):
+    register("Placeholder", Placeholder)
+    register("Squash", Squash)
+    register("Penalised", Penalised)
+'''
+
+
+@pytest.fixture
+def protocol_layers(install_distribution):
+    install_distribution("neuropil-protocols", "0.1", {"protocols": "protocol_plugin"},
+                         {"protocol_plugin.py": PROTOCOL_PLUGIN})
+    import neuropil.layers
+
+    return neuropil.layers
+
+
+def _data(n=64, d=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, d)).astype("float32")
+    return x, (x.sum(axis=1, keepdims=True) > 0).astype("float32")
+
+
+def test_an_input_layer_of_any_name_is_recognised_by_its_declared_protocol(protocol_layers):
+    from neuropil.models import Sequential
+
+    placeholder = protocol_layers.Placeholder(input_shape=(3,))
+    model = Sequential([placeholder, protocol_layers.Squash(1)])
+    assert [layer.name for layer in model.layers] == [model.layers[0].name]  # left out, as Keras shows
+    assert placeholder not in model.layers
+    with pytest.raises(ValueError, match="Input layer can only be the first"):
+        model.add(protocol_layers.Placeholder())
+
+
+def test_an_output_layer_offering_logits_trains_on_them_like_dense(protocol_layers):
+    from neuropil.models import Sequential
+
+    x, y = _data()
+    squash = protocol_layers.Squash(1)
+    model = Sequential([protocol_layers.Placeholder(input_shape=(3,)), squash])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    w0 = squash.get_weights()[0].astype(np.float64)
+    model.fit(x, y, batch_size=len(x), epochs=1, shuffle=False, verbose=0)
+    assert squash.logits_calls == 1, "the training step asked the layer for its logits"
+    # The step on logits is exact: BCE-with-logits' gradient is (sigmoid(z) - y) / n.
+    z = x.astype(np.float64) @ w0
+    grad = x.astype(np.float64).T @ (1 / (1 + np.exp(-z)) - y) / len(x)
+    np.testing.assert_allclose(squash.get_weights()[0], w0 - 0.01 * grad, rtol=1e-5, atol=1e-7)
+
+
+def test_a_layer_declaring_loss_terms_adds_them_to_the_training_loss(protocol_layers):
+    from neuropil.models import Sequential
+
+    x, y = _data()
+    model = Sequential([protocol_layers.Penalised(0.5, input_shape=(3,)), protocol_layers.Squash(1)])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    penalty = 0.5 * 0.5 * float((x.astype(np.float64) ** 2).sum())
+    plain = model.evaluate(x, y, verbose=0)
+    loss = model.train_on_batch(x, y)
+    assert loss == pytest.approx(plain + penalty, rel=1e-5)
+
+
+def test_duplicate_names_and_shape_mismatches_are_layer_errors(protocol_layers):
+    from neuropil.layers import Dense
+    from neuropil.models import Sequential
+
+    model = Sequential([Dense(2, input_shape=(3,), name="same")])
+    with pytest.raises(LayerError, match="already has a layer named 'same'"):
+        model.add(Dense(2, name="same"))
+    dense = model.get_layer("same")
+    with pytest.raises(LayerError, match=r"expects inputs of per-sample shape \(3,\), received \(4,\)"):
+        dense.ensure_built((4,), model.backend, np.random.default_rng(0))
+    assert issubclass(LayerError, NeuropilError) and issubclass(LayerError, ValueError)
+
+
+def test_the_moved_modules_keep_their_old_import_paths():
+    import neuropil.base.layer
+    import neuropil.layer
+    import neuropil.plugin_system.hookspecs
+    from neuropil.hookspecs import hookimpl
+    from neuropil.registry import normalize
+
+    assert neuropil.layer is neuropil.base.layer
+    assert neuropil.layer.__spec__.name == "neuropil.base.layer"
+    assert hookimpl is neuropil.plugin_system.hookspecs.hookimpl
+    assert normalize("Mean_Squared") == normalize("meansquared")
