@@ -14,7 +14,7 @@ import math
 import operator
 from collections.abc import Collection, Iterable
 from numbers import Integral, Real
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from .errors import ArgumentError, ArgumentTypeError
 
@@ -80,7 +80,7 @@ def one_of(owner: str, name: str, value: Any, choices: Collection[T], *, normali
     candidate = value.lower() if normalise and isinstance(value, str) else value
     try:
         if candidate in choices:
-            return candidate  # type: ignore[no-any-return]
+            return cast(T, candidate)
     except TypeError:  # unhashable value against a set
         pass
     expected = ", ".join(repr(c) for c in choices)

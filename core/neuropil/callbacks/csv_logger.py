@@ -35,6 +35,7 @@ class CSVLogger(Callback):
         logs = logs or {}
         if self._file is None:  # used outside fit: open on first use
             self.on_train_begin()
+        assert self._file is not None  # opened just above (for the type checker)
         if self.keys is None:
             keys = set(logs)
             if self.params.get("do_validation") and not any(k.startswith("val_") for k in keys):

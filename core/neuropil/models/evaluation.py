@@ -17,9 +17,10 @@ from ..errors import InputValidationError
 from . import data
 from .compiled import Compiled
 from .progress import Progbar
+from .surface import ModelSurface
 
 
-class Evaluation:
+class Evaluation(ModelSurface):
     """The inference half of :class:`Sequential`; the data preparation and step helpers it calls
     (``_prepare``, ``_ready``, ``_forward``, ``_to_backend`` ...) live in :class:`Training`."""
 
@@ -43,7 +44,8 @@ class Evaluation:
         ws = data.combined_weights(ys, sample_weight, None)
         compiled = self._ready()
         callback_list = CallbackList(callbacks, self, {"verbose": verbose})
-        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), batch_size, verbose, callback_list)
+        x_dev, y_dev, w_dev = self._to_backend(xs, ys, ws)
+        logs = self._evaluate_arrays(compiled, x_dev, y_dev, w_dev, batch_size, verbose, callback_list)
         if return_dict:
             return logs
         values = list(logs.values())
@@ -103,7 +105,8 @@ class Evaluation:
         xs, ys = self._prepare(x, y, "test_on_batch")
         ws = data.combined_weights(ys, sample_weight, None)
         compiled = self._ready()
-        logs = self._evaluate_arrays(compiled, *self._to_backend(xs, ys, ws), len(xs), 0, CallbackList(None, self, {}))
+        x_dev, y_dev, w_dev = self._to_backend(xs, ys, ws)
+        logs = self._evaluate_arrays(compiled, x_dev, y_dev, w_dev, len(xs), 0, CallbackList(None, self, {}))
         return shape_result(logs, return_dict)
 
 def shape_result(logs: dict[str, Any], return_dict: bool) -> Any:

@@ -7,9 +7,10 @@ import numpy as np
 
 from .. import checks
 from ..errors import ArgumentTypeError, ModelError
+from .surface import ModelSurface
 
 
-class Features:
+class Features(ModelSurface):
     """``extract_features``: run the model up to one layer, in inference mode."""
 
     def extract_features(self, x: Any, layer: str | int = -1, batch_size: int = 32) -> np.ndarray:

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import Any, cast
+
+from .surface import ModelSurface
 
 
-class Persistence:
+class Persistence(ModelSurface):
     """``save`` / ``save_weights`` / ``load_weights`` / ``get_config`` / ``from_config``."""
 
     def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True) -> None:
@@ -49,7 +51,7 @@ class Persistence:
         doc = {"format": "neuropil.model", "format_version": 1,
                "model": {"class_name": "Sequential", "config": config}}
         check_document(doc, "the config")
-        model = cls(name=config.get("name") or None)
+        model = cast(Any, cls)(name=config.get("name") or None)  # the concrete model class (Sequential)
         for i, spec in enumerate(config["layers"]):
             model.add(build("layers", layers, spec, doc, f"layer #{i}"))
         shape = config.get("build_input_shape")

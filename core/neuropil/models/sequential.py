@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from .. import utils
-from ..base.backend import Backend, get_backend
+from ..base.backend import get_backend
 from ..base.layer import Layer, unique_name
 from ..errors import ArgumentError, ArgumentTypeError, EmptyModelError, InputValidationError, LayerError, ModelError
 from . import summary as _summary
@@ -27,7 +27,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def __init__(self, layers: Iterable[Layer] | None = None, name: str | None = None) -> None:
         self.name = name or unique_name("sequential")
         self._layers: list[Layer] = []
-        self.backend: Backend | None = None
+        self.backend = None
         self.input_shape: tuple[int, ...] | None = None
         super().__init__()
         for layer in layers or []:
@@ -55,7 +55,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
         if not self._layers and declared is not None:
             self.input_shape = tuple(declared)
         elif declared is not None and self.built and layer.built is False and not layer.is_input:
-            expected = self._layers[-1].output_shape
+            expected = self._layers[-1].output_shape or ()
             if tuple(declared) != tuple(expected):
                 raise InputValidationError(
                     f"layer {layer.name!r} declares input shape {tuple(declared)} but the previous layer "
@@ -89,7 +89,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
         for layer in self._layers:
             if layer.name == name:
                 return layer
-        raise ModelError(f"no layer named {name!r}; layers: {', '.join(l.name for l in self._layers)}")
+        raise ModelError(f"no layer named {name!r}; layers: {', '.join(each.name for each in self._layers)}")
 
     # -- building --------------------------------------------------------------------------------
     @property
@@ -131,7 +131,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def output_shape(self) -> tuple[int, ...]:
         if not self.built:
             raise ModelError("the model is not built yet, so its output shape is unknown")
-        return tuple(self._layers[-1].output_shape)
+        return tuple(self._layers[-1].output_shape or ())
 
     # -- weights ---------------------------------------------------------------------------------
     def get_weights(self) -> list[np.ndarray]:

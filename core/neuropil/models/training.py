@@ -24,6 +24,7 @@ from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
 from .progress import Progbar
+from .surface import ModelSurface
 
 
 @dataclass
@@ -42,7 +43,7 @@ class _Validation:
     freq: int
 
 
-class Training:
+class Training(ModelSurface):
     """The training half of :class:`Sequential`."""
 
     def __init__(self) -> None:
@@ -86,7 +87,7 @@ class Training:
 
     def _structure_changed(self) -> None:
         """Forget what was derived from the layer stack (fused output path, resolved metrics)."""
-        self._fused: tuple[Any, Any] | None = None
+        self._fused = None
         if self.compiled is not None:
             self.compiled.metrics = []
 
@@ -118,7 +119,7 @@ class Training:
         return self.compiled
 
     # -- preparing data --------------------------------------------------------------------------
-    def _prepare(self, x: Any, y: Any, call: str, what: str = "") -> tuple[np.ndarray, np.ndarray | None]:
+    def _prepare(self, x: Any, y: Any, call: str, what: str = "") -> tuple[np.ndarray, Any]:
         """Convert and validate (x, y) and build the model for them; raises before changing anything."""
         compiled = self.compiled
         xs = data.features(x, "x" + what)
@@ -192,7 +193,8 @@ class Training:
         return h, backs
 
     def _predictions(self, out: Any) -> Any:
-        logits_loss, activation = self._fused or (None, None)
+        fused: tuple[Any, Any] = self._fused or (None, None)
+        logits_loss, activation = fused
         return activation(out) if logits_loss is not None else out
 
     def _loss_of(self, compiled: Compiled) -> Any:
@@ -320,7 +322,7 @@ class Training:
                     break
             logs = self._logs(compiled, loss_sum, seen)
             if val is not None and (epoch + 1) % validation.freq == 0:
-                val_logs = self._evaluate_arrays(compiled, *val, validation.batch_size, 0, callback_list)
+                val_logs = self._evaluate_arrays(compiled, val[0], val[1], val[2], validation.batch_size, 0, callback_list)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             bar.finish(logs)
             callback_list.on_epoch_end(epoch, logs)
@@ -349,5 +351,6 @@ class Training:
         compiled = self._ready()
         for metric in compiled.metrics:
             metric.reset_state()
-        loss_value = self._train_step(*self._to_backend(xs, ys), compiled, self._plan(), *self._to_backend(ws))
+        x_dev, y_dev, w_dev = self._to_backend(xs, ys, ws)
+        loss_value = self._train_step(x_dev, y_dev, compiled, self._plan(), w_dev)
         return shape_result(self._logs(compiled, loss_value * len(xs), len(xs)), return_dict)

@@ -222,7 +222,7 @@ def check_pure_backward(fn: Differentiable, watched: dict[str, np.ndarray], rng:
     for k, value in first.items():
         if value.dtype.kind == "f" and value.dtype != np.float64:
             raise GradientMismatch(f"backward returned {value.dtype} for {k!r} with float64 inputs")
-    second = {k: np.array(v, copy=True) for k, v in backward(upstream.copy() if dy.ndim else upstream).items()}
+    second = {k: np.array(v, copy=True) for k, v in backward(np.copy(upstream) if dy.ndim else upstream).items()}
     for k in first:
         if not np.allclose(first[k], second[k], rtol=1e-12, atol=0.0, equal_nan=True):
             raise GradientMismatch(
