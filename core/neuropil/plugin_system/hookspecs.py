@@ -38,6 +38,13 @@ def neuropil_register_layers(register: Register) -> None:
     A layer owns ``params`` (name -> array), builds them in ``build(input_shape, backend, rng)``, and
     implements ``forward(x, training) -> (y, backward)`` where ``backward(dy) -> dx`` *assigns* (not
     adds) the gradient of every trainable parameter into ``grads``. It must not modify ``x`` or ``dy``.
+
+    Optional protocols, declared on ``Layer`` with defaults, are all the core asks of a layer beyond
+    that: ``is_input`` (the layer only declares the model's input), ``logits_activation()`` with
+    ``forward_logits(x, training)`` (an output layer offering its pre-activation output, so sigmoid
+    or softmax trains fused with cross-entropy), ``has_loss_terms`` with ``activity_loss`` (a loss
+    term of the layer's own), and ``random_generators()`` or ``get_rng_state``/``set_rng_state``
+    (random streams saved for bit-exact resumption). See docs/plugins.md, "Optional protocols".
     """
 
 
@@ -74,6 +81,10 @@ def neuropil_register_metrics(register: Register) -> None:
 
     Streaming: ``update_state(y_true, y_pred, sample_weight=None)`` per batch, ``result()`` at the end
     of an epoch, ``reset_state()`` between epochs. Updating in batches must equal updating once.
+
+    Optional protocol: a classmethod ``for_compile(name, loss, output_shape)`` on the registered
+    factory chooses the metric a name stands for in ``compile(metrics=[name])`` (how Keras's
+    ``"accuracy"`` becomes binary, categorical or sparse accuracy by the loss's targets).
     """
 
 
@@ -83,6 +94,8 @@ def neuropil_register_backends(register: Register) -> None:
 
     The factory must be cheap and must not fail when its library or device is missing: the backend
     reports that through ``availability()`` instead, so ``neuropil plugins`` can explain it.
+    ``owns(x)`` says whether ``x`` is one of its arrays, so the core can bring a user's device array
+    to the host (``to_numpy``) without knowing the array library.
     """
 
 
