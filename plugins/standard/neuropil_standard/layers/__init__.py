@@ -10,9 +10,12 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
+from .pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D
+from .pooling import register_all as register_pooling
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
+__all__ += ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D"]
 
 
 def register_all(register: Register) -> None:
@@ -26,3 +29,4 @@ def register_all(register: Register) -> None:
     register("Softmax", Softmax)
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
+    register_pooling(register)
