@@ -10,12 +10,10 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
-from .pooling import MaxPooling1D, MaxPooling2D, MaxPooling3D
 from .pooling import register_all as register_pooling
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
-__all__ += ["MaxPooling1D", "MaxPooling2D", "MaxPooling3D"]
 
 
 def register_all(register: Register) -> None:

@@ -16,9 +16,9 @@ from ._windows import Geometry, pad
 
 
 class AveragePooling(Pooling):
-    """Average pooling over ``rank`` spatial axes."""
+    """Average pooling over ``rank`` spatial axes; ``pool_size`` has no default, as in Keras 3."""
 
-    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
+    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
         self._divisors: dict[tuple[tuple[int, ...], str], Any] = {}
@@ -62,47 +62,47 @@ class AveragePooling(Pooling):
 
 
 class AveragePooling1D(AveragePooling):
-    """Keras ``AveragePooling1D(pool_size=2, strides=None, padding="valid", data_format=None)``."""
+    """Keras ``AveragePooling1D(pool_size, strides=None, padding="valid", data_format=None)``."""
 
     rank = 1
     example_configs = (
-        {},
+        {"pool_size": 2},
         {"pool_size": 3, "strides": 2, "padding": "same", "input_shape": (6, 2)},
         {"pool_size": 2, "strides": 1, "data_format": "channels_first", "input_shape": (2, 5)},
     )
 
-    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
+    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class AveragePooling2D(AveragePooling):
-    """Keras ``AveragePooling2D(pool_size=(2, 2), strides=None, padding="valid", data_format=None)``."""
+    """Keras ``AveragePooling2D(pool_size, strides=None, padding="valid", data_format=None)``."""
 
     rank = 2
     example_configs = (
-        {},
+        {"pool_size": 2},
         {"pool_size": (3, 2), "strides": (2, 1), "padding": "same", "input_shape": (5, 4, 2)},
         {"pool_size": 2, "strides": 1, "padding": "same", "data_format": "channels_first",
          "input_shape": (2, 3, 4)},
         {"pool_size": (2, 3), "strides": (3, 2), "data_format": "channels_first", "input_shape": (1, 5, 6)},
     )
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
+    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class AveragePooling3D(AveragePooling):
-    """Keras ``AveragePooling3D(pool_size=(2, 2, 2), strides=None, padding="valid", data_format=None)``."""
+    """Keras ``AveragePooling3D(pool_size, strides=None, padding="valid", data_format=None)``."""
 
     rank = 3
     example_configs = (
-        {},
+        {"pool_size": 2},
         {"pool_size": (2, 3, 2), "strides": (1, 2, 2), "padding": "same", "input_shape": (3, 4, 3, 1)},
         {"pool_size": 2, "strides": 1, "data_format": "channels_first", "input_shape": (2, 3, 3, 3)},
     )
 
-    def __init__(self, pool_size: Any = (2, 2, 2), strides: Any = None, padding: str = "valid",
+    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(pool_size, strides, padding, data_format, **kwargs)
