@@ -19,18 +19,30 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Geometry:
-    """Pool sizes, strides, the padding before/after and the output size of each spatial axis, and
-    where those axes sit in the batched array."""
+    """Pool sizes, strides, the padding before/after and the output size of each spatial axis,
+    where those axes sit in the batched array, and the input's spatial sizes."""
 
     pool: tuple[int, ...]
     strides: tuple[int, ...]
     pads: tuple[tuple[int, int], ...]
     out: tuple[int, ...]
     axes: tuple[int, ...]
+    sizes: tuple[int, ...]
 
     @property
     def padded(self) -> bool:
         return any(before or after for before, after in self.pads)
+
+    @property
+    def disjoint(self) -> bool:
+        """Whether no two windows share an element (strides at least the pool size)."""
+        return all(s >= k for s, k in zip(self.strides, self.pool))
+
+    @property
+    def tiles(self) -> bool:
+        """Whether the windows cover every element of the padded input exactly once."""
+        return all(s == k for s, k in zip(self.strides, self.pool)) and all(
+            o * k == n + before + after for o, k, n, (before, after) in zip(self.out, self.pool, self.sizes, self.pads))
 
     def padded_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         full = list(shape)
@@ -69,7 +81,7 @@ def geometry(sizes: tuple[int, ...], pool: tuple[int, ...], strides: tuple[int, 
     for n, k, s, o in zip(sizes, pool, strides, out):
         total = max((o - 1) * s + k - n, 0) if padding == "same" else 0
         pads.append((total // 2, total - total // 2))
-    return Geometry(tuple(pool), tuple(strides), tuple(pads), out, tuple(axes))
+    return Geometry(tuple(pool), tuple(strides), tuple(pads), out, tuple(axes), tuple(sizes))
 
 
 def pad(xp: Any, x: Any, geo: Geometry, value: float) -> Any:

@@ -27,17 +27,28 @@ class MaxPooling(Pooling):
         for window in windows[1:]:
             xp.maximum(y, padded[window], out=y)
 
+        disjoint = geo.disjoint
+        last = len(windows) - 1
+
         def backward(dy: Any) -> Any:
-            dpadded = xp.zeros(padded.shape, dtype=dy.dtype)
-            unclaimed = None  # outputs whose maximum an earlier offset already took
-            for window in windows:
-                hit = padded[window] == y
+            # Disjoint windows each write their own elements: assign, into uninitialised memory when
+            # the windows tile the whole padded input; overlapping ones accumulate.
+            dpadded = (xp.empty if geo.tiles else xp.zeros)(padded.shape, dtype=dy.dtype)
+            hit = xp.empty(y.shape, dtype=bool)
+            unclaimed = None  # outputs whose maximum no earlier offset has taken
+            for i, window in enumerate(windows):
+                xp.equal(padded[window], y, out=hit)
                 if unclaimed is None:
-                    unclaimed = ~hit
+                    if last:
+                        unclaimed = ~hit
                 else:
                     hit &= unclaimed
-                    unclaimed &= ~hit
-                dpadded[window] += dy * hit
+                    if i < last:
+                        unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
+                if disjoint:
+                    xp.multiply(dy, hit, out=dpadded[window])
+                else:
+                    dpadded[window] += dy * hit
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward
