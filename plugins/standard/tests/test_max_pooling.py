@@ -135,3 +135,9 @@ def test_bad_input_shapes_fail_at_build_naming_the_layer() -> None:
         build(MaxPooling2D(name="pool"), (8, 8))
     with pytest.raises(LayerError, match="at least pool_size"):
         build(MaxPooling2D(pool_size=3, name="pool3"), (2, 8, 1))
+
+
+def test_a_zero_pool_size_is_quoted_as_written() -> None:
+    with pytest.raises(ArgumentError, match=r"MaxPooling2D expects pool_size to be a positive integer, "
+                                            r"received pool_size=0"):
+        MaxPooling2D(pool_size=0)

@@ -52,3 +52,11 @@ def replace_spatial(input_shape: tuple[int, ...], data_format: str, sizes: tuple
 def spatial_sizes(input_shape: tuple[int, ...], rank: int, data_format: str) -> tuple[int, ...]:
     """The spatial sizes of a per-sample shape."""
     return tuple(input_shape[a] for a in spatial_axes(rank, data_format, batch=False))
+
+
+def int_tuple(owner: str, name: str, value: Any, rank: int) -> tuple[int, ...]:
+    """Keras's ``pool_size``/``strides``/``size`` convention (one positive int for every axis, or a
+    tuple of ``rank``), with an error that quotes the value as the user wrote it (``pool_size=0``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return (checks.integer(owner, name, value, minimum=1),) * rank
+    return checks.int_tuple(owner, name, value, rank)

@@ -21,8 +21,8 @@ class Pooling(Layer):
     def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:
         owner = type(self).__name__
-        pool = checks.int_tuple(owner, "pool_size", pool_size, self.rank)
-        stride = pool if strides is None else checks.int_tuple(owner, "strides", strides, self.rank)
+        pool = _spatial.int_tuple(owner, "pool_size", pool_size, self.rank)
+        stride = pool if strides is None else _spatial.int_tuple(owner, "strides", strides, self.rank)
         padding_ = checks.one_of(owner, "padding", padding, ("valid", "same"), normalise=True)
         data_format_ = _spatial.data_format(owner, data_format)
         super().__init__(**kwargs)
