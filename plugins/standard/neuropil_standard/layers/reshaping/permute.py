@@ -36,7 +36,7 @@ class Permute(Layer):
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         xp = self.backend.xp
         axes = (0,) + self.dims
-        inverse = tuple(int(i) for i in np.argsort(axes))  # host-side, on the axis numbers
+        inverse = tuple(sorted(range(len(axes)), key=axes.__getitem__))  # where each input axis went
 
         def backward(dy: Any) -> Any:
             return xp.transpose(dy, inverse)
