@@ -76,6 +76,7 @@ def output_size(size: int, pool: int, stride: int, padding: str) -> int:
 
 def geometry(sizes: tuple[int, ...], pool: tuple[int, ...], strides: tuple[int, ...], padding: str,
              axes: tuple[int, ...]) -> Geometry:
+    """The geometry of pooling spatial ``sizes`` (found at ``axes`` of the batched array)."""
     out = tuple(output_size(n, k, s, padding) for n, k, s in zip(sizes, pool, strides))
     pads = []
     for n, k, s, o in zip(sizes, pool, strides, out):
