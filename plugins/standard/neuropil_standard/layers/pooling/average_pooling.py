@@ -51,11 +51,18 @@ class AveragePooling(Pooling):
         divisor = self._divisor(xp, geo, x.shape, x.dtype)
         y /= divisor
 
+        disjoint = geo.disjoint
+
         def backward(dy: Any) -> Any:
             share = dy / divisor
-            dpadded = xp.zeros(padded.shape, dtype=dy.dtype)
+            # Disjoint windows each write their own elements (into uninitialised memory when they
+            # tile the padded input); overlapping ones accumulate.
+            dpadded = (xp.empty if geo.tiles else xp.zeros)(padded.shape, dtype=dy.dtype)
             for window in windows:
-                dpadded[window] += share
+                if disjoint:
+                    dpadded[window] = share
+                else:
+                    dpadded[window] += share
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward
