@@ -10,6 +10,8 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
+from .pooling import register_all as register_pooling
+from .reshaping import register_all as register_reshaping
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
@@ -26,3 +28,5 @@ def register_all(register: Register) -> None:
     register("Softmax", Softmax)
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
+    register_pooling(register)
+    register_reshaping(register)
