@@ -30,7 +30,7 @@ class Adafactor(Optimizer):
 
     name = "adafactor"
     slot_names = ("row_velocity", "column_velocity", "velocity")
-    example_configs = ({}, {"beta_2_decay": -0.5, "epsilon_2": 1e-2, "clip_threshold": 0.5,
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_2_decay": -0.5, "epsilon_2": 1e-2, "clip_threshold": 0.5,
                             "relative_step": False})
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_2_decay: float = -0.8,

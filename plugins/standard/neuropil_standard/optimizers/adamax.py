@@ -20,7 +20,7 @@ class Adamax(Optimizer):
 
     name = "adamax"
     slot_names = ("momentum", "norm")
-    example_configs = ({}, {"beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-3})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-3})
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:

@@ -26,7 +26,7 @@ class Ftrl(Optimizer):
     #: uphill from a start far from the origin (Keras's Ftrl does the same).
     descends_from_any_start = False
     slot_names = ("accumulator", "linear")
-    example_configs = ({}, {"learning_rate_power": -0.3, "initial_accumulator_value": 0.5,
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"learning_rate_power": -0.3, "initial_accumulator_value": 0.5,
                             "l1_regularization_strength": 0.01, "l2_regularization_strength": 0.1,
                             "l2_shrinkage_regularization_strength": 0.05, "beta": 0.5})
 

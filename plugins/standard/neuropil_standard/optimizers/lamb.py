@@ -25,7 +25,7 @@ class Lamb(Optimizer):
 
     name = "lamb"
     slot_names = ("momentum", "velocity")
-    example_configs = ({}, {"beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-4})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-4})
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:

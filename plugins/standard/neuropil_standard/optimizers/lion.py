@@ -21,7 +21,7 @@ class Lion(Optimizer):
 
     name = "lion"
     slot_names = ("momentum",)
-    example_configs = ({}, {"beta_1": 0.5, "beta_2": 0.9})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_1": 0.5, "beta_2": 0.9})
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.99, **kwargs: Any) -> None:
