@@ -214,3 +214,30 @@ def test_a_0d_parameter_updates_like_a_one_element_vector(name: str) -> None:
     assert float(scalar) != 0.7
     restored = neuropil.optimizers.get(name)
     restored.set_state(scalar_opt.get_state(), like={"w": scalar})  # 0-d slots load back
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_float32_parameters_and_slots_stay_float32_and_gradients_are_untouched(name: str) -> None:
+    optimizer = neuropil.optimizers.get(name, use_ema=True, gradient_accumulation_steps=2)
+    param = np.ones((3, 2), dtype="float32")
+    grad = np.full((3, 2), 0.5, dtype="float32")
+    for _ in range(4):
+        optimizer.apply_gradients([("w", param, grad)])
+    assert param.dtype == np.float32
+    state = optimizer.get_state()
+    assert all(np.asarray(v).dtype == np.float32 for k, v in state.items() if k != "iterations"), state
+    np.testing.assert_array_equal(grad, 0.5)
+
+
+def test_fit_with_excluded_bias_decays_only_the_kernel() -> None:
+    """Zero inputs and targets equal to the initial bias: no data gradient, so weight decay alone moves
+    the kernel, by (1 - wd·lr) per step, and the excluded bias stays put."""
+    optimizer = neuropil.optimizers.get("SGD", learning_rate=0.1, weight_decay=0.5)
+    optimizer.exclude_from_weight_decay(var_names=["bias"])
+    neuropil.utils.set_random_seed(0)
+    model = neuropil.Sequential([Dense(2, input_shape=(3,), bias_initializer="ones", name="d")])
+    model.compile(optimizer=optimizer, loss="mse")
+    kernel_before = np.array(model.layers[0].params["kernel"], dtype=np.float64)
+    model.fit(np.zeros((8, 3), "float32"), np.ones((8, 2), "float32"), batch_size=4, epochs=2, verbose=0)
+    np.testing.assert_allclose(model.layers[0].params["kernel"], kernel_before * (1 - 0.5 * 0.1) ** 4, rtol=1e-5)
+    np.testing.assert_array_equal(model.layers[0].params["bias"], 1.0)
