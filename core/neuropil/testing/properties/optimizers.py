@@ -49,6 +49,7 @@ def reference_update(entry: Entry) -> None:
         run = data.draw(s.optimizer_runs(), label="run")
         optimizer = _make(entry, config, run.learning_rate)
         formula = references.formula_for(entry.name, optimizer)
+        assert formula is not None  # the probe above had one, and configs do not remove it
         params = {k: v.copy() for k, v in run.params.items()}
         expected = {k: v.copy() for k, v in run.params.items()}
         states: dict[str, dict[str, Any]] = {k: {} for k in params}
