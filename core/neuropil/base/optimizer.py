@@ -201,7 +201,9 @@ class Optimizer:
         """Keras's EMA: momentum 0 at the first update (the average starts as the weights)."""
         momentum = self.ema_momentum if self.iterations != 0 else 0.0
         for key, param, _ in triples:
-            average = self._state_array(self.averages, key, param)
+            average = self.averages.get(key)
+            if average is None:  # starts as the weights (a state saved without averages resumes sanely)
+                average = self.averages[key] = param.copy()
             average *= momentum
             average += param * (1.0 - momentum)
         frequency = self.ema_overwrite_frequency

@@ -241,3 +241,13 @@ def test_fit_with_excluded_bias_decays_only_the_kernel() -> None:
     model.fit(np.zeros((8, 3), "float32"), np.ones((8, 2), "float32"), batch_size=4, epochs=2, verbose=0)
     np.testing.assert_allclose(model.layers[0].params["kernel"], kernel_before * (1 - 0.5 * 0.1) ** 4, rtol=1e-5)
     np.testing.assert_array_equal(model.layers[0].params["bias"], 1.0)
+
+
+def test_ema_resumed_from_a_state_without_averages_starts_at_the_weights() -> None:
+    plain = neuropil.optimizers.get("Adam")
+    w = np.ones(3)
+    plain.apply_gradients([("w", w, np.ones(3))])
+    averaging = neuropil.optimizers.get("Adam", use_ema=True, ema_momentum=0.9)
+    averaging.set_state(plain.get_state(), like={"w": w})
+    averaging.apply_gradients([("w", w, np.ones(3))])
+    np.testing.assert_array_equal(averaging.averages["w"], w)  # not 0.1·w, as a zero start would give
