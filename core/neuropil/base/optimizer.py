@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import checks
-from ..errors import ArgumentError
+from ..errors import ArgumentError, ArgumentTypeError
 from .backend import array_module
 
 #: State names of the arrays the base class keeps per parameter, beside the subclass's slots.
@@ -129,6 +129,10 @@ class Optimizer:
         if self._iterations or self.slots:
             raise ArgumentError(f"{owner}.exclude_from_weight_decay() must be called before the optimizer's "
                                 f"first update, received it after {self._iterations} updates")
+        if isinstance(var_names, str) or hasattr(var_list, "shape") or isinstance(var_list, str):
+            # one name or one array where a list belongs: iterating it would exclude letters or rows
+            raise ArgumentTypeError(f"{owner}.exclude_from_weight_decay() expects var_list and var_names to be "
+                                    f"lists, received var_list={var_list!r}, var_names={var_names!r}")
         items = list(var_list or ())
         self._excluded_keys = {item for item in items if isinstance(item, str)}
         self._excluded_ids = {id(item) for item in items if not isinstance(item, str)}

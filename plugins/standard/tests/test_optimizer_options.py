@@ -39,6 +39,15 @@ def test_exclusions_must_come_before_the_first_update() -> None:
         optimizer.exclude_from_weight_decay(var_names=["bias"])
 
 
+def test_exclusions_given_as_one_string_or_one_array_are_refused() -> None:
+    """Iterating "bias" would exclude every key containing a 'b', 'i', 'a' or 's'."""
+    optimizer = neuropil.optimizers.get("AdamW")
+    with pytest.raises(TypeError, match="exclude_from_weight_decay.*lists.*var_names='bias'"):
+        optimizer.exclude_from_weight_decay(var_names="bias")
+    with pytest.raises(TypeError, match="exclude_from_weight_decay.*lists"):
+        optimizer.exclude_from_weight_decay(var_list=np.ones(3))
+
+
 def test_adamw_without_weight_decay_is_refused() -> None:
     with pytest.raises(ArgumentError, match=r"AdamW expects weight_decay .*received weight_decay=None"):
         neuropil.optimizers.get("AdamW", weight_decay=None)
