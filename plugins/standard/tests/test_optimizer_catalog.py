@@ -212,3 +212,17 @@ def test_keras_names_defaults_and_config_round_trip(name: str) -> None:
 def test_bad_hyperparameters_fail_at_construction_naming_them(name: str, argument: str, bad: float) -> None:
     with pytest.raises(ArgumentError, match=rf"{name} expects {argument} .*received {argument}={bad!r}"):
         neuropil.optimizers.get(name, **{argument: bad})
+
+
+def test_the_new_components_are_in_the_conformance_suite() -> None:
+    """They are registered, so the suite checks them (the checks run in tests/test_conformance_standard.py)."""
+    import neuropil.plugins
+    from neuropil.testing.suite import cases
+
+    neuropil.plugins.reload()
+    ids = {case.id for case in cases(["neuropil-standard"])}
+    expected = {f"optimizers:{name}:{prop}" for name in SINGLE_STEP for prop in ("reference_update", "state_roundtrip")}
+    expected |= {"optimizers:Lion:descent", "optimizers:Ftrl:descent", "initializers:Identity:shape_and_dtype",
+                 "initializers:Orthogonal:reproducible", "regularizers:OrthogonalRegularizer:gradient",
+                 "schedules:CosineDecayRestarts:rates", "schedules:CosineDecayRestarts:config_roundtrip"}
+    assert expected <= ids, sorted(expected - ids)
