@@ -78,7 +78,7 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
         from ..plugin_system.namespace import registry
 
         if spec in registry("metrics") or ":" in spec:
-            return metrics.get(spec)
+            return metrics.get(spec, name=spec)  # Keras: a metric named by a string logs under that string
         if spec in registry("losses"):
             return _loss_metric(spec, spec)
         return metrics.get(spec)  # raises with suggestions

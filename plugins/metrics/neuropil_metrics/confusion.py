@@ -47,7 +47,8 @@ class _ThresholdedRate(Metric):
         if self.top_k is not None:
             y_pred = keep_top_k(xp, y_pred, self.top_k)
         if self.class_id is not None:
-            y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
+            column = self.class_id
+            y_true, y_pred, weights = y_true[..., column], y_pred[..., column], weights[..., column]
         thresholds = xp.asarray(self.thresholds, dtype=y_pred.dtype if y_pred.dtype.kind == "f" else FLOAT)
         tp, fp, positives, _ = threshold_tallies(
             xp, y_true.reshape(-1) != 0, y_pred.reshape(-1), weights.reshape(-1), thresholds)
