@@ -166,7 +166,9 @@ def squared_hinge(y_true: Any, y_pred: Any) -> Any:
 
 
 def categorical_hinge(y_true: Any, y_pred: Any) -> Any:
-    """max(0, 1 + max over wrong classes of p - score of the true class), for one-hot targets."""
+    """max(0, 1 + max((1 - t)·p) - Σ t·p) for one-hot targets: the Crammer-Singer hinge for
+    non-negative scores. As in Keras the maximum runs over (1 - t)·p, which is 0 at the true class,
+    so when every wrong-class score is negative it counts as 0 rather than as the largest of them."""
     xp, y_true, y_pred = _pair(y_true, y_pred)
     positive = (y_true * y_pred).sum(axis=-1)
     negative = ((1.0 - y_true) * y_pred).max(axis=-1)
