@@ -40,6 +40,12 @@ class AUC(Metric):
     """Area under the ROC (default) or PR curve; see the module docstring for the two modes."""
 
     name = "auc"
+    target_kind = "binary"
+    prediction_kind = "probability"
+    #: For the conformance suite: each curve, both modes, a coarse grid.
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"},
+                                                    {"curve": "PRGAIN", "num_thresholds": None},
+                                                    {"num_thresholds": None}, {"summation_method": "minoring"})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,

@@ -21,6 +21,10 @@ class _ThresholdedRate(Metric):
     """tp / (tp + other) at one or more thresholds; ``other`` is "fp" (precision) or "fn" (recall)."""
 
     other: str = ""
+    target_kind = "binary"
+    prediction_kind = "probability"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"thresholds": [0.2, 0.7]}, {"top_k": 1},
+                                                    {"top_k": 2, "class_id": 0})
 
     def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
                  class_id: int | None = None, name: str | None = None, dtype: str | None = None) -> None:

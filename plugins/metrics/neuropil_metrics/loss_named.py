@@ -54,6 +54,7 @@ class CosineSimilarity(_LossNamed):
     """Mean cosine similarity between targets and predictions along ``axis`` (1 = same direction)."""
 
     name = "cosine_similarity"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"axis": 1})
     function = staticmethod(per_sample.cosine_similarity)
 
     def __init__(self, name: str | None = None, dtype: str | None = None, axis: int = -1) -> None:
@@ -65,6 +66,7 @@ class BinaryCrossentropy(_LossNamed):
     [0, 1] pulls targets towards 1/2."""
 
     name = "binary_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.2}, {"from_logits": True})
     target_kind = "binary"
     prediction_kind = "probability"
     function = staticmethod(per_sample.binary_crossentropy)
@@ -81,6 +83,7 @@ class CategoricalCrossentropy(_LossNamed):
     """Mean categorical cross-entropy for one-hot targets along ``axis``."""
 
     name = "categorical_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True})
     target_kind = "one_hot"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.categorical_crossentropy)
@@ -103,6 +106,7 @@ class SparseCategoricalCrossentropy(_LossNamed):
     """
 
     name = "sparse_categorical_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"from_logits": True}, {"ignore_class": 0})
     target_kind = "sparse"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.sparse_categorical_crossentropy)

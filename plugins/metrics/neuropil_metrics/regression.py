@@ -102,6 +102,8 @@ class R2Score(Metric):
     """
 
     name = "r2_score"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"class_aggregation": None, "num_regressors": 1},
+                                                    {"class_aggregation": "variance_weighted_average"})
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str | None = None, dtype: str | None = None) -> None:
