@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
@@ -52,21 +53,17 @@ class AUC(Metric):
                  thresholds: Sequence[float] | None = None, multi_label: bool = False,
                  num_labels: int | None = None, label_weights: Sequence[float] | None = None,
                  from_logits: bool = False) -> None:
-        self.curve = str(curve).upper()
-        if self.curve not in CURVES:
-            raise ValueError(f"curve must be one of {CURVES}, got {curve!r}")
-        self.summation_method = str(summation_method).lower()
-        if self.summation_method not in SUMMATIONS:
-            raise ValueError(f"summation_method must be one of {SUMMATIONS}, got {summation_method!r}")
+        self.curve = checks.one_of("AUC", "curve", curve.upper() if isinstance(curve, str) else curve, CURVES)
+        self.summation_method = checks.one_of("AUC", "summation_method", summation_method, SUMMATIONS,
+                                              normalise=True)
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
             self._thresholds: list[float] | None = [-EPSILON, *inner, 1.0 + EPSILON]
             num_thresholds = len(self._thresholds)
         elif num_thresholds is None:
             self._thresholds = None
-        elif num_thresholds < 2:
-            raise ValueError(f"num_thresholds must be > 1 (or None for the exact AUC), got {num_thresholds}")
         else:
+            num_thresholds = checks.integer("AUC", "num_thresholds", num_thresholds, minimum=2)
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds = [-EPSILON, *inner, 1.0 + EPSILON]
         self.num_thresholds = num_thresholds

@@ -25,7 +25,7 @@ def parse_thresholds(owner: str, thresholds: float | Sequence[float] | None, def
     numbers in [0, 1] gives that list (a bad entry names ``owner`` and the value)."""
     if thresholds is None:
         return [default]
-    values = list(thresholds) if isinstance(thresholds, (list, tuple)) else [thresholds]
+    values = list(thresholds) if isinstance(thresholds, (list, tuple, np.ndarray)) else [thresholds]
     if not values:
         raise ArgumentError(f"{owner} expects thresholds to be a number or a non-empty list of numbers "
                                    f"in [0, 1], received thresholds={thresholds!r}")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import MeanMetricWrapper, Metric
 
@@ -107,11 +108,8 @@ class R2Score(Metric):
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str | None = None, dtype: str | None = None) -> None:
-        if class_aggregation not in AGGREGATIONS:
-            raise ValueError(f"class_aggregation must be one of {AGGREGATIONS}, got {class_aggregation!r}")
-        if num_regressors < 0:
-            raise ValueError(f"num_regressors must be >= 0, got {num_regressors}")
-        self.class_aggregation, self.num_regressors = class_aggregation, int(num_regressors)
+        self.class_aggregation = checks.one_of("R2Score", "class_aggregation", class_aggregation, AGGREGATIONS)
+        self.num_regressors = checks.integer("R2Score", "num_regressors", num_regressors, minimum=0)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self) -> None:
