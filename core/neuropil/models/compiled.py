@@ -78,7 +78,8 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
         from ..plugin_system.namespace import registry
 
         if spec in registry("metrics") or ":" in spec:
-            return metrics.get(spec, name=spec)  # Keras: a metric named by a string logs under that string
+            # Keras: a metric named by a string logs under that string (without a "distribution:" prefix)
+            return metrics.get(spec, name=spec.rsplit(":", 1)[-1])
         if spec in registry("losses"):
             return _loss_metric(spec, spec)
         return metrics.get(spec)  # raises with suggestions

@@ -191,10 +191,11 @@ def _counts_at_every_score(positive: np.ndarray, scores: np.ndarray,
     """tp, fp, fn, tn with a threshold below every score, then just above each distinct score in
     increasing order (the exact curve's points, ordered as the thresholded counts are)."""
     pos, neg = _distinct_score_groups(positive, scores, weights, descending=False)
-    total_pos, total_neg = pos.sum(), neg.sum()
-    tp = np.concatenate([[total_pos], total_pos - np.cumsum(pos)])
-    fp = np.concatenate([[total_neg], total_neg - np.cumsum(neg)])
-    return tp, fp, total_pos - tp, total_neg - fp
+    # suffix sums (the weight above each threshold), so that "nothing above" is exactly 0: a total
+    # minus a running sum can leave 1e-16 there, which the gains divide by
+    tp = np.concatenate([np.cumsum(pos[::-1])[::-1], [0.0]])
+    fp = np.concatenate([np.cumsum(neg[::-1])[::-1], [0.0]])
+    return tp, fp, tp[0] - tp, fp[0] - fp
 
 
 def _interpolated_pr_area(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:

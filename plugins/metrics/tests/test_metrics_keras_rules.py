@@ -131,3 +131,21 @@ def test_calling_a_metric_accumulates_like_keras():
     assert metric(np.array([1]), np.array([0.7])) == pytest.approx(2 / 3)  # 2 of the 3 predicted positives
     metric.reset_state()
     assert metric(np.array([1]), np.array([0.7])) == 1.0
+
+
+# -- names in compile's logs -----------------------------------------------------------------------
+def test_a_string_metric_logs_under_that_string_without_a_distribution_prefix():
+    from neuropil.layers import Dense
+    from neuropil.models import Sequential
+
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(30, 2)), (rng.random((30, 1)) < 0.5).astype(float)
+    model = Sequential([Dense(1, input_dim=2, activation="sigmoid")])
+    model.compile(optimizer="sgd", loss="binary_crossentropy",
+                  metrics=["neuropil-metrics:true_positives", "FalsePositives", "bce"])
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    assert list(logs) == ["loss", "true_positives", "FalsePositives", "bce"]
+    predicted = model.predict(x, verbose=0) > 0.5
+    assert logs["true_positives"] == float(np.sum(predicted & (y == 1)))
+    assert logs["FalsePositives"] == float(np.sum(predicted & (y == 0)))
+    assert logs["bce"] == pytest.approx(logs["loss"], rel=1e-4)
