@@ -54,7 +54,8 @@ def test_every_monitoring_callback_warns(tmp_path):
                             (ModelCheckpoint(str(tmp_path / "m.safetensors"), monitor="val_acc",
                                              save_best_only=True), "ModelCheckpoint")):
         caught = fit_and_record(callback, epochs=2)
-        assert caught and owner in str(caught[0].message) and "'val_acc'" in str(caught[0].message)
+        assert len(caught) == 1 and owner in str(caught[0].message) and "'val_acc'" in str(caught[0].message)
+        assert len(fit_and_record(callback, epochs=2)) == 1  # the same callback in the next fit: again
 
 
 def test_no_warning_when_the_monitor_is_there():
