@@ -55,10 +55,14 @@ class Metric:
         """Forget everything seen; called between epochs."""
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float | np.ndarray:
-        """One-shot value on fresh state (the metric's streaming state is left untouched)."""
-        fresh = type(self)(**self.get_config())
-        fresh.update_state(y_true, y_pred, sample_weight)
-        return fresh.result()
+        """Keras's ``Metric.__call__``: add this batch to the state and return the running result.
+
+        ``metric(y_true, y_pred)`` is therefore ``update_state`` then ``result()``: a second call adds
+        to the first, and ``reset_state()`` starts over. For a value of one batch alone, call it on a
+        fresh metric (or after ``reset_state()``).
+        """
+        self.update_state(y_true, y_pred, sample_weight)
+        return self.result()
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name}
@@ -100,11 +104,6 @@ class MeanMetricWrapper(Metric):
     def result(self) -> float:
         count = float(self.count)
         return float(self.total) / count if count else 0.0
-
-    def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> float:
-        fresh = MeanMetricWrapper(self.fn, name=self.name, dtype=self.dtype, **self.fn_kwargs)
-        fresh.update_state(y_true, y_pred, sample_weight)
-        return fresh.result()
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, **self.fn_kwargs}

@@ -2,9 +2,29 @@
 ModelCheckpoint and ReduceLROnPlateau, so all three agree on direction and on ``min_delta``."""
 from __future__ import annotations
 
+import difflib
 import math
+import os
+import sys
 import warnings
 from typing import Any
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class MonitorWarning(UserWarning, RuntimeWarning):
+    """A callback's ``monitor`` is not among the epoch's logs, so the callback cannot act.
+
+    A ``UserWarning`` as in Keras (and a ``RuntimeWarning``, as neuropil raised before).
+    """
+
+
+def _user_site() -> tuple[str, int]:
+    """File and line of the first caller outside neuropil: where the user built the callback."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame.f_code.co_filename, frame.f_lineno
 
 #: Monitored names where bigger is better when ``mode='auto'`` (after a ``val_`` prefix is removed).
 _BIGGER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1", "fbeta", "iou", "r2")
@@ -19,6 +39,8 @@ class Monitor:
         if not isinstance(monitor, str) or not monitor:
             raise ValueError(f"{owner} monitor must be a metric name such as 'val_loss', received {monitor!r}")
         self.owner, self.monitor = owner, monitor
+        self._site = _user_site()
+        self._warned_about: frozenset[str] | None = None
         if mode == "auto":
             base = monitor.removeprefix("val_").lower()
             mode = "max" if any(base == name or base.endswith("_" + name) or base.startswith(name)
@@ -38,11 +60,28 @@ class Monitor:
             return current < reference - self.min_delta
         return current > reference + self.min_delta
 
+    def reset_warning(self) -> None:
+        """Warn again at the next epoch whose logs lack the monitor (called when training starts)."""
+        self._warned_about = None
+
     def value(self, logs: dict[str, Any] | None) -> float | None:
-        """The monitored value from epoch logs, or None (with a warning naming what is there)."""
+        """The monitored value from epoch logs, or None, with a :class:`MonitorWarning` naming the
+        monitor and the keys that are there.
+
+        The warning points at the line where the callback was made and is issued through a fresh
+        registry, so Python's once-per-location filter cannot swallow it in a second ``fit``; it
+        repeats only when the available keys change (not at every epoch of a long run).
+        """
         logs = logs or {}
-        if self.monitor not in logs:
-            warnings.warn(f"{self.owner} is conditioned on {self.monitor!r}, which is not available; "
-                          f"available metrics are: {', '.join(logs) or 'none'}", RuntimeWarning, stacklevel=3)
-            return None
-        return float(logs[self.monitor])
+        if self.monitor in logs:
+            return float(logs[self.monitor])
+        keys = frozenset(logs)
+        if keys != self._warned_about:
+            self._warned_about = keys
+            close = difflib.get_close_matches(self.monitor, list(logs), n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            message = (f"{self.owner} is conditioned on {self.monitor!r}, which is not available; available "
+                       f"metrics are: {', '.join(logs) or 'none'}{hint}. It does nothing until "
+                       f"{self.monitor!r} is logged.")
+            warnings.warn_explicit(message, MonitorWarning, self._site[0], self._site[1], registry={})
+        return None

@@ -38,6 +38,9 @@ class ModelCheckpoint(Callback):
             raise MissingKeyError(f"ModelCheckpoint filepath {self.filepath!r} names {exc}, which is not in the "
                            f"epoch logs (available: epoch, {', '.join(logs or {})})") from None
 
+    def on_train_begin(self, logs: Logs | None = None) -> None:
+        self.watch.reset_warning()  # a missing monitor is reported in every fit, not only the first
+
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         path = self.filepath_for(epoch, logs)
         if self.save_best_only:

@@ -22,7 +22,8 @@ class EarlyStopping(Callback):
         if isinstance(patience, bool) or not isinstance(patience, int) or patience < 0:
             raise ValueError(f"EarlyStopping patience must be a non-negative integer, received {patience!r}")
         if isinstance(start_from_epoch, bool) or not isinstance(start_from_epoch, int) or start_from_epoch < 0:
-            raise ValueError(f"EarlyStopping start_from_epoch must be a non-negative integer, received {start_from_epoch!r}")
+            raise ValueError("EarlyStopping start_from_epoch must be a non-negative integer, "
+                             f"received {start_from_epoch!r}")
         self.watch = Monitor("EarlyStopping", monitor, mode, min_delta)
         self.monitor, self.patience, self.verbose = monitor, patience, verbose
         self.baseline = None if baseline is None else float(baseline)
@@ -39,6 +40,7 @@ class EarlyStopping(Callback):
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._reset()
+        self.watch.reset_warning()  # a missing monitor is reported in every fit, not only the first
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         current = self.watch.value(logs)

@@ -71,13 +71,13 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
     if isinstance(spec, str):
         from ..plugin_system.namespace import registry
 
-        if spec in registry("metrics"):
+        if spec in registry("metrics") or ":" in spec:
+            # Keras: a metric named by a string logs under that string (without a "distribution:" prefix)
+            shown_as = spec.rsplit(":", 1)[-1]
             factory = registry("metrics").lookup(spec).factory
             chosen = getattr(factory, "for_compile", None)  # the Metric protocol; factories may be plain functions
-            specialised = chosen(spec, loss, tuple(output_shape)) if callable(chosen) else None
-            return specialised if specialised is not None else metrics.get(spec)
-        if ":" in spec:
-            return metrics.get(spec)
+            specialised = chosen(shown_as, loss, tuple(output_shape)) if callable(chosen) else None
+            return specialised if specialised is not None else metrics.get(spec, name=shown_as)
         if spec in registry("losses"):
             return _loss_metric(spec, spec)
         return metrics.get(spec)  # raises with suggestions

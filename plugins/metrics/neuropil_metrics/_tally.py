@@ -97,14 +97,18 @@ def threshold_tallies(xp: Any, positive: Any, scores: Any, weights: Any, thresho
 def keep_top_k(xp: Any, y_pred: Any, k: int) -> Any:
     """``y_pred`` with every entry outside its row's top ``k`` replaced by -inf.
 
-    Ties at the k-th place all stay (TensorFlow's ``in_top_k`` convention), which needs no tie-breaking
-    by index and so gives the same answer on every backend.
+    Exactly ``k`` entries per row stay, as in Keras (whose ``top_k`` keeps, among scores tied at the
+    k-th place, the ones with the lower index: ``Precision(top_k=2)`` on scores [1, 1, 1, 1] keeps
+    columns 0 and 1). The rank of each entry comes from a stable sort of the negated scores and the
+    inverse of that permutation (a second argsort), both plain ``xp`` calls, so every backend
+    breaks ties the same way.
     """
     classes = y_pred.shape[-1]
     if k >= classes:
         return y_pred
-    kth = xp.partition(y_pred, classes - k, axis=-1)[..., classes - k: classes - k + 1]
-    return xp.where(y_pred >= kth, y_pred, -xp.inf)
+    order = xp.argsort(-y_pred, axis=-1, kind="stable")
+    rank = xp.argsort(order, axis=-1, kind="stable")
+    return xp.where(rank < k, y_pred, -xp.inf)
 
 
 def divide(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
@@ -32,9 +33,10 @@ class _ConfusionBased(Metric):
 
     def __init__(self, num_classes: int | None = None, threshold: float = 0.5,
                  name: str | None = None, dtype: str | None = None) -> None:
-        if num_classes is not None and num_classes < 2:
-            raise ValueError(f"num_classes must be at least 2, got {num_classes}")
-        self.num_classes, self.threshold = num_classes, float(threshold)
+        owner = type(self).__name__
+        if num_classes is not None:
+            num_classes = checks.integer(owner, "num_classes", num_classes, minimum=2)
+        self.num_classes, self.threshold = num_classes, checks.number(owner, "threshold", threshold)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self) -> None:
@@ -134,9 +136,7 @@ class CohenKappa(_ConfusionBased):
 
     def __init__(self, num_classes: int | None = None, weightage: str | None = None, threshold: float = 0.5,
                  name: str | None = None, dtype: str | None = None) -> None:
-        if weightage not in WEIGHTAGES:
-            raise ValueError(f"weightage must be one of {WEIGHTAGES}, got {weightage!r}")
-        self.weightage = weightage
+        self.weightage = checks.one_of("CohenKappa", "weightage", weightage, WEIGHTAGES)
         super().__init__(num_classes=num_classes, threshold=threshold, name=name, dtype=dtype)
 
     def _score(self, matrix: np.ndarray) -> float:

@@ -13,6 +13,10 @@ Exact mode (``num_thresholds=None``): every (label, score, weight) is kept on th
 ``roc_auc_score``); PR gives average precision (= scikit-learn's ``average_precision_score``, the
 step-wise sum, not the interpolated area). Memory grows with the epoch: use it for evaluation.
 
+``curve="PRGAIN"`` (Keras 3): the area under the precision-recall *gain* curve (Flach & Kull 2015),
+precision gain against recall gain, summed like ROC (the trapezoid rule for 'interpolation'; linear
+interpolation is the right one between PRG points). Exact mode sums it over every distinct score.
+
 Degenerate data: with no positive or no negative label the ROC curve is undefined; the result is 0.0
 (what Keras's formulas give; scikit-learn raises or returns nan). PR AUC with no positive is 0.0.
 """
@@ -22,13 +26,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, threshold_tallies, to_host
 
 EPSILON = 1e-7
-CURVES = ("ROC", "PR")
+CURVES = ("ROC", "PR", "PRGAIN")
 SUMMATIONS = ("interpolation", "minoring", "majoring")
 
 
@@ -36,27 +41,29 @@ class AUC(Metric):
     """Area under the ROC (default) or PR curve; see the module docstring for the two modes."""
 
     name = "auc"
+    target_kind = "binary"
+    prediction_kind = "probability"
+    #: For the conformance suite: each curve, both modes, a coarse grid.
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"},
+                                                    {"curve": "PRGAIN", "num_thresholds": None},
+                                                    {"num_thresholds": None}, {"summation_method": "minoring"})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
                  thresholds: Sequence[float] | None = None, multi_label: bool = False,
                  num_labels: int | None = None, label_weights: Sequence[float] | None = None,
                  from_logits: bool = False) -> None:
-        self.curve = str(curve).upper()
-        if self.curve not in CURVES:
-            raise ValueError(f"curve must be one of {CURVES}, got {curve!r}")
-        self.summation_method = str(summation_method).lower()
-        if self.summation_method not in SUMMATIONS:
-            raise ValueError(f"summation_method must be one of {SUMMATIONS}, got {summation_method!r}")
+        self.curve = checks.one_of("AUC", "curve", curve.upper() if isinstance(curve, str) else curve, CURVES)
+        self.summation_method = checks.one_of("AUC", "summation_method", summation_method, SUMMATIONS,
+                                              normalise=True)
         if thresholds is not None:
             inner = sorted(float(t) for t in thresholds)
             self._thresholds: list[float] | None = [-EPSILON, *inner, 1.0 + EPSILON]
             num_thresholds = len(self._thresholds)
         elif num_thresholds is None:
             self._thresholds = None
-        elif num_thresholds < 2:
-            raise ValueError(f"num_thresholds must be > 1 (or None for the exact AUC), got {num_thresholds}")
         else:
+            num_thresholds = checks.integer("AUC", "num_thresholds", num_thresholds, minimum=2)
             inner = [(i + 1) / (num_thresholds - 1) for i in range(num_thresholds - 2)]
             self._thresholds = [-EPSILON, *inner, 1.0 + EPSILON]
         self.num_thresholds = num_thresholds
@@ -96,10 +103,16 @@ class AUC(Metric):
             self._kept.append((positive, scores, weights))
             return
         thresholds = xp.asarray(self._thresholds, dtype=FLOAT)
-        tp, fp, fn, tn = [], [], [], []
+        tp: list[Any] = []
+        fp: list[Any] = []
+        fn: list[Any] = []
+        tn: list[Any] = []
         for j in range(labels):
             t, f, pos, neg = threshold_tallies(xp, positive[:, j], scores[:, j], weights[:, j], thresholds)
-            tp.append(t), fp.append(f), fn.append(pos - t), tn.append(neg - f)
+            tp.append(t)
+            fp.append(f)
+            fn.append(pos - t)
+            tn.append(neg - f)
         self._tallies.add(tp=xp.stack(tp), fp=xp.stack(fp), fn=xp.stack(fn), tn=xp.stack(tn))
 
     def result(self) -> float:
@@ -107,7 +120,8 @@ class AUC(Metric):
         if per_label.size == 0:
             return 0.0
         if self.multi_label and self.label_weights is not None:
-            return float(divide((per_label * self.label_weights).sum(), sum(self.label_weights)))
+            label_weights = np.asarray(self.label_weights, dtype=np.float64)
+            return float(divide((per_label * label_weights).sum(), label_weights.sum()))
         return float(per_label.mean())
 
     # -- thresholded -----------------------------------------------------------------------------
@@ -124,8 +138,10 @@ class AUC(Metric):
             return _interpolated_pr_area(tp, fp, fn)
         if self.curve == "ROC":
             x, y = divide(fp, fp + tn), divide(tp, tp + fn)
-        else:
+        elif self.curve == "PR":
             x, y = divide(tp, tp + fn), divide(tp, tp + fp)
+        else:
+            x, y = _precision_recall_gains(tp, fp, fn, tn)
         if self.summation_method == "interpolation":
             heights = (y[:-1] + y[1:]) / 2
         elif self.summation_method == "minoring":
@@ -140,6 +156,9 @@ class AUC(Metric):
             return np.zeros(0)
         positive, scores, weights = (to_host(array_module(parts[0]).concatenate(parts))
                                      for parts in zip(*self._kept))
+        if self.curve == "PRGAIN":
+            return np.array([self._area(*_counts_at_every_score(positive[:, j], scores[:, j], weights[:, j]))
+                             for j in range(scores.shape[1])])
         exact = _exact_roc_auc if self.curve == "ROC" else _average_precision
         return np.array([exact(positive[:, j], scores[:, j], weights[:, j]) for j in range(scores.shape[1])])
 
@@ -149,6 +168,34 @@ class AUC(Metric):
                 "thresholds": self.init_thresholds, "multi_label": self.multi_label,
                 "num_labels": self.num_labels, "label_weights": self.label_weights,
                 "from_logits": self.from_logits}
+
+
+def _precision_recall_gains(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray,
+                            tn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Recall gain and precision gain (Flach & Kull 2015) at every threshold, with Keras's guards.
+
+    With π the share of positives, gain = (rate - π) / ((1 - π) rate), i.e. 1 - (P/N)·fn/tp for
+    recall and 1 - (P/N)·fp/tp for precision. Where tp = 0 both are undefined: recall gain is set to
+    0 and precision gain to 1; a negative recall gain (recall below π) is raised to 0. Both diverge
+    without negatives, which is left as it is (P/N is then 0 by ``divide``).
+    """
+    scale = divide(tp + fn, tn + fp)
+    no_hit = tp == 0
+    recall_gain = np.where(no_hit, 0.0, 1.0 - scale * divide(fn, tp))
+    precision_gain = np.where(no_hit, 1.0, 1.0 - scale * divide(fp, tp))
+    return np.maximum(recall_gain, 0.0), precision_gain
+
+
+def _counts_at_every_score(positive: np.ndarray, scores: np.ndarray,
+                           weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """tp, fp, fn, tn with a threshold below every score, then just above each distinct score in
+    increasing order (the exact curve's points, ordered as the thresholded counts are)."""
+    pos, neg = _distinct_score_groups(positive, scores, weights, descending=False)
+    # suffix sums (the weight above each threshold), so that "nothing above" is exactly 0: a total
+    # minus a running sum can leave 1e-16 there, which the gains divide by
+    tp = np.concatenate([np.cumsum(pos[::-1])[::-1], [0.0]])
+    fp = np.concatenate([np.cumsum(neg[::-1])[::-1], [0.0]])
+    return tp, fp, tp[0] - tp, fp[0] - fp
 
 
 def _interpolated_pr_area(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> float:

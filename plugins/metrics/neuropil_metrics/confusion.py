@@ -11,29 +11,32 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, keep_top_k, threshold_tallies
+from .counts import parse_thresholds
 
 
 class _ThresholdedRate(Metric):
     """tp / (tp + other) at one or more thresholds; ``other`` is "fp" (precision) or "fn" (recall)."""
 
     other: str = ""
+    target_kind = "binary"
+    prediction_kind = "probability"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"thresholds": [0.2, 0.7]}, {"top_k": 1},
+                                                    {"top_k": 2, "class_id": 0})
 
     def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
                  class_id: int | None = None, name: str | None = None, dtype: str | None = None) -> None:
-        if top_k is not None and top_k < 1:
-            raise ValueError(f"top_k must be a positive integer, got {top_k}")
+        owner = type(self).__name__
+        self.top_k = None if top_k is None else checks.count(owner, "top_k", top_k)
+        self.class_id = None if class_id is None else checks.integer(owner, "class_id", class_id, minimum=0)
         self.init_thresholds = thresholds
-        self.top_k, self.class_id = top_k, class_id
-        # Keras: 0.5 by default, but with top_k every kept score is positive (threshold -inf).
-        default = 0.5 if top_k is None else -np.inf
-        values = [default] if thresholds is None else list(np.atleast_1d(np.asarray(thresholds, float)))
-        if not values:
-            raise ValueError("thresholds must not be empty")
-        self.thresholds: list[float] = [float(t) for t in values]
+        # Keras: 0.5 by default, but with top_k every kept score is positive (threshold -inf); given
+        # thresholds must lie in [0, 1], as Keras checks.
+        self.thresholds: list[float] = parse_thresholds(owner, thresholds, 0.5 if top_k is None else -np.inf)
         self._scalar = len(self.thresholds) == 1
         super().__init__(name=name, dtype=dtype)
 
@@ -47,7 +50,8 @@ class _ThresholdedRate(Metric):
         if self.top_k is not None:
             y_pred = keep_top_k(xp, y_pred, self.top_k)
         if self.class_id is not None:
-            y_true, y_pred, weights = y_true[..., self.class_id], y_pred[..., self.class_id], weights[..., self.class_id]
+            column = self.class_id
+            y_true, y_pred, weights = y_true[..., column], y_pred[..., column], weights[..., column]
         thresholds = xp.asarray(self.thresholds, dtype=y_pred.dtype if y_pred.dtype.kind == "f" else FLOAT)
         tp, fp, positives, _ = threshold_tallies(
             xp, y_true.reshape(-1) != 0, y_pred.reshape(-1), weights.reshape(-1), thresholds)

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
@@ -33,11 +34,10 @@ class FBetaScore(Metric):
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
-        if average not in AVERAGES:
-            raise ValueError(f"average must be one of {AVERAGES}, got {average!r}")
-        if not beta > 0:
-            raise ValueError(f"beta must be a positive number, got {beta!r}")
-        self.average, self.beta, self.threshold = average, float(beta), threshold
+        owner = type(self).__name__
+        self.average = checks.one_of(owner, "average", average, AVERAGES)
+        self.beta = checks.number(owner, "beta", beta, minimum=0.0, min_inclusive=False)
+        self.threshold = None if threshold is None else checks.number(owner, "threshold", threshold)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import MeanMetricWrapper, Metric
 
@@ -55,7 +56,6 @@ class _Mean(MeanMetricWrapper):
     """A MeanMetricWrapper whose class fixes the function, so configs name the class, not a function."""
 
     function: Callable[..., Any]
-    __call__ = Metric.__call__
 
     def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         super().__init__(type(self).function, name=name or type(self).name, dtype=dtype)
@@ -103,14 +103,13 @@ class R2Score(Metric):
     """
 
     name = "r2_score"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"class_aggregation": None, "num_regressors": 1},
+                                                    {"class_aggregation": "variance_weighted_average"})
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str | None = None, dtype: str | None = None) -> None:
-        if class_aggregation not in AGGREGATIONS:
-            raise ValueError(f"class_aggregation must be one of {AGGREGATIONS}, got {class_aggregation!r}")
-        if num_regressors < 0:
-            raise ValueError(f"num_regressors must be >= 0, got {num_regressors}")
-        self.class_aggregation, self.num_regressors = class_aggregation, int(num_regressors)
+        self.class_aggregation = checks.one_of("R2Score", "class_aggregation", class_aggregation, AGGREGATIONS)
+        self.num_regressors = checks.integer("R2Score", "num_regressors", num_regressors, minimum=0)
         super().__init__(name=name, dtype=dtype)
 
     def reset_state(self) -> None:
@@ -143,7 +142,7 @@ class R2Score(Metric):
         residual = m["residual"]
         scores = np.where(constant, np.where(residual == 0, 1.0, 0.0), 1.0 - divide(residual, total))
         if self.class_aggregation is None:
-            return scores
+            return self._adjusted(scores)
         if self.class_aggregation == "variance_weighted_average":
             if total.sum() == 0:
                 score = 1.0 if np.all(residual == 0) else 0.0
@@ -151,10 +150,15 @@ class R2Score(Metric):
                 score = float((scores * total).sum() / total.sum())
         else:
             score = float(scores.mean())
+        return float(self._adjusted(np.asarray(score)))
+
+    def _adjusted(self, scores: np.ndarray) -> np.ndarray:
+        """The adjusted R², 1 - (1 - R²)(n - 1)/(n - p - 1), of an aggregate or of every output alike
+        (Keras applies it to whatever the aggregation left); unadjusted where p >= n - 1."""
         rows = self._rows
         if 0 < self.num_regressors < rows - 1:
-            score = 1.0 - (1.0 - score) * (rows - 1) / (rows - self.num_regressors - 1)
-        return score
+            return 1.0 - (1.0 - scores) * (rows - 1) / (rows - self.num_regressors - 1)
+        return scores
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "class_aggregation": self.class_aggregation,

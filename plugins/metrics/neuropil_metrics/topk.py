@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.backend import array_module
-from neuropil.base.metric import MeanMetricWrapper, Metric
+from neuropil.base.metric import MeanMetricWrapper
 
 from ._tally import FLOAT
 
@@ -33,31 +34,51 @@ def top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
     return _hits(xp, xp.argmax(xp.asarray(y_true), axis=-1), y_pred, k)
 
 
-def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5) -> Any:
-    """Per-sample top-k hits for integer targets of shape (n,) or (n, 1)."""
+def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from_sorted_ids: bool = False) -> Any:
+    """Per-sample top-k hits for integer targets of shape (n,) or (n, 1).
+
+    ``from_sorted_ids`` (Keras 3): ``y_pred`` holds, per row, class ids sorted from the highest score
+    down (n, N) instead of scores; a hit is the target among the first ``k`` of them.
+    """
     xp = array_module(y_pred)
-    return _hits(xp, xp.asarray(y_true).reshape(-1), xp.asarray(y_pred), k)
+    labels, y_pred = xp.asarray(y_true).reshape(-1), xp.asarray(y_pred)
+    if not from_sorted_ids:
+        return _hits(xp, labels, y_pred, k)
+    if y_pred.ndim != 2:
+        raise ValueError(f"sorted top-k ids must have shape (n, N), got {y_pred.shape}")
+    first = y_pred[:, :k]
+    return (first == labels.reshape(-1, 1).astype(first.dtype)).any(axis=1).astype(FLOAT)
 
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often one-hot targets are in the top ``k`` predictions."""
 
     name = "top_k_categorical_accuracy"
-    __call__ = Metric.__call__  # one-shot value through this class, not a bare wrapper
+    target_kind = "one_hot"
+    prediction_kind = "distribution"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2})
 
     def __init__(self, k: int = 5, name: str | None = None, dtype: str | None = None) -> None:
-        if k < 1:
-            raise ValueError(f"k must be a positive integer, got {k}")
+        k = checks.count(type(self).__name__, "k", k)
         super().__init__(top_k_categorical_accuracy, name=name or type(self).name, dtype=dtype, k=k)
 
 
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
-    """How often integer targets are in the top ``k`` predictions."""
+    """How often integer targets are in the top ``k`` predictions (scores, or with
+    ``from_sorted_ids=True`` the ids of the top classes, best first)."""
 
     name = "sparse_top_k_categorical_accuracy"
-    __call__ = Metric.__call__
+    target_kind = "sparse"
+    prediction_kind = "distribution"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2})
 
-    def __init__(self, k: int = 5, name: str | None = None, dtype: str | None = None) -> None:
-        if k < 1:
-            raise ValueError(f"k must be a positive integer, got {k}")
-        super().__init__(sparse_top_k_categorical_accuracy, name=name or type(self).name, dtype=dtype, k=k)
+    def __init__(self, k: int = 5, name: str | None = None, dtype: str | None = None,
+                 from_sorted_ids: bool = False) -> None:
+        owner = type(self).__name__
+        k = checks.count(owner, "k", k)
+        super().__init__(sparse_top_k_categorical_accuracy, name=name or type(self).name, dtype=dtype, k=k,
+                         from_sorted_ids=checks.boolean(owner, "from_sorted_ids", from_sorted_ids))
+
+    @property
+    def from_sorted_ids(self) -> bool:
+        return bool(self.fn_kwargs["from_sorted_ids"])

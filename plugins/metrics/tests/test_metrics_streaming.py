@@ -24,17 +24,20 @@ def test_batches_of_any_size_equal_one_update(label, factory, make, seed, n, wei
 
 
 @pytest.mark.parametrize(("label", "factory", "make"), CASES, ids=IDS)
-def test_reset_forgets_and_call_leaves_state_alone(label, factory, make):
+def test_call_updates_the_state_and_returns_the_running_result_and_reset_forgets(label, factory, make):
     rng = np.random.default_rng(7)
     first, second = make(rng, 40), make(rng, 25)
+    both = tuple(np.concatenate([a, b]) for a, b in zip(first, second))
     metric = factory()
-    metric.update_state(*first)
-    before = metric.result()
-    one_shot = metric(*second)  # __call__: fresh state, this metric's state untouched
-    np.testing.assert_allclose(metric.result(), before)
+    alone = factory()
+    alone.update_state(*first)
+    np.testing.assert_allclose(metric(*first), alone.result(), rtol=1e-12)
+    together = factory()
+    together.update_state(*both)
+    np.testing.assert_allclose(metric(*second), together.result(), rtol=1e-9, atol=1e-12)  # Keras: it accumulates
+    np.testing.assert_allclose(metric.result(), together.result(), rtol=1e-9, atol=1e-12)
     metric.reset_state()
     metric.update_state(*second)
-    np.testing.assert_allclose(metric.result(), one_shot, rtol=1e-12)
     fresh = factory()
     fresh.update_state(*second)
     np.testing.assert_allclose(metric.result(), fresh.result(), rtol=1e-12)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from neuropil.base.backend import array_module
-from neuropil.plugin_system.hookspecs import Register
 from neuropil.base.metric import Metric
+from neuropil.plugin_system.hookspecs import Register
 
 
 def _same_shape(y_true: Any, y_pred: Any) -> Any:
@@ -99,6 +99,8 @@ class BinaryAccuracy(MeanAccuracy):
     name = "binary_accuracy"
     target_kind = "binary"
     prediction_kind = "probability"
+    #: For the conformance suite: the default threshold and another one.
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.3})
 
     def __init__(self, name: str | None = "binary_accuracy", dtype: str | None = None,
                  threshold: float = 0.5) -> None:

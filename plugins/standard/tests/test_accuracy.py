@@ -101,12 +101,12 @@ def test_streaming_over_batches_equals_one_update(n: int, k: int, batch: int, se
         assert result == pytest.approx(M.get(name)(y_true, pred, weights), rel=1e-12, abs=1e-12), name
 
 
-def test_reset_state_forgets_everything_and_one_shot_calls_leave_state_alone() -> None:
+def test_reset_state_forgets_everything_and_calls_accumulate_as_in_keras() -> None:
     metric = M.get("binary_accuracy")
     metric.update_state(np.array([[1.0], [1.0]]), np.array([[0.9], [0.1]]))
     assert metric.result() == pytest.approx(0.5)
-    assert metric(np.array([[1.0]]), np.array([[0.9]])) == pytest.approx(1.0)
-    assert metric.result() == pytest.approx(0.5)
+    assert metric(np.array([[1.0]]), np.array([[0.9]])) == pytest.approx(2 / 3)  # 2 right of the 3 seen
+    assert metric.result() == pytest.approx(2 / 3)
     metric.reset_state()
     assert metric.result() == 0.0
     metric.update_state(np.array([[0.0]]), np.array([[0.2]]))

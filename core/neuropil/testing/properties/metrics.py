@@ -1,14 +1,17 @@
-"""Metrics: updating batch by batch equals one update over all the data, and ``reset_state``
-forgets everything. Metrics may declare ``target_kind`` / ``prediction_kind`` (the losses'
-vocabulary) so that the data drawn for them is meaningful; the default is real values."""
+"""Metrics: updating batch by batch equals one update over all the data, ``reset_state``
+forgets everything, and a metric saved as a model file saves it (registered name and
+``get_config()``, as JSON) comes back computing the same. Metrics may declare ``target_kind`` /
+``prediction_kind`` (the losses' vocabulary) so that the data drawn for them is meaningful; the
+default is real values."""
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import example_configs, make
-from ._common import assert_allclose, run_hypothesis
+from ._common import assert_allclose, run_hypothesis, saved_and_loaded
 
 #: Streaming sums in another order (and in float32 for float32 state) differ by rounding only.
 RTOL, ATOL = 1e-6, 1e-9
@@ -55,4 +58,19 @@ def reset(entry: Entry) -> None:
     run_hypothesis(test)
 
 
-PROPERTIES = {"streaming": streaming, "reset": reset}
+def config_roundtrip(entry: Entry) -> None:
+    def test(data: Any) -> None:
+        config, d = _draw(data, entry)
+        metric = make(entry, config)
+        saved, loaded = saved_and_loaded("metrics", metric)
+        if json.loads(json.dumps(loaded.get_config())) != saved["config"]:
+            raise AssertionError(f"the metric loaded from {saved!r} has the config {loaded.get_config()!r}")
+        for each in (metric, loaded):
+            each.update_state(d.y_true, d.y_pred, d.sample_weight)
+        assert_allclose(f"result of the metric loaded from {saved!r}, against the original",
+                        loaded.result(), metric.result(), RTOL, ATOL)
+
+    run_hypothesis(test)
+
+
+PROPERTIES = {"streaming": streaming, "reset": reset, "config_roundtrip": config_roundtrip}

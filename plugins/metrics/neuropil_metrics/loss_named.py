@@ -1,0 +1,171 @@
+"""The metric classes Keras names after losses (MeanSquaredError, BinaryCrossentropy, Hinge, ...).
+
+Each is the weighted mean over samples of one formula of :mod:`neuropil_metrics.per_sample`, through
+the core's :class:`~neuropil.base.metric.MeanMetricWrapper` (running sums on the device). A class fixes
+its formula, so a saved config names the class and its keyword arguments, never a function.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from neuropil import checks
+from neuropil.base.backend import array_module
+from neuropil.base.metric import MeanMetricWrapper
+
+from . import per_sample
+from ._tally import FLOAT, broadcast_weights
+
+
+class _LossNamed(MeanMetricWrapper):
+    """A MeanMetricWrapper whose class fixes the function; keyword arguments reach the function."""
+
+    function: ClassVar[Callable[..., Any]]
+    target_kind = "real"
+    prediction_kind = "real"
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, **fn_kwargs: Any) -> None:
+        super().__init__(type(self).function, name=name or type(self).name, dtype=dtype, **fn_kwargs)
+
+
+class MeanSquaredError(_LossNamed):
+    """Mean of (y_pred - y_true)²."""
+
+    name = "mean_squared_error"
+    function = staticmethod(per_sample.mean_squared_error)
+
+
+class MeanAbsoluteError(_LossNamed):
+    """Mean of |y_pred - y_true|."""
+
+    name = "mean_absolute_error"
+    function = staticmethod(per_sample.mean_absolute_error)
+
+
+class MeanSquaredLogarithmicError(_LossNamed):
+    """Mean of (log(1 + y_pred) - log(1 + y_true))², both floored at 1e-7 first (Keras)."""
+
+    name = "mean_squared_logarithmic_error"
+    prediction_kind = "positive"
+    function = staticmethod(per_sample.mean_squared_logarithmic_error)
+
+
+class CosineSimilarity(_LossNamed):
+    """Mean cosine similarity between targets and predictions along ``axis`` (1 = same direction)."""
+
+    name = "cosine_similarity"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"axis": 1})
+    function = staticmethod(per_sample.cosine_similarity)
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, axis: int = -1) -> None:
+        super().__init__(name=name, dtype=dtype, axis=checks.integer("CosineSimilarity", "axis", axis))
+
+
+class BinaryCrossentropy(_LossNamed):
+    """Mean binary cross-entropy; ``from_logits`` when predictions are logits, ``label_smoothing`` in
+    [0, 1] pulls targets towards 1/2."""
+
+    name = "binary_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.2}, {"from_logits": True})
+    target_kind = "binary"
+    prediction_kind = "probability"
+    function = staticmethod(per_sample.binary_crossentropy)
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, from_logits: bool = False,
+                 label_smoothing: float = 0.0) -> None:
+        owner = type(self).__name__
+        super().__init__(name=name, dtype=dtype, from_logits=checks.boolean(owner, "from_logits", from_logits),
+                         label_smoothing=checks.number(owner, "label_smoothing", label_smoothing,
+                                                       minimum=0.0, maximum=1.0))
+
+
+class CategoricalCrossentropy(_LossNamed):
+    """Mean categorical cross-entropy for one-hot targets along ``axis``."""
+
+    name = "categorical_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True})
+    target_kind = "one_hot"
+    prediction_kind = "distribution"
+    function = staticmethod(per_sample.categorical_crossentropy)
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, from_logits: bool = False,
+                 label_smoothing: float = 0.0, axis: int = -1) -> None:
+        owner = type(self).__name__
+        super().__init__(name=name, dtype=dtype, from_logits=checks.boolean(owner, "from_logits", from_logits),
+                         label_smoothing=checks.number(owner, "label_smoothing", label_smoothing,
+                                                       minimum=0.0, maximum=1.0),
+                         axis=checks.integer(owner, "axis", axis))
+
+
+class SparseCategoricalCrossentropy(_LossNamed):
+    """Mean cross-entropy for integer labels; the class axis of ``y_pred`` is ``axis``.
+
+    ``ignore_class`` (Keras 3): positions labelled with it are left out of the mean altogether (their
+    weight is 0), as a "void" class in segmentation maps should be. The mean is then over the
+    positions that count, each weighted by its sample's weight.
+    """
+
+    name = "sparse_categorical_crossentropy"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"from_logits": True}, {"ignore_class": 0})
+    target_kind = "sparse"
+    prediction_kind = "distribution"
+    function = staticmethod(per_sample.sparse_categorical_crossentropy)
+
+    def __init__(self, name: str | None = None, dtype: str | None = None, from_logits: bool = False,
+                 ignore_class: int | None = None, axis: int = -1) -> None:
+        owner = type(self).__name__
+        if ignore_class is not None:
+            ignore_class = checks.integer(owner, "ignore_class", ignore_class)
+        super().__init__(name=name, dtype=dtype, from_logits=checks.boolean(owner, "from_logits", from_logits),
+                         ignore_class=ignore_class, axis=checks.integer(owner, "axis", axis))
+
+    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
+        if self.fn_kwargs["ignore_class"] is None:
+            super().update_state(y_true, y_pred, sample_weight)
+            return
+        xp = array_module(y_pred)
+        values, valid = per_sample.sparse_categorical_crossentropy_parts(y_true, y_pred, **self.fn_kwargs)
+        weights = broadcast_weights(xp, sample_weight, values.shape).astype(FLOAT) * valid
+        self.total = self.total + (values * weights).sum()
+        self.count = self.count + weights.sum()
+
+
+class KLDivergence(_LossNamed):
+    """Mean Kullback-Leibler divergence Σ t·log(t/p) of the predicted from the target distribution."""
+
+    name = "kl_divergence"
+    target_kind = "one_hot"
+    prediction_kind = "distribution"
+    function = staticmethod(per_sample.kl_divergence)
+
+
+class Poisson(_LossNamed):
+    """Mean of y_pred - y_true·log(y_pred + 1e-7)."""
+
+    name = "poisson"
+    prediction_kind = "positive"
+    function = staticmethod(per_sample.poisson)
+
+
+class Hinge(_LossNamed):
+    """Mean of max(1 - y_true·y_pred, 0); labels 0/1 are read as -1/1."""
+
+    name = "hinge"
+    target_kind = "binary"
+    function = staticmethod(per_sample.hinge)
+
+
+class SquaredHinge(_LossNamed):
+    """Mean of max(1 - y_true·y_pred, 0)²; labels 0/1 are read as -1/1."""
+
+    name = "squared_hinge"
+    target_kind = "binary"
+    function = staticmethod(per_sample.squared_hinge)
+
+
+class CategoricalHinge(_LossNamed):
+    """Mean of max(0, 1 + highest wrong-class score - true-class score) for one-hot targets."""
+
+    name = "categorical_hinge"
+    target_kind = "one_hot"
+    function = staticmethod(per_sample.categorical_hinge)
