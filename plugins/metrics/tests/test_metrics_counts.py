@@ -71,5 +71,5 @@ def test_a_prediction_on_the_threshold_is_negative():
 def test_thresholds_outside_zero_one_are_refused_naming_the_metric(bad):
     with pytest.raises(ArgumentError, match="TruePositives expects thresholds"):
         TruePositives(thresholds=bad)
-    with pytest.raises(ArgumentTypeError, match="FalseNegatives expects thresholds to be a number"):
+    with pytest.raises(ArgumentTypeError, match="FalseNegatives expects thresholds to be a finite number"):
         FalseNegatives(thresholds="0.5")

@@ -193,7 +193,7 @@ def test_keras_documented_examples(cls, y_true, y_pred, expected):
 
 
 def test_bad_arguments_name_the_metric_and_the_argument():
-    with pytest.raises(ArgumentError, match="BinaryCrossentropy expects label_smoothing to be a number in"):
+    with pytest.raises(ArgumentError, match="BinaryCrossentropy expects label_smoothing to be a finite number in"):
         L.BinaryCrossentropy(label_smoothing=1.5)
     with pytest.raises(ArgumentTypeError, match="CategoricalCrossentropy expects from_logits to be True or False"):
         L.CategoricalCrossentropy(from_logits="yes")

@@ -107,7 +107,7 @@ def test_an_unreachable_target_gives_zero():
 @pytest.mark.parametrize("cls", CLASSES)
 def test_bad_arguments_name_the_metric_and_the_argument(cls):
     argument = cls.target_argument
-    with pytest.raises(ArgumentError, match=f"{cls.__name__} expects {argument} to be a number in \\[0, 1\\]"):
+    with pytest.raises(ArgumentError, match=f"{cls.__name__} expects {argument} to be a finite number in \\[0, 1\\]"):
         cls(1.5)
     with pytest.raises(ArgumentError, match=f"{cls.__name__} expects num_thresholds to be a positive integer"):
         cls(0.5, num_thresholds=0)
