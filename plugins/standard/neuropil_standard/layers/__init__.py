@@ -10,9 +10,11 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
+from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
+__all__ += ["GroupNormalization", "LayerNormalization", "Normalization", "UnitNormalization"]
 
 
 def register_all(register: Register) -> None:
@@ -26,3 +28,7 @@ def register_all(register: Register) -> None:
     register("Softmax", Softmax)
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
+    register("LayerNormalization", LayerNormalization)
+    register("GroupNormalization", GroupNormalization)
+    register("UnitNormalization", UnitNormalization)
+    register("Normalization", Normalization)
