@@ -24,7 +24,8 @@ def test_matches_keras(case: str) -> None:
     with np.load(FIXTURE, allow_pickle=False) as f:
         arrays = {key.split("/", 1)[1]: f[key] for key in f.files if key.startswith(case + "/")}
     config = json.loads(str(arrays["config"]))
-    layer = neuropil.layers.deserialize({"class_name": str(arrays["class_name"]), "config": {**config, "dtype": "float32"}})
+    layer = neuropil.layers.deserialize({"class_name": str(arrays["class_name"]),
+                                         "config": {**config, "dtype": "float32"}})
     x = arrays["x"]
     layer.ensure_built(x.shape[1:], neuropil.backends.get("numpy"), np.random.default_rng(0))
     names = layer.weight_names()
