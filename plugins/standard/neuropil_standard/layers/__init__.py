@@ -11,10 +11,21 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
 from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
+from .regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
 __all__ += ["GroupNormalization", "LayerNormalization", "Normalization", "UnitNormalization"]
+__all__ += ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
+            "SpatialDropout2D", "SpatialDropout3D"]
 
 
 def register_all(register: Register) -> None:
@@ -32,3 +43,10 @@ def register_all(register: Register) -> None:
     register("GroupNormalization", GroupNormalization)
     register("UnitNormalization", UnitNormalization)
     register("Normalization", Normalization)
+    register("SpatialDropout1D", SpatialDropout1D)
+    register("SpatialDropout2D", SpatialDropout2D)
+    register("SpatialDropout3D", SpatialDropout3D)
+    register("GaussianNoise", GaussianNoise)
+    register("GaussianDropout", GaussianDropout)
+    register("AlphaDropout", AlphaDropout)
+    register("ActivityRegularization", ActivityRegularization)
