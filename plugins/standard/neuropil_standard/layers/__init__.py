@@ -11,6 +11,18 @@ from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
 from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
+from .preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
 from .regularization import (
     ActivityRegularization,
     AlphaDropout,
@@ -26,6 +38,8 @@ __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatt
 __all__ += ["GroupNormalization", "LayerNormalization", "Normalization", "UnitNormalization"]
 __all__ += ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
             "SpatialDropout2D", "SpatialDropout3D"]
+__all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+            "RandomTranslation", "RandomZoom", "Rescaling", "Resizing"]
 
 
 def register_all(register: Register) -> None:
@@ -50,3 +64,8 @@ def register_all(register: Register) -> None:
     register("GaussianDropout", GaussianDropout)
     register("AlphaDropout", AlphaDropout)
     register("ActivityRegularization", ActivityRegularization)
+    for name, factory in (("Rescaling", Rescaling), ("Resizing", Resizing), ("CenterCrop", CenterCrop),
+                          ("RandomFlip", RandomFlip), ("RandomRotation", RandomRotation), ("RandomZoom", RandomZoom),
+                          ("RandomTranslation", RandomTranslation), ("RandomCrop", RandomCrop),
+                          ("RandomContrast", RandomContrast), ("RandomBrightness", RandomBrightness)):
+        register(name, factory)
