@@ -66,7 +66,7 @@ def test_spatial_dropout_refuses_inputs_of_the_wrong_rank_and_bad_formats() -> N
         build(SpatialDropout2D(0.5), (4, 3))
     with pytest.raises(NeuropilError, match=r"SpatialDropout3D expects data_format to be one of"):
         SpatialDropout3D(0.5, data_format="nchw")
-    with pytest.raises(ValueError, match=r"rate"):
+    with pytest.raises(ValueError, match=r"SpatialDropout1D expects rate"):
         SpatialDropout1D(1.5)
 
 
@@ -138,7 +138,8 @@ def test_alpha_dropout_noise_shape_shares_the_draw() -> None:
     (lambda: GaussianNoise(-0.1), r"GaussianNoise expects stddev to be a number in \[0, 1\]"),
     (lambda: GaussianNoise(0.1, seed="x"), r"GaussianNoise expects seed to be an integer"),
     (lambda: GaussianDropout(1.0), r"GaussianDropout expects rate to be a number in \[0, 1\)"),
-    (lambda: AlphaDropout(1.0), r"Dropout expects rate"),
+    (lambda: AlphaDropout(1.0), r"AlphaDropout expects rate to be a number in \[0, 1\)"),
+    (lambda: SpatialDropout2D(-0.5), r"SpatialDropout2D expects rate to be a number in \[0, 1\)"),
     (lambda: ActivityRegularization(l1=-1.0), r"ActivityRegularization expects l1 to be a number >= 0"),
 ])
 def test_bad_arguments_fail_at_construction(factory: Any, message: str) -> None:

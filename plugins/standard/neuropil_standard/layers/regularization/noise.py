@@ -118,6 +118,11 @@ class AlphaDropout(Dropout):
     example_configs: tuple[dict[str, Any], ...] = (
         {"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.2, "noise_shape": [None, 1], "seed": 1})
 
+    def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None, seed: int | None = None,
+                 **kwargs: Any) -> None:
+        rate = checks.number("AlphaDropout", "rate", rate, minimum=0, maximum=1, max_inclusive=False)
+        super().__init__(rate, noise_shape=noise_shape, seed=seed, **kwargs)
+
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         rate = self.rate
         if not training or rate == 0.0:

@@ -28,6 +28,7 @@ class _SpatialDropout(Dropout):
     def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None,
                  **kwargs: Any) -> None:
         owner = type(self).__name__
+        rate = checks.number(owner, "rate", rate, minimum=0, maximum=1, max_inclusive=False)
         self.data_format = checks.one_of(owner, "data_format", "channels_last" if data_format is None else data_format,
                                          DATA_FORMATS, normalise=True)
         super().__init__(rate, seed=seed, **kwargs)
