@@ -153,11 +153,12 @@ def test_activity_regularization_is_the_identity_with_the_penalty_gradient() -> 
     x = np.random.default_rng(5).normal(size=(3, 4))
     y, backward = layer.forward(x, training=True)
     assert np.array_equal(y, x)
-    assert float(layer.activity_loss) == pytest.approx(0.1 * np.abs(x).sum() + 0.5 * (x ** 2).sum())
+    # Keras 3 divides the activity penalty by the batch size (3 here)
+    assert float(layer.activity_loss) == pytest.approx((0.1 * np.abs(x).sum() + 0.5 * (x ** 2).sum()) / 3)
     dy = np.random.default_rng(6).normal(size=x.shape)
 
     def objective() -> float:  # what training differentiates: the output's share plus the penalty
-        return float((x * dy).sum() + 0.1 * np.abs(x).sum() + 0.5 * (x ** 2).sum())
+        return float((x * dy).sum() + (0.1 * np.abs(x).sum() + 0.5 * (x ** 2).sum()) / 3)
 
     np.testing.assert_allclose(backward(dy), central_difference(objective, x), rtol=1e-6)
 
@@ -176,7 +177,7 @@ def test_activity_penalty_reaches_the_training_loss_and_the_gradient() -> None:
     out = x @ np.ones((3, 2))
     mse = float(((out - y) ** 2).mean())
     assert plain.train_on_batch(x, y) == pytest.approx(mse, rel=1e-5)
-    assert penalized.train_on_batch(x, y) == pytest.approx(mse + 0.25 * (out ** 2).sum(), rel=1e-5)
+    assert penalized.train_on_batch(x, y) == pytest.approx(mse + 0.25 * (out ** 2).sum() / 16, rel=1e-5)
     # the penalty's gradient moved the kernel too: towards smaller outputs than the plain model's
     assert np.abs(penalized.get_weights()[0]).sum() < np.abs(plain.get_weights()[0]).sum()
 

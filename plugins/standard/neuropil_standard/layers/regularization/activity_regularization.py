@@ -1,10 +1,13 @@
-"""ActivityRegularization: the identity, adding ``l1 * sum(|x|) + l2 * sum(x**2)`` to the training loss.
+"""ActivityRegularization: the identity, adding ``(l1 * sum(|x|) + l2 * sum(x**2)) / batch_size`` to the
+training loss.
 
-Keras's semantics, and neuropil's path for activity penalties (the one Dense's
+Keras 3's semantics: the activity penalty is divided by the batch size ("to ensure consistent
+regularization strength across batch sizes", keras/src/layers/layer.py), so it weighs like the
+batch-averaged loss it is added to. neuropil's path for activity penalties (the one Dense's
 ``activity_regularizer`` takes): the layer exposes ``activity_regularizer`` (an ``L1L2``), each forward
 stores the penalty of its input in ``activity_loss``, which the training step adds to the loss
 through ``regularization_loss()``, and the backward adds the penalty's gradient to the upstream one,
-``dx = dy + l1 * sign(x) + 2 * l2 * x`` (the subgradient of ``|x|`` at 0 is 0, as Keras's).
+``dx = dy + (l1 * sign(x) + 2 * l2 * x) / batch_size`` (the subgradient of ``|x|`` at 0 is 0, as Keras's).
 """
 from __future__ import annotations
 
@@ -32,12 +35,16 @@ class ActivityRegularization(Layer):
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         regularizer = self.activity_regularizer
-        self.activity_loss = regularizer.loss(x)
+        share = 1.0 / max(int(x.shape[0]), 1)  # an empty batch adds nothing (Keras: divide_no_nan)
+        self.activity_loss = regularizer.loss(x) * share
 
         def backward(dy: Any) -> Any:
             if not self.l1 and not self.l2:
                 return dy
-            return dy + regularizer.gradient(x)
+            dx = regularizer.gradient(x)
+            dx *= share
+            dx += dy
+            return dx
 
         return x, backward
 
