@@ -9,8 +9,8 @@ around that point, nearest takes the closest one; a pixel outside the image is f
 ``"nearest"`` (a a | a b c d | d d) or ``"constant"`` (``fill_value``).
 
 For fixed transforms the output is ``A x + c`` (``c`` collects the ``fill_value`` contributions),
-so the backward is ``A^T dy``: the forward's gather becomes a scatter-add, done with one
-``xp.bincount`` over flat (pixel, channel) indices, which NumPy and CuPy both provide.
+so the backward is ``A^T dy``: the forward's gather becomes a scatter-add, done per channel with
+``xp.bincount`` over the flat pixel indices, which NumPy and CuPy both provide.
 """
 from __future__ import annotations
 
@@ -45,38 +45,47 @@ def affine_resample(x: Any, transforms: Any, interpolation: str, fill_mode: str,
     src_y = t[3] * cols + t[4] * rows + t[5]
     if interpolation == "nearest":
         x0, y0 = xp.floor(src_x + 0.5), xp.floor(src_y + 0.5)
-        corners = [(y0, x0, xp.ones_like(src_x))]
+        row_steps, col_steps = [(0, xp.ones_like(src_y))], [(0, xp.ones_like(src_x))]
     else:
         x0, y0 = xp.floor(src_x), xp.floor(src_y)
         fx, fy = src_x - x0, src_y - y0
-        corners = [(y0, x0, (1 - fy) * (1 - fx)), (y0, x0 + 1, (1 - fy) * fx),
-                   (y0 + 1, x0, fy * (1 - fx)), (y0 + 1, x0 + 1, fy * fx)]
+        row_steps, col_steps = [(0, 1 - fy), (1, fy)], [(0, 1 - fx), (1, fx)]
+    # Each source row and column index is fixed once; a corner combines one of each.
+    first_row, first_col = y0.astype(xp.int64), x0.astype(xp.int64)
+    fixed_rows = [(_fixed(first_row + step, height, fill_mode, xp), weight) for step, weight in row_steps]
+    fixed_cols = [(_fixed(first_col + step, width, fill_mode, xp), weight) for step, weight in col_steps]
     sample = xp.arange(batch).reshape(batch, 1, 1) * (height * width)
     indices, weights = [], []
     outside = None
-    for cy, cx, weight in corners:
-        iy, valid_y = _fixed(cy.astype(xp.int64), height, fill_mode, xp)
-        ix, valid_x = _fixed(cx.astype(xp.int64), width, fill_mode, xp)
-        if valid_y is not None and valid_x is not None:
-            inside = valid_y & valid_x
-            missed = weight * ~inside
-            outside = missed if outside is None else outside + missed
-            weight = weight * inside
-        indices.append(sample + iy * width + ix)
-        weights.append(weight)
+    for (iy, valid_y), weight_y in fixed_rows:
+        offset = sample + iy * width
+        for (ix, valid_x), weight_x in fixed_cols:
+            weight = weight_y * weight_x
+            if valid_y is not None and valid_x is not None:
+                inside = valid_y & valid_x
+                missed = weight * ~inside
+                outside = missed if outside is None else outside + missed
+                weight = weight * inside
+            indices.append(offset + ix)
+            weights.append(weight)
     flat = x.reshape(batch * height * width, channels)
-    y = flat[indices[0]] * weights[0][..., None]
+    y = xp.take(flat, indices[0], axis=0)
+    y *= weights[0][..., None]
     for index, weight in zip(indices[1:], weights[1:]):
-        y += flat[index] * weight[..., None]
+        corner = xp.take(flat, index, axis=0)
+        corner *= weight[..., None]
+        y += corner
     if outside is not None and fill_value != 0.0:
         y += outside[..., None] * fill_value
-    size = batch * height * width * channels
-    channel = xp.arange(channels)
+    pixels = batch * height * width
 
     def backward(dy: Any) -> Any:
-        targets = xp.concatenate([(index[..., None] * channels + channel).reshape(-1) for index in indices])
-        values = xp.concatenate([(dy * weight[..., None]).reshape(-1) for weight in weights])
-        dx = xp.bincount(targets, weights=values, minlength=size)
-        return dx.astype(dy.dtype, copy=False).reshape(x.shape)
+        # A scatter-add per channel: bincount over the corners' flat pixel indices.
+        targets = xp.concatenate([index.reshape(-1) for index in indices])
+        dx = xp.empty((pixels, channels), dtype=dy.dtype)
+        for c in range(channels):
+            values = xp.concatenate([(dy[..., c] * weight).reshape(-1) for weight in weights])
+            dx[:, c] = xp.bincount(targets, weights=values, minlength=pixels)
+        return dx.reshape(x.shape)
 
     return y, backward
