@@ -61,3 +61,19 @@ def test_random_flip_model_saves_its_config() -> None:
     config = model.get_config()
     rebuilt = Sequential.from_config(config)
     assert rebuilt.get_config() == config
+
+
+def test_set_random_seed_makes_augmented_training_repeatable() -> None:
+    rng = np.random.default_rng(2)
+    x, y = rng.uniform(0, 1, size=(32, 6, 6, 2)), rng.normal(size=(32, 1))
+
+    def trained() -> list[np.ndarray]:
+        neuropil.utils.set_random_seed(11)
+        model = Sequential([Input(shape=(6, 6, 2)), RandomFlip(), RandomTranslation(0.2, 0.2), GaussianNoise(0.1),
+                            Flatten(), Dense(1)])
+        model.compile("sgd", "mse")
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0)
+        return model.get_weights()
+
+    for first, second in zip(trained(), trained()):
+        np.testing.assert_array_equal(first, second)
