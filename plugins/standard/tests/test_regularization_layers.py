@@ -61,6 +61,18 @@ def test_spatial_dropout_drops_whole_channels(layer_class: Any, shape: tuple, da
     assert layer(x, training=False) is x
 
 
+def test_spatial_dropout_matches_the_formula_with_the_same_draws() -> None:
+    layer = build(SpatialDropout2D(0.3, data_format="channels_first", seed=4, dtype="float64"), (3, 2, 5))
+    x = np.random.default_rng(3).normal(size=(4, 3, 2, 5))
+    draws = np.random.default_rng(4).random((4, 3, 1, 1))  # one per (sample, channel)
+    expected = np.zeros_like(x)
+    for n in range(4):
+        for c in range(3):
+            if draws[n, c, 0, 0] >= 0.3:
+                expected[n, c] = x[n, c] / 0.7
+    np.testing.assert_allclose(layer(x, training=True), expected, rtol=1e-12)
+
+
 def test_spatial_dropout_refuses_inputs_of_the_wrong_rank_and_bad_formats() -> None:
     with pytest.raises(LayerError, match=r"SpatialDropout2D\) expects inputs of rank 4"):
         build(SpatialDropout2D(0.5), (4, 3))
@@ -95,6 +107,8 @@ def test_gaussian_dropout_multiplies_by_noise_of_mean_one_and_keras_stddev() -> 
     dy = np.random.default_rng(1).normal(size=y.shape)
     np.testing.assert_allclose(backward(dy), dy * noise, rtol=1e-10)
     assert layer(x) is x
+    same_draws = 1.0 + math.sqrt(rate / (1 - rate)) * np.random.default_rng(5).standard_normal(x.shape)
+    np.testing.assert_allclose(y, x * same_draws, rtol=1e-12)
 
 
 # -- AlphaDropout -----------------------------------------------------------------------------------
