@@ -45,4 +45,4 @@ def test_affine_resampling_matches_keras(fill_mode: str, interpolation: str) -> 
 
 
 def test_fixture_covers_every_fill_mode_and_interpolation() -> None:
-    assert len(AFFINE_CASES) == 8 and len(LAYER_CASES) == 10
+    assert len(AFFINE_CASES) == 8 and len(LAYER_CASES) == 14

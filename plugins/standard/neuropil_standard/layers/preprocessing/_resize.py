@@ -3,9 +3,11 @@ or a padding to the target aspect ratio) is separable, ``y = Wh @ x @ Ww^T (+ c)
 one pair of small matrices built once on the host carries the whole map, and the backward is the
 same pair transposed.
 
-The weights are Keras's (``keras.src.backend.numpy.image`` without antialias): half-pixel centers,
-``src = (j + 0.5) * in / out - 0.5``, a triangle kernel normalized to sum 1 (so the edge pixel is
-repeated beyond the border), and with ``antialias`` the kernel widened by ``in / out`` when shrinking.
+The weights are Keras's (``keras.src.backend.numpy.image``): half-pixel centers, ``src = (j + 0.5) *
+in / out - 0.5``, a kernel (triangle for bilinear, Keys's cubic for bicubic, Lanczos-3/5) over the
+distance to each input pixel, normalized to sum 1 over the pixels inside the image (so bilinear
+repeats the edge pixel beyond the border), and with ``antialias`` the kernel widened by ``in / out``
+when shrinking.
 Nearest takes ``floor((j + 0.5) * in / out)``. A crop to the aspect ratio keeps the largest centered
 window of the target's aspect ratio; a pad to it adds ``fill_value`` borders, which the constant
 ``c`` carries.
@@ -15,6 +17,30 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+
+def _triangle(d: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, 1.0 - d)
+
+
+def _keys_cubic(d: np.ndarray) -> np.ndarray:
+    """Keys's cubic convolution kernel with a = -0.5 (bicubic)."""
+    near = (1.5 * d - 2.5) * d * d + 1.0
+    far = ((-0.5 * d + 2.5) * d - 4.0) * d + 2.0
+    return np.where(d < 1.0, near, np.where(d < 2.0, far, 0.0))
+
+
+def _lanczos(radius: float) -> Any:
+    def kernel(d: np.ndarray) -> np.ndarray:
+        safe = np.where(d == 0, 1.0, d)
+        value = radius * np.sin(np.pi * safe) * np.sin(np.pi * safe / radius) / (np.pi ** 2 * safe ** 2)
+        return np.where(d < 1e-3, 1.0, np.where(d < radius, value, 0.0))
+
+    return kernel
+
+
+#: The resampling kernel of each interpolation but "nearest", as a function of the distance in pixels.
+KERNELS = {"bilinear": _triangle, "bicubic": _keys_cubic, "lanczos3": _lanczos(3.0), "lanczos5": _lanczos(5.0)}
 
 
 def axis_weights(in_size: int, out_size: int, interpolation: str, antialias: bool = False) -> np.ndarray:
@@ -29,7 +55,7 @@ def axis_weights(in_size: int, out_size: int, interpolation: str, antialias: boo
     scale = out_size / in_size
     kernel_scale = max(1.0 / scale, 1.0) if antialias else 1.0
     sample = (np.arange(out_size) + 0.5) / scale - 0.5
-    weights = np.maximum(0.0, 1.0 - np.abs(sample[:, None] - np.arange(in_size)[None, :]) / kernel_scale)
+    weights = KERNELS[interpolation](np.abs(sample[:, None] - np.arange(in_size)[None, :]) / kernel_scale)
     total = weights.sum(axis=1, keepdims=True)
     weights = np.where(total > 1000.0 * np.finfo(np.float32).eps, weights / np.where(total != 0, total, 1.0), 0.0)
     inside = (sample >= -0.5) & (sample <= in_size - 0.5)

@@ -2,7 +2,8 @@
 
 Keras 3's semantics. ``Resizing(height, width, interpolation="bilinear", crop_to_aspect_ratio=False,
 pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, antialias=False)`` resamples to
-``(height, width)``; ``crop_to_aspect_ratio`` first takes the largest centered window of the
+``(height, width)`` (``interpolation`` one of Keras's ``"bilinear"``, ``"nearest"``, ``"bicubic"``,
+``"lanczos3"``, ``"lanczos5"``); ``crop_to_aspect_ratio`` first takes the largest centered window of the
 target's aspect ratio (no distortion, edges lost), ``pad_to_aspect_ratio`` instead pads with
 ``fill_value`` to it (no distortion, nothing lost). ``CenterCrop(height, width)`` cuts the centered
 ``(height, width)`` window (``(H - height) // 2`` rows above); an image smaller than the target on an
@@ -20,8 +21,11 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError
 
-from ._image import INTERPOLATIONS, ImageLayer
+from ._image import ImageLayer
 from ._resize import SeparableResize, resize_matrices
+
+#: Keras's resize interpolations.
+RESIZE_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic")
 
 
 def crop_backward(xp: Any, shape: tuple[int, ...], top: int, left: int) -> Any:
@@ -44,6 +48,8 @@ class Resizing(ImageLayer):
         {"height": 4, "width": 2, "crop_to_aspect_ratio": True},
         {"height": 4, "width": 9, "pad_to_aspect_ratio": True, "fill_value": 0.5},
         {"height": 2, "width": 2, "antialias": True, "data_format": "channels_first"},
+        {"height": 8, "width": 3, "interpolation": "bicubic"},
+        {"height": 3, "width": 9, "interpolation": "lanczos3", "antialias": True},
     )
 
     def __init__(self, height: int, width: int, interpolation: str = "bilinear", crop_to_aspect_ratio: bool = False,
@@ -52,7 +58,8 @@ class Resizing(ImageLayer):
         owner = "Resizing"
         self.height = checks.count(owner, "height", height)
         self.width = checks.count(owner, "width", width)
-        self.interpolation = str(checks.one_of(owner, "interpolation", interpolation, INTERPOLATIONS, normalise=True))
+        self.interpolation = str(checks.one_of(owner, "interpolation", interpolation, RESIZE_INTERPOLATIONS,
+                                                      normalise=True))
         self.crop_to_aspect_ratio = checks.boolean(owner, "crop_to_aspect_ratio", crop_to_aspect_ratio)
         self.pad_to_aspect_ratio = checks.boolean(owner, "pad_to_aspect_ratio", pad_to_aspect_ratio)
         if self.crop_to_aspect_ratio and self.pad_to_aspect_ratio:
