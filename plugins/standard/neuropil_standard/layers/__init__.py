@@ -64,8 +64,13 @@ def register_all(register: Register) -> None:
     register("GaussianDropout", GaussianDropout)
     register("AlphaDropout", AlphaDropout)
     register("ActivityRegularization", ActivityRegularization)
-    for name, factory in (("Rescaling", Rescaling), ("Resizing", Resizing), ("CenterCrop", CenterCrop),
-                          ("RandomFlip", RandomFlip), ("RandomRotation", RandomRotation), ("RandomZoom", RandomZoom),
-                          ("RandomTranslation", RandomTranslation), ("RandomCrop", RandomCrop),
-                          ("RandomContrast", RandomContrast), ("RandomBrightness", RandomBrightness)):
-        register(name, factory)
+    register("Rescaling", Rescaling)
+    register("Resizing", Resizing)
+    register("CenterCrop", CenterCrop)
+    register("RandomFlip", RandomFlip)
+    register("RandomRotation", RandomRotation)
+    register("RandomZoom", RandomZoom)
+    register("RandomTranslation", RandomTranslation)
+    register("RandomCrop", RandomCrop)
+    register("RandomContrast", RandomContrast)
+    register("RandomBrightness", RandomBrightness)
