@@ -46,3 +46,39 @@ def test_affine_resampling_matches_keras(fill_mode: str, interpolation: str) -> 
 
 def test_fixture_covers_every_fill_mode_and_interpolation() -> None:
     assert len(AFFINE_CASES) == 8 and len(LAYER_CASES) == 14
+
+
+AUGMENT_CASES = sorted({k.split("/")[1] for k in ARRAYS if k.startswith("augment/")})
+
+
+def _degenerate(value: float) -> tuple[float, float]:
+    """A factor range holding one value: the layer then draws exactly it."""
+    return (value, value)
+
+
+@pytest.mark.parametrize("case", AUGMENT_CASES)
+def test_augmentation_layer_matches_keras_for_keras_draws(case: str) -> None:
+    """Each sample through a layer whose factor range is the single value Keras drew for it: the
+    angle, zooms and shifts mean what they mean in Keras (direction, center, units)."""
+    prefix = f"augment/{case}/"
+    config = {**json.loads(str(ARRAYS[prefix + "config"])), "dtype": "float32"}
+    images = ARRAYS["affine/images"]
+    height, width = images.shape[1:3]
+    expected = ARRAYS[prefix + "y"]
+    for n in range(images.shape[0]):
+        if case.startswith("rotation"):
+            layer = neuropil.layers.RandomRotation(_degenerate(ARRAYS[prefix + "angle"][n] / 360.0), **config)
+        elif case.startswith("zoom"):
+            layer = neuropil.layers.RandomZoom(_degenerate(ARRAYS[prefix + "height_zoom"][n, 0] - 1.0),
+                                               _degenerate(ARRAYS[prefix + "width_zoom"][n, 0] - 1.0), **config)
+        else:
+            shift_x, shift_y = ARRAYS[prefix + "translations"][n]
+            layer = neuropil.layers.RandomTranslation(_degenerate(shift_y / height), _degenerate(shift_x / width),
+                                                      **config)
+        layer.ensure_built(images.shape[1:], neuropil.backends.get("numpy"), np.random.default_rng(0))
+        got = layer(images[n:n + 1], training=True)
+        np.testing.assert_allclose(got[0], expected[n], rtol=1e-4, atol=1e-4, err_msg=f"sample {n}")
+
+
+def test_fixture_covers_the_three_affine_layers() -> None:
+    assert {c.split("_")[0] for c in AUGMENT_CASES} == {"rotation", "zoom", "translation"}
