@@ -82,3 +82,29 @@ def test_augmentation_layer_matches_keras_for_keras_draws(case: str) -> None:
 
 def test_fixture_covers_the_three_affine_layers() -> None:
     assert {c.split("_")[0] for c in AUGMENT_CASES} == {"rotation", "zoom", "translation"}
+
+
+DRAW_CASES = sorted({k.split("/")[1] for k in ARRAYS if k.startswith("draws/")})
+
+
+class KerasDraws:
+    """Stands in for a layer's host generator, returning the uniform numbers Keras drew (one row per
+    call): what is compared is then the transformation itself, given the same randomness."""
+
+    def __init__(self, rows: np.ndarray) -> None:
+        self.rows = list(rows)
+
+    def uniform(self, low: float = 0.0, high: float = 1.0, size: object = None) -> object:
+        row = np.asarray(self.rows.pop(0))
+        return float(row[0]) if size is None else row.reshape(size)
+
+
+@pytest.mark.parametrize("case", DRAW_CASES)
+def test_colour_flip_and_crop_layers_match_keras_for_keras_draws(case: str) -> None:
+    config = json.loads(str(ARRAYS[f"draws/{case}/config"]))
+    class_name = config.pop("class_name")
+    layer = neuropil.layers.deserialize({"class_name": class_name, "config": {**config, "dtype": "float32"}})
+    images = ARRAYS["affine/images"]
+    layer.ensure_built(images.shape[1:], neuropil.backends.get("numpy"), np.random.default_rng(0))
+    layer._draws = KerasDraws(ARRAYS[f"draws/{case}/uniforms"])
+    np.testing.assert_allclose(layer(images, training=True), ARRAYS[f"draws/{case}/y"], rtol=1e-5, atol=1e-5)
