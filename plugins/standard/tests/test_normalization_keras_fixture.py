@@ -1,5 +1,6 @@
 """LayerNormalization and GroupNormalization agree with Keras 3 itself, to float32 precision: outputs,
-input gradients and gamma/beta gradients, from the fixture Keras wrote
+input gradients and gamma/beta gradients (UnitNormalization and Normalization: outputs and input
+gradients), from the fixture Keras wrote
 (tests/fixtures/keras/make_normalization_fixture.py; CI reads the committed npz, never Keras)."""
 from __future__ import annotations
 
@@ -42,4 +43,4 @@ def test_matches_keras(case: str) -> None:
 def test_fixture_covers_both_layers() -> None:
     with np.load(FIXTURE, allow_pickle=False) as f:
         classes = {str(f[key]) for key in f.files if key.endswith("/class_name")}
-    assert classes == {"LayerNormalization", "GroupNormalization"}
+    assert classes == {"LayerNormalization", "GroupNormalization", "UnitNormalization", "Normalization"}
