@@ -7,9 +7,11 @@ their own mean and biased variance, ``(x - mean) / sqrt(var + epsilon)``, then m
 group (Instance Normalization); ``groups=1`` is Layer Normalization over all per-sample axes with
 per-channel weights. As in LayerNormalization, no statistic is kept: training and inference agree.
 
-The forward works on a view with the channels axis split into ``(groups, channels // groups)``; the
-backward is the exact gradient in that view, ``dx = (g - mean(g) - xhat * mean(g * xhat)) /
-sqrt(var + eps)`` with ``g = dy * gamma`` and means over each group.
+The forward works on a copy with the channels axis split into ``(groups, channels // groups)`` and
+the group axis next to the batch axis; the backward is the exact gradient in that layout,
+``dx = (g - mean(g) - xhat * mean(g * xhat)) / sqrt(var + eps)`` with ``g = dy * gamma`` and means
+over each group. gamma's and beta's gradients sum over all but the channels axis as one
+matrix-vector product.
 """
 from __future__ import annotations
 
@@ -59,8 +61,7 @@ class GroupNormalization(Layer):
             beta_constraint=beta_constraint, gamma_constraint=gamma_constraint)
         super().__init__(**kwargs)
         self._grouped_tail: tuple[int, ...] = ()
-        self._reduce: tuple[int, ...] = ()
-        self._param_axes: tuple[int, ...] = ()
+        self._axis = -1
         self._broadcast: tuple[int, ...] = ()
 
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
@@ -77,8 +78,7 @@ class GroupNormalization(Layer):
         tail = list(int(d) for d in input_shape)
         tail[axis - 1: axis] = [groups, channels // groups]
         self._grouped_tail = tuple(tail)
-        self._reduce = tuple(a for a in range(1, rank + 1) if a != axis)
-        self._param_axes = tuple(a for a in range(rank) if a != axis)
+        self._axis = axis
         self._broadcast = tuple(channels if a == axis else 1 for a in range(rank))
         c = self._components
         if self.scale:
@@ -88,41 +88,57 @@ class GroupNormalization(Layer):
             self.add_weight("beta", (channels,), c["beta_initializer"], rng, regularizer=c["beta_regularizer"],
                             constraint=c["beta_constraint"])
 
-    def _grouped(self, a: Any) -> Any:
-        return a.reshape((a.shape[0],) + self._grouped_tail)
+    def _grouped(self, a: Any, copy: bool = False) -> Any:
+        """``a`` as (batch, groups, ...): the channels axis split and the group axis moved next to the
+        batch axis, contiguous, so that every group's statistics reduce over trailing axes (a
+        strided reduction over interleaved channels is several times slower). ``copy`` guarantees
+        a new array (with the channels axis first, the layout is ``a``'s own, and ``a`` is returned)."""
+        xp = self.backend.xp
+        moved = xp.moveaxis(a.reshape((a.shape[0],) + self._grouped_tail), self._axis, 1)
+        return xp.array(moved, copy=True, order="C") if copy else xp.ascontiguousarray(moved)
+
+    def _ungrouped(self, a: Any, shape: tuple[int, ...]) -> Any:
+        return self.backend.xp.moveaxis(a, 1, self._axis).reshape(shape)
+
+    def _per_channel_sum(self, a: Any) -> Any:
+        """``a`` summed over every axis but the channels axis, as one matrix-vector product (NumPy's
+        reduction over leading axes of a few channels is slow; BLAS's is not)."""
+        xp = self.backend.xp
+        channels = a.shape[self._axis]
+        rows = xp.moveaxis(a, self._axis, -1).reshape(-1, channels)
+        return xp.matmul(xp.ones(rows.shape[0], dtype=a.dtype), rows)
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         xp = self.backend.xp
-        reduce = self._reduce
         grouped = self._grouped(x)
-        xhat = grouped - grouped.mean(axis=reduce, keepdims=True)
-        inv_std = xp.square(xhat).mean(axis=reduce, keepdims=True)
+        reduce = tuple(range(2, grouped.ndim))
+        xhat_grouped = grouped - grouped.mean(axis=reduce, keepdims=True)
+        inv_std = xp.square(xhat_grouped).mean(axis=reduce, keepdims=True)
         inv_std += self.epsilon
         xp.sqrt(inv_std, out=inv_std)
         xp.reciprocal(inv_std, out=inv_std)
-        xhat *= inv_std
-        xhat = xhat.reshape(x.shape)
+        xhat_grouped *= inv_std
+        xhat = self._ungrouped(xhat_grouped, x.shape)
         gamma = self.params["gamma"].reshape(self._broadcast) if self.scale else None
         beta = self.params["beta"].reshape(self._broadcast) if self.center else None
-        y = xhat * gamma if gamma is not None else xhat
+        y = xhat * gamma if gamma is not None else xhat.copy()
         if beta is not None:
-            y = y + beta
+            y += beta
 
         def backward(dy: Any) -> Any:
             if self.trainable:
                 if gamma is not None:
-                    self.grads["gamma"] = (dy * xhat).sum(axis=self._param_axes)
+                    self.grads["gamma"] = self._per_channel_sum(dy * xhat)
                 if beta is not None:
-                    self.grads["beta"] = dy.sum(axis=self._param_axes)
+                    self.grads["beta"] = self._per_channel_sum(dy)
             if not self.input_gradient:
                 return None
-            g = self._grouped(dy * gamma if gamma is not None else dy.copy())
-            xhat_grouped = self._grouped(xhat)
+            g = self._grouped(dy * gamma) if gamma is not None else self._grouped(dy, copy=True)
             correction = (g * xhat_grouped).mean(axis=reduce, keepdims=True)
             g -= g.mean(axis=reduce, keepdims=True)
             g -= xhat_grouped * correction
             g *= inv_std
-            return g.reshape(dy.shape)
+            return self._ungrouped(g, dy.shape)
 
         return y, backward
 
