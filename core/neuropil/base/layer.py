@@ -129,6 +129,12 @@ class Layer:
         """Return ``(y, backward)``; ``backward(dy)`` returns ``dx`` and assigns ``self.grads``."""
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
 
+    def kink_distance(self, x: Any) -> Any | None:
+        """An array broadcasting against ``x`` that is zero where the layer is not differentiable in
+        ``x`` (UnitNormalization: the norm of each slice), or None for a layer smooth in its input.
+        Gradient checks move inputs away from those points, as they do for losses."""
+        return None
+
     def __call__(self, x: Any, training: bool = False) -> Any:
         return self.forward(x, training)[0]
 

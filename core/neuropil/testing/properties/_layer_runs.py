@@ -93,8 +93,13 @@ def mode_name(training: bool) -> str:
 
 
 def draw_layer(data: Any, entry: Entry, configs: list) -> tuple[Any, np.ndarray, np.random.Generator]:
-    """A layer built in float64 from one of ``configs``, an input for it, and a generator seeded from
-    the example (for upstream gradients and nudges)."""
+    """A layer built in float64 from one of ``configs``, an input for it (moved off the points the
+    layer's ``kink_distance`` declares), and a generator seeded from the example (for upstream
+    gradients and nudges)."""
     example = data.draw(s.layer_examples(configs), label="layer")
     layer = build_layer(entry, example.config, example.input_shape, example.seed)
-    return layer, example.x.copy(), np.random.default_rng(example.seed)
+    x = example.x.copy()
+    kink_distance = getattr(layer, "kink_distance", None)
+    if kink_distance is not None and kink_distance(x) is not None:  # a declared non-smooth point
+        x = s.move_from_kinks(kink_distance, x)
+    return layer, x, np.random.default_rng(example.seed)

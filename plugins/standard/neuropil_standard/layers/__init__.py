@@ -12,9 +12,36 @@ from .flatten import Flatten
 from .input import Input
 from .pooling import register_all as register_pooling
 from .reshaping import register_all as register_reshaping
+from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
+from .preprocessing import (
+    CenterCrop,
+    RandomBrightness,
+    RandomContrast,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+    Rescaling,
+    Resizing,
+)
+from .regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    SpatialDropout3D,
+)
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
+__all__ += ["GroupNormalization", "LayerNormalization", "Normalization", "UnitNormalization"]
+__all__ += ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
+            "SpatialDropout2D", "SpatialDropout3D"]
+__all__ += ["CenterCrop", "RandomBrightness", "RandomContrast", "RandomCrop", "RandomFlip", "RandomRotation",
+            "RandomTranslation", "RandomZoom", "Rescaling", "Resizing"]
 
 
 def register_all(register: Register) -> None:
@@ -30,3 +57,24 @@ def register_all(register: Register) -> None:
     register("BatchNormalization", BatchNormalization)
     register_pooling(register)
     register_reshaping(register)
+    register("LayerNormalization", LayerNormalization)
+    register("GroupNormalization", GroupNormalization)
+    register("UnitNormalization", UnitNormalization)
+    register("Normalization", Normalization)
+    register("SpatialDropout1D", SpatialDropout1D)
+    register("SpatialDropout2D", SpatialDropout2D)
+    register("SpatialDropout3D", SpatialDropout3D)
+    register("GaussianNoise", GaussianNoise)
+    register("GaussianDropout", GaussianDropout)
+    register("AlphaDropout", AlphaDropout)
+    register("ActivityRegularization", ActivityRegularization)
+    register("Rescaling", Rescaling)
+    register("Resizing", Resizing)
+    register("CenterCrop", CenterCrop)
+    register("RandomFlip", RandomFlip)
+    register("RandomRotation", RandomRotation)
+    register("RandomZoom", RandomZoom)
+    register("RandomTranslation", RandomTranslation)
+    register("RandomCrop", RandomCrop)
+    register("RandomContrast", RandomContrast)
+    register("RandomBrightness", RandomBrightness)

@@ -26,7 +26,7 @@ class Dropout(Layer):
     e.g. ``(None, 1)`` drops whole samples; ``None`` entries take the input's size.
     """
 
-    example_configs = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1})
+    example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1})
 
     def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:
