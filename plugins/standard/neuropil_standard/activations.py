@@ -15,7 +15,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.activation import Activation, Backward
+from neuropil.errors import ArgumentError
 from neuropil.base.backend import array_module
 from neuropil.plugin_system.hookspecs import Register
 
@@ -186,8 +188,8 @@ class Softmax(Activation):
 
     name = "softmax"
 
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = int(axis)
+    def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
+        self.axis = softmax_axis("Softmax", axis)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
@@ -204,7 +206,18 @@ class Softmax(Activation):
         return y, backward
 
     def get_config(self) -> dict[str, Any]:
-        return {"axis": self.axis}
+        return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+def softmax_axis(owner: str, axis: Any) -> int | tuple[int, ...]:
+    """One axis, or (as Keras allows) a tuple or list of axes, normalised over."""
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(checks.integer(owner, "axis", a) for a in axis)
+        if not axes:
+            raise ArgumentError(f"{owner} expects axis to be an integer or a non-empty tuple of "
+                                f"integers, received axis={axis!r}")
+        return axes
+    return checks.integer(owner, "axis", axis)
 
 
 class Linear(Activation):
@@ -212,6 +225,7 @@ class Linear(Activation):
     are: components never write to arrays they were handed, so no copy is needed."""
 
     name = "linear"
+    is_identity = True
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         return x, _identity_backward

@@ -1,8 +1,8 @@
 """The standard losses, with Keras's names, defaults and formulas.
 
-Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: one value per sample (Keras
-averages over the last axis, or sums over the class axis for cross-entropies; any further per-sample
-axes are averaged) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.base.loss.Loss` does the reduction.
+Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: Keras's unreduced values,
+shape ``(batch, ...)`` (the last axis averaged, or the class axis summed for cross-entropies; further
+axes such as timesteps are kept, as Keras keeps them) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.base.loss.Loss` does the reduction.
 
 Targets are brought to the predictions' array module and dtype once per call (so float64 labels do
 not upcast a float32 model), and a flat ``(batch,)`` target matches a ``(batch, 1)`` prediction, as
@@ -42,19 +42,18 @@ def _align(y_true: Any, y_pred: Any) -> Any:
 
 
 def _row_mean(elementwise: Any) -> tuple[Any, int]:
-    """Per-sample means of ``elementwise`` (shape ``(batch, ...)``) and the entries per sample."""
-    if elementwise.ndim == 1:
+    """Keras's ``mean(..., axis=-1)``: the values of ``elementwise`` (shape ``(batch, ..., d)``)
+    averaged over the last axis, and ``d``. A flat ``(batch,)`` array is its own values."""
+    if elementwise.ndim <= 1:
         return elementwise, 1
-    if elementwise.ndim == 2:
-        return elementwise.mean(axis=1), elementwise.shape[1]
-    flat = elementwise.reshape(elementwise.shape[0], -1)
-    return flat.mean(axis=1), flat.shape[1]
+    return elementwise.mean(axis=-1), elementwise.shape[-1]
 
 
 def _upstream(dvalues: Any, ndim: int, count: int) -> Any:
-    """``dvalues / count`` shaped to broadcast against a ``(batch, ...)`` array of ``ndim`` dims."""
+    """``dvalues / count`` (shaped like :func:`_row_mean`'s values) with the averaged last axis put
+    back, to broadcast against the ``ndim``-axis elementwise array."""
     scaled = dvalues * (1.0 / count) if count != 1 else dvalues
-    return scaled.reshape(scaled.shape + (1,) * (ndim - 1)) if ndim > 1 else scaled
+    return scaled[..., None] if ndim > 1 else scaled
 
 
 def _check_probabilities(loss: Loss, y_true: Any) -> None:
@@ -362,13 +361,13 @@ def _crossentropy_from_logits(y_true: Any, logits: Any, axis: int) -> tuple[Any,
     xp = array_module(logits)
     log_probs = _log_softmax(logits, axis)
     elementwise = y_true * log_probs
-    values, positions = _row_mean(-elementwise.sum(axis=axis))
+    values = -elementwise.sum(axis=axis)
 
     def backward(dvalues: Any) -> Any:
         grad = xp.exp(log_probs)
         grad *= y_true.sum(axis=axis, keepdims=True)
         grad -= y_true
-        grad *= _upstream(dvalues, logits.ndim, positions)
+        grad *= xp.expand_dims(dvalues, axis)
         return grad
 
     return values, backward
@@ -387,14 +386,14 @@ def _crossentropy_from_probabilities(y_true: Any, y_pred: Any, axis: int) -> tup
     q = xp.clip(normalised, eps, 1.0 - eps)
     elementwise = xp.log(q)
     elementwise *= y_true
-    values, positions = _row_mean(-elementwise.sum(axis=axis))
+    values = -elementwise.sum(axis=axis)
 
     def backward(dvalues: Any) -> Any:
         active = y_true * (q == normalised)
         grad = active / q
         xp.subtract(active.sum(axis=axis, keepdims=True), grad, out=grad)
         grad /= row_sum
-        grad *= _upstream(dvalues, y_pred.ndim, positions)
+        grad *= xp.expand_dims(dvalues, axis)
         return grad
 
     return values, backward
