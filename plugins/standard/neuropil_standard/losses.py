@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.config import epsilon
 from neuropil.errors import InputValidationError
@@ -399,79 +400,128 @@ def _crossentropy_from_probabilities(y_true: Any, y_pred: Any, axis: int) -> tup
     return values, backward
 
 
+def check_sparse_labels(loss: Loss, y_true: Any, output_shape: tuple[int, ...], axis: int = -1,
+                        ignore_class: int | None = None) -> None:
+    """Raise ``InputValidationError`` unless ``y_true`` holds integer class ids in ``[0, classes)``
+    (or ``ignore_class``), of the model output's per-sample shape without the class ``axis`` (or that
+    with a trailing 1). ``axis`` counts the batch axis, as Keras's does."""
+    xp = array_module(y_true)
+    y_true = xp.asarray(y_true)
+    full = (None,) + tuple(output_shape)
+    class_axis = axis % len(full) if full else 0
+    classes = full[class_axis] if output_shape else 1
+    base = tuple(n for i, n in enumerate(full) if i != class_axis)[1:]
+    got = tuple(y_true.shape[1:])
+    label_shapes = (base, base + (1,))
+    if got not in label_shapes:
+        hint = (": these look like one-hot rows, use loss='categorical_crossentropy' for those"
+                if got == tuple(output_shape) else "")
+        raise InputValidationError(
+            f"loss {loss.name!r} needs integer class labels of per-sample shape "
+            f"{label_shapes[0]} or {label_shapes[1]}, received per-sample shape {got}{hint}")
+    if y_true.size == 0:
+        return
+    if y_true.dtype.kind == "f":
+        fractional = y_true != xp.floor(y_true)
+        if bool(fractional.any()):
+            bad = float(y_true[fractional][0])
+            raise InputValidationError(
+                f"loss {loss.name!r} needs integer class labels in [0, {classes}), received "
+                f"the non-integer label {bad:g}")
+    elif y_true.dtype.kind not in "iub":
+        raise InputValidationError(
+            f"loss {loss.name!r} needs integer class labels, received dtype {y_true.dtype}")
+    outside = (y_true < 0) | (y_true >= classes)
+    if ignore_class is not None:
+        outside &= y_true != ignore_class
+    if bool(outside.any()):
+        bad = y_true[outside][0].item()
+        raise InputValidationError(
+            f"loss {loss.name!r} needs class labels in [0, {classes}) (the model has {classes} "
+            f"output units), received label {bad:g}")
+
+
 class SparseCategoricalCrossentropy(Loss):
     """Keras ``sparse_categorical_crossentropy``: categorical cross-entropy with integer class labels
-    (shape ``(batch,)`` or ``(batch, 1)``) in place of one-hot rows; same clipping and logits form."""
+    (the predictions' shape without the class ``axis``, or that with a trailing 1) in place of one-hot
+    rows; same clipping and logits form.
+
+    ``ignore_class`` (e.g. -1 or 255, a "void" class in segmentation maps) leaves those positions out:
+    their value is 0, they get no gradient, and, as in Keras (a loss mask), ``sum_over_batch_size``
+    divides by the number of positions that count.
+    """
 
     name = "sparse_categorical_crossentropy"
     sparse_targets = True
     target_kind = "sparse"
     prediction_kind = "distribution"
+    example_configs = ({}, {"from_logits": True}, {"ignore_class": 0}, {"from_logits": True, "ignore_class": 1},
+                       {"reduction": "sum"})
 
-    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
                  name: str | None = "sparse_categorical_crossentropy") -> None:
         super().__init__(reduction=reduction, name=name)
-        self.from_logits = bool(from_logits)
+        owner = "SparseCategoricalCrossentropy"
+        self.from_logits = checks.boolean(owner, "from_logits", from_logits)
+        self.ignore_class = None if ignore_class is None else checks.integer(owner, "ignore_class", ignore_class)
+        self.axis = checks.integer(owner, "axis", axis)
         if self.from_logits:
             self.prediction_kind = "real"
 
     @staticmethod
-    def one_hot(y_true: Any, y_pred: Any) -> Any:
-        """Integer labels as one-hot rows of ``y_pred``'s dtype (one comparison against ``arange``)."""
+    def one_hot(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+        """Integer labels as one-hot rows along ``axis`` of ``y_pred``'s dtype (one comparison
+        against ``arange``); a label outside ``[0, classes)`` gives a row of zeros."""
         xp = array_module(y_pred)
+        axis = axis % y_pred.ndim
         labels = xp.asarray(y_true)
-        batch_shape = y_pred.shape[:-1]
+        batch_shape = y_pred.shape[:axis] + y_pred.shape[axis + 1:]
         if labels.shape != batch_shape:
             labels = labels.reshape(batch_shape)
         if labels.dtype.kind == "f":
             labels = labels.astype(xp.int64)
-        classes = xp.arange(y_pred.shape[-1])
-        return (labels[..., None] == classes).astype(y_pred.dtype)
+        classes = xp.arange(y_pred.shape[axis]).reshape((-1,) + (1,) * (y_pred.ndim - 1 - axis))
+        return (xp.expand_dims(labels, axis) == classes).astype(y_pred.dtype)
+
+    def _valid(self, y_true: Any, y_pred: Any) -> Any | None:
+        if self.ignore_class is None:
+            return None
+        xp = array_module(y_pred)
+        labels = xp.asarray(y_true)
+        axis = self.axis % y_pred.ndim
+        return (labels != self.ignore_class).reshape(y_pred.shape[:axis] + y_pred.shape[axis + 1:])
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
-        one_hot = self.one_hot(y_true, y_pred)
-        if self.from_logits:
-            return _crossentropy_from_logits(one_hot, y_pred, -1)
-        return _crossentropy_from_probabilities(one_hot, y_pred, -1)
+        xp = array_module(y_pred)
+        one_hot = self.one_hot(y_true, y_pred, self.axis)
+        valid = self._valid(y_true, y_pred)
+        if valid is not None:  # the ignored positions become class 0, then their values are dropped
+            first = self.one_hot(xp.zeros(valid.shape, dtype=xp.int64), y_pred, self.axis)
+            one_hot = xp.where(xp.expand_dims(valid, self.axis), one_hot, first)
+        compute = _crossentropy_from_logits if self.from_logits else _crossentropy_from_probabilities
+        values, backward = compute(one_hot, y_pred, self.axis)
+        if valid is None:
+            return values, backward
+        keep = valid.astype(values.dtype)
+        return values * keep, lambda dvalues: backward(dvalues * keep)
+
+    def value_mask(self, y_true: Any, y_pred: Any, values: Any) -> Any | None:
+        valid = self._valid(y_true, y_pred)
+        return None if valid is None else valid.reshape(values.shape)
 
     def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
-        xp = array_module(y_true)
-        y_true = xp.asarray(y_true)
-        classes = output_shape[-1] if output_shape else 1
-        got = tuple(y_true.shape[1:])
-        label_shapes = (tuple(output_shape[:-1]), tuple(output_shape[:-1]) + (1,))
-        if got not in label_shapes:
-            hint = (": these look like one-hot rows, use loss='categorical_crossentropy' for those"
-                    if got == tuple(output_shape) else "")
-            raise InputValidationError(
-                f"loss {self.name!r} needs integer class labels of per-sample shape "
-                f"{label_shapes[0]} or {label_shapes[1]}, received per-sample shape {got}{hint}")
-        if y_true.size == 0:
-            return
-        if y_true.dtype.kind == "f":
-            fractional = y_true != xp.floor(y_true)
-            if bool(fractional.any()):
-                bad = float(y_true[fractional][0])
-                raise InputValidationError(
-                    f"loss {self.name!r} needs integer class labels in [0, {classes}), received "
-                    f"the non-integer label {bad:g}")
-        elif y_true.dtype.kind not in "iub":
-            raise InputValidationError(
-                f"loss {self.name!r} needs integer class labels, received dtype {y_true.dtype}")
-        outside = (y_true < 0) | (y_true >= classes)
-        if bool(outside.any()):
-            bad = y_true[outside][0].item()
-            raise InputValidationError(
-                f"loss {self.name!r} needs class labels in [0, {classes}) (the model has {classes} "
-                f"output units), received label {bad:g}")
+        check_sparse_labels(self, y_true, output_shape, self.axis, self.ignore_class)
 
     def logits_variant(self, activation_name: str) -> Loss | None:
-        if self.from_logits or normalize(activation_name) != "softmax":
+        if self.from_logits or normalize(activation_name) != "softmax" or self.axis != -1:
             return None
-        return SparseCategoricalCrossentropy(from_logits=True, reduction=self.reduction, name=self.name)
+        return SparseCategoricalCrossentropy(from_logits=True, ignore_class=self.ignore_class,
+                                             reduction=self.reduction, name=self.name)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                "axis": self.axis}
 
 
 LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
@@ -485,8 +535,16 @@ LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
 )
 
 
+#: Modules beside this one holding further losses, each with its own ``LOSSES`` table.
+EXTRA_MODULES = ("losses_regression", "losses_focal", "losses_overlap", "losses_circle")
+
+
 def register_all(register: Register) -> None:
     """Register each loss under its Keras function name; the Keras class name ('MeanSquaredError')
     resolves to the same entry because lookups ignore case and underscores."""
-    for name, cls, aliases in LOSSES:
-        register(name, cls, aliases=aliases)
+    from importlib import import_module
+
+    tables = [LOSSES] + [import_module(f"{__package__}.{module}").LOSSES for module in EXTRA_MODULES]
+    for table in tables:
+        for name, cls, aliases in table:
+            register(name, cls, aliases=aliases)
