@@ -130,9 +130,20 @@ def target_pairs(draw: st.DrawFn, target_kind: str, prediction_kind: str,
 
 
 @st.composite
-def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = ()) -> np.ndarray:
-    """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``."""
-    return move_from_points(draw(arrays(shapes(), -3.0, 3.0)), kinks)
+def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = (),
+                      axis_multiple: tuple[int, int] | None = None) -> np.ndarray:
+    """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``.
+
+    ``axis_multiple = (axis, k)`` (an activation's ``input_axis_multiple``) makes the size along
+    ``axis`` a multiple of ``k``: GLU splits its axis in two halves.
+    """
+    shape = draw(shapes())
+    if axis_multiple is not None:
+        axis, k = axis_multiple
+        if not -len(shape) <= axis < len(shape):
+            shape = shape + (1,) * (axis + 1 - len(shape) if axis >= 0 else 0)
+        shape = tuple(n * k if i == axis % len(shape) else n for i, n in enumerate(shape))
+    return move_from_points(draw(arrays(shape, -3.0, 3.0)), kinks)
 
 
 #: Numbers of axes a weight has: a bias (1), a Dense kernel (2), convolution kernels (3, 4). An

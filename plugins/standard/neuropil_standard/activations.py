@@ -187,13 +187,14 @@ class Softmax(Activation):
     no network produces, so it is not done.)"""
 
     name = "softmax"
+    example_configs = ({}, {"axis": 0}, {"axis": [0, -1]})
 
     def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
         self.axis = softmax_axis("Softmax", axis)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
-        axis = self.axis
+        axis = axes_of(self.axis, x.ndim)
         y = x - x.max(axis=axis, keepdims=True)
         xp.exp(y, out=y)
         y /= y.sum(axis=axis, keepdims=True)
@@ -218,6 +219,14 @@ def softmax_axis(owner: str, axis: Any) -> int | tuple[int, ...]:
                                 f"integers, received axis={axis!r}")
         return axes
     return checks.integer(owner, "axis", axis)
+
+
+def axes_of(axis: int | tuple[int, ...], ndim: int) -> int | tuple[int, ...]:
+    """A tuple of axes with negative ones resolved against ``ndim`` and repeats dropped ((0, -1)
+    on a 1-D input is axis 0); a single axis as it is."""
+    if isinstance(axis, int):
+        return axis
+    return tuple(sorted({a % ndim for a in axis})) if ndim else axis
 
 
 class Linear(Activation):
@@ -511,3 +520,6 @@ def register_all(register: Register) -> None:
     'ReLU' and 'LeakyReLU' resolve too, because lookups ignore case and underscores)."""
     for cls, aliases in ACTIVATIONS:
         register(cls.name, cls, aliases=aliases)
+    from .activations_extra import register_all as register_more  # the rest of Keras 3's catalog
+
+    register_more(register)

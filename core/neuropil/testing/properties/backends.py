@@ -54,7 +54,8 @@ def _compare(what: str, backend: Any, got: Any, expected: Any) -> None:
 
 def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
     activation = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ()))), label="x")
+    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ())),
+                                           getattr(activation, "input_axis_multiple", None)), label="x")
     dy = data.draw(s.arrays(x.shape), label="dy")
     y, backward = activation.forward(x)
     dx = backward(dy)
