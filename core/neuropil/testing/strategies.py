@@ -130,6 +130,20 @@ def target_pairs(draw: st.DrawFn, target_kind: str, prediction_kind: str,
 
 
 @st.composite
+def loss_examples(draw: st.DrawFn, loss: Any) -> Targets:
+    """Targets and predictions for ``loss``: of its declared ``target_kind`` and ``prediction_kind``
+    (moved off its ``kink_distance``), or, when the loss declares ``conformance_example(rng) ->
+    (y_true, y_pred)`` because no value kind describes its inputs (CTC's label sequences and
+    per-timestep logits), made by that from a drawn seed."""
+    own = getattr(loss, "conformance_example", None)
+    if own is not None:
+        y_true, y_pred = own(np.random.default_rng(draw(seeds)))
+        return Targets(np.asarray(y_true), np.asarray(y_pred, dtype=np.float64))
+    kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
+    return draw(target_pairs(*kinds, getattr(loss, "kink_distance", None)))
+
+
+@st.composite
 def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = (),
                       axis_multiple: tuple[int, int] | None = None) -> np.ndarray:
     """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``.

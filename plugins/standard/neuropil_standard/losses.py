@@ -536,7 +536,7 @@ LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
 
 
 #: Modules beside this one holding further losses, each with its own ``LOSSES`` table.
-EXTRA_MODULES = ("losses_regression", "losses_focal", "losses_overlap", "losses_circle")
+EXTRA_MODULES = ("losses_regression", "losses_focal", "losses_overlap", "losses_circle", "losses_ctc")
 
 
 def register_all(register: Register) -> None:

@@ -102,8 +102,7 @@ def _layers(entry: Entry, data: Any, backends: list[Any]) -> None:
 
 def _losses(entry: Entry, data: Any, backends: list[Any]) -> None:
     loss = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
-    pair = data.draw(s.target_pairs(*kinds, getattr(loss, "kink_distance", None)), label="y_true, y_pred")
+    pair = data.draw(s.loss_examples(loss), label="y_true, y_pred")
     value, backward = loss.forward(pair.y_true, pair.y_pred)
     grad = backward()
     for b in backends:

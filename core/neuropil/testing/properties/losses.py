@@ -40,9 +40,7 @@ def problem(loss: Any, y_true: np.ndarray, y_pred: np.ndarray, per_sample: bool 
 
 def _draw(data: Any, entry: Entry) -> tuple[Any, np.ndarray, np.ndarray, np.random.Generator]:
     loss = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    target_kind, prediction_kind = _kinds(loss)
-    kink_distance = getattr(loss, "kink_distance", None)
-    pair = data.draw(s.target_pairs(target_kind, prediction_kind, kink_distance), label="y_true, y_pred")
+    pair = data.draw(s.loss_examples(loss), label="y_true, y_pred")
     return loss, pair.y_true, pair.y_pred.copy(), np.random.default_rng(data.draw(s.seeds, label="seed"))
 
 
