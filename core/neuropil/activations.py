@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .plugin_system.namespace import public_api, registry
 from .base.activation import Activation, FunctionActivation
+from .plugin_system.namespace import public_api, registry
 
 
 def _identity() -> Any:

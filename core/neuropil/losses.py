@@ -8,8 +8,8 @@ contract's ``as_function``.
 """
 from __future__ import annotations
 
-from .plugin_system.namespace import public_api
 from .base.loss import FunctionLoss, Loss
+from .plugin_system.namespace import public_api
 
 get, serialize, deserialize, __getattr__, __dir__ = public_api("losses", Loss, FunctionLoss, ['Loss', 'FunctionLoss'],
                                                         function_of="as_function")

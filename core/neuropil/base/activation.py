@@ -30,6 +30,9 @@ class Activation:
     #: True for the identity (Keras's ``linear``): what ``activations.get(None)`` returns, and what a
     #: layer may skip computing.
     is_identity: bool = False
+    #: Constructor arguments the conformance suite builds the component with (non-default ones
+    #: included); empty means the defaults alone.
+    example_configs: tuple[dict[str, Any], ...] = ()
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
@@ -86,7 +89,7 @@ class FunctionActivation(Activation):
     def __init__(self, fn: Callable[[Any], Any], grad: Callable[[Any, Any, Any], Any] | None = None,
                  name: str | None = None) -> None:
         self.fn, self.grad = fn, grad
-        self.name = name or getattr(fn, "__name__", "custom_activation")
+        self.name = str(name or getattr(fn, "__name__", "custom_activation"))
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         y = self.fn(x)

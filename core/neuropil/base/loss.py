@@ -12,9 +12,9 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from .backend import array_module
 from .. import checks
 from ..errors import InputValidationError
+from .backend import array_module
 
 #: Keras 3's reductions; ``None`` means ``"none"``. ``"mean"`` is ``"sum_over_batch_size"``.
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none")
@@ -89,6 +89,9 @@ class Loss:
     #: What predictions look like: "real", "probability" (each in (0, 1)), "distribution" (rows
     #: that are probability vectors), or "positive" (> 0, e.g. Poisson rates).
     prediction_kind: str = "real"
+    #: Constructor arguments the conformance suite builds the component with (non-default ones
+    #: included); empty means the defaults alone.
+    example_configs: tuple[dict[str, Any], ...] = ()
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = None) -> None:
         reduction = "none" if reduction is None else reduction

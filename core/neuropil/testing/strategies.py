@@ -30,7 +30,7 @@ def floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
-def arrays(shape: Sequence[int] | st.SearchStrategy, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
+def arrays(shape: Any, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
     """float64 arrays of ``shape`` with elements in ``[low, high]``."""
     return hnp.arrays(np.float64, shape, elements=floats(low, high))
 
@@ -175,7 +175,7 @@ def weight_shapes(draw: st.DrawFn, ndims: Sequence[int] = WEIGHT_NDIMS, max_side
     return tuple(draw(st.integers(1, max_side)) for _ in range(n))
 
 
-def weights(shape: Sequence[int] | st.SearchStrategy) -> st.SearchStrategy:
+def weights(shape: Any) -> st.SearchStrategy:
     """float64 weights whose entries are 0 or of magnitude 0.05 to 3.
 
     Exact zeros are where constraints branch (non-negativity, a zero column); magnitudes stay far above

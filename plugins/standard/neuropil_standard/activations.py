@@ -17,8 +17,8 @@ from typing import Any
 
 from neuropil import checks
 from neuropil.base.activation import Activation, Backward
-from neuropil.errors import ArgumentError
 from neuropil.base.backend import array_module
+from neuropil.errors import ArgumentError
 from neuropil.plugin_system.hookspecs import Register
 
 
@@ -112,7 +112,7 @@ class ReLU(Activation):
     """
 
     name = "relu"
-    kinks = (0.0,)
+    kinks: tuple[float, ...] = (0.0,)
 
     def __init__(self, negative_slope: float = 0.0, max_value: float | None = None,
                  threshold: float = 0.0) -> None:
@@ -247,7 +247,7 @@ class ELU(Activation):
     """
 
     name = "elu"
-    kinks = ()  # continuous derivative only when alpha == 1; see __init__
+    kinks: tuple[float, ...] = ()  # continuous derivative only when alpha == 1; see __init__
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
@@ -283,7 +283,7 @@ class SELU(ELU):
     name = "selu"
     ALPHA = 1.6732632423543772848170429916717
     SCALE = 1.0507009873554804934193349852946
-    kinks = (0.0,)  # the slope jumps from scale * alpha to scale at 0
+    kinks: tuple[float, ...] = (0.0,)  # the slope jumps from scale * alpha to scale at 0
 
     def __init__(self) -> None:
         super().__init__(alpha=self.ALPHA)

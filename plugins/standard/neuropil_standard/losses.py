@@ -2,7 +2,8 @@
 
 Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: Keras's unreduced values,
 shape ``(batch, ...)`` (the last axis averaged, or the class axis summed for cross-entropies; further
-axes such as timesteps are kept, as Keras keeps them) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.base.loss.Loss` does the reduction.
+axes such as timesteps are kept, as Keras keeps them) and ``backward(dvalues) -> dy_pred``.
+:class:`neuropil.base.loss.Loss` does the weighting and the reduction.
 
 Targets are brought to the predictions' array module and dtype once per call (so float64 labels do
 not upcast a float32 model), and a flat ``(batch,)`` target matches a ``(batch, 1)`` prediction, as
@@ -21,10 +22,10 @@ from typing import Any
 
 from neuropil import checks
 from neuropil.base.backend import array_module
+from neuropil.base.loss import Loss
 from neuropil.config import epsilon
 from neuropil.errors import InputValidationError
 from neuropil.plugin_system.hookspecs import Register
-from neuropil.base.loss import Loss
 from neuropil.plugin_system.registry import normalize
 
 from .activations import softplus

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from neuropil.base.backend import array_module
 from neuropil.base.loss import Loss
 from neuropil.errors import InputValidationError

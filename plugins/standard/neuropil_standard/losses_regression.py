@@ -269,6 +269,15 @@ class CategoricalHinge(Loss):
 
         return values, backward
 
+    def kink_distance(self, y_true: Any, y_pred: Any) -> Any:
+        """Zero on the two kinks a drawn point meets most: the margin at 0 (told by the target
+        entries, which move it one for one) and another entry tying the 0 that ``(1 - y) * y_pred``
+        puts at the target (told by that entry itself)."""
+        xp = array_module(y_pred)
+        y_true = _align(y_true, y_pred)
+        margin = ((1.0 - y_true) * y_pred).max(axis=-1) - (y_true * y_pred).sum(axis=-1) + 1.0
+        return xp.where(y_true > 0, -margin[..., None], y_pred)
+
 
 LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
     ("mean_absolute_percentage_error", MeanAbsolutePercentageError, ("mape",)),
