@@ -12,6 +12,8 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .. import checks
 from ..errors import InputValidationError
 from .backend import array_module
@@ -42,12 +44,11 @@ def _align_weights(values: Any, weights: Any) -> tuple[Any, Any]:
     for sequences), and weights of the targets' full shape (per element) each scale their sample's
     loss. A scalar weight scales everything.
     """
-    xp = array_module(values)
     values, weights = same_rank(values, weights)
     ndim = max(values.ndim, weights.ndim)
     values, weights = _pad_trailing(values, ndim), _pad_trailing(weights, ndim)
     try:
-        xp.broadcast_shapes(values.shape, weights.shape)
+        np.broadcast_shapes(values.shape, weights.shape)  # shape arithmetic only, on the host
     except ValueError:
         raise InputValidationError(
             f"sample_weight of shape {tuple(weights.shape)} cannot weight loss values of shape "
@@ -270,6 +271,9 @@ class FunctionLoss(Loss):
     def __init__(self, fn: Callable[[Any, Any], Any], name: str | None = None) -> None:
         super().__init__(name=name or getattr(fn, "__name__", "custom_loss"))
         self.fn = fn
+
+    def check_call_shapes(self, y_true: Any, y_pred: Any) -> None:
+        """The user's function decides what targets it takes (labels, sequences ...)."""
 
     def _values(self, y_true: Any, y_pred: Any) -> Any:
         xp = array_module(y_pred)
