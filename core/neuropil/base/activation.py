@@ -45,15 +45,15 @@ class Activation:
 
     @classmethod
     def as_function(cls, name: str | None = None) -> Callable[..., Any]:
-        """This activation as Keras's plain function: ``fn(x, **config) -> y`` with the class's
-        constructor arguments as keywords (``relu(x, negative_slope=0.1)``). ``x`` may be a backend
+        """This activation as Keras's plain function: ``fn(x, *args, **config) -> y`` with the class's
+        constructor arguments, in Keras's order (``relu(x, 0.1)``, ``threshold(x, 0.5, 0.0)``). ``x`` may be a backend
         array (the result stays on its device), a NumPy array, or a list or number (made a
         ``floatx`` array). The function remembers its class (``component_class``), so
         ``Dense(activation=neuropil.activations.relu)`` uses the activation's own backward."""
         function_name = name or cls.name
 
-        def activation_function(x: Any, **config: Any) -> Any:
-            return cls(**config)(_as_float_array(x))
+        def activation_function(x: Any, *args: Any, **config: Any) -> Any:
+            return cls(*args, **config)(_as_float_array(x))
 
         activation_function.__name__ = activation_function.__qualname__ = function_name
         activation_function.__doc__ = cls.__doc__

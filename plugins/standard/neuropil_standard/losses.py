@@ -75,6 +75,7 @@ class MeanSquaredError(Loss):
     """``mean((y_pred - y_true) ** 2)`` over the last axis (Keras ``mean_squared_error``, ``mse``)."""
 
     name = "mean_squared_error"
+    example_configs = ({}, {"reduction": "sum"}, {"reduction": "mean_with_sample_weight"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "mean_squared_error") -> None:
@@ -165,6 +166,7 @@ class Huber(Loss):
     """
 
     name = "huber_loss"
+    example_configs = ({}, {"delta": 0.5}, {"delta": 2.0, "reduction": "sum"})
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "huber_loss") -> None:
@@ -209,6 +211,7 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     target_kind = "binary"
     prediction_kind = "probability"
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.1}, {"label_smoothing": 0.3, "reduction": "sum"})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
                  reduction: str | None = "sum_over_batch_size",
@@ -310,6 +313,7 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",

@@ -47,7 +47,7 @@ class BinaryFocalCrossentropy(Loss):
     prediction_kind = "probability"
     example_configs = ({}, {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5},
                        {"from_logits": True, "label_smoothing": 0.2, "gamma": 0.0},
-                       {"gamma": 3.0, "reduction": "sum"})
+                       {"gamma": 3.0, "reduction": "sum"}, {"axis": 0, "apply_class_balancing": True})
 
     def __init__(self, apply_class_balancing: bool = False, alpha: float = 0.25, gamma: float = 2.0,
                  from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -134,7 +134,8 @@ class CategoricalFocalCrossentropy(Loss):
     target_kind = "one_hot"
     prediction_kind = "distribution"
     example_configs = ({}, {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1},
-                       {"from_logits": True, "gamma": 0.0}, {"gamma": 2.5, "reduction": "sum"})
+                       {"from_logits": True, "gamma": 0.0}, {"gamma": 2.5, "reduction": "sum"},
+                       {"axis": 0, "from_logits": True})
 
     def __init__(self, alpha: float | Sequence[float] = 0.25, gamma: float = 2.0, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1, reduction: str | None = _REDUCTION,

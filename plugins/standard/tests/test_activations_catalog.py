@@ -51,6 +51,7 @@ def test_activations_with_arguments_match_their_formulas() -> None:
     np.testing.assert_allclose(A.soft_shrink(X, threshold=2.0),
                                np.sign(X) * np.maximum(np.abs(X) - 2.0, 0.0), atol=1e-15)
     np.testing.assert_allclose(A.threshold(X, threshold=0.3, default_value=-2.0), np.where(X > 0.3, X, -2.0))
+    np.testing.assert_allclose(A.threshold(X, 0.3, -2.0), np.where(X > 0.3, X, -2.0))  # Keras's positional order
     np.testing.assert_allclose(A.squareplus(X, b=0.5), (X + np.sqrt(X * X + 0.5)) / 2, rtol=1e-12)
 
 

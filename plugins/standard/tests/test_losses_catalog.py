@@ -257,11 +257,38 @@ def test_sparse_crossentropy_ignore_class_drops_those_positions_from_value_and_m
     assert not backward()[~valid].any()  # ignored positions get no gradient
 
 
+def numeric_gradient(loss: object, y_true: np.ndarray, y_pred: np.ndarray, weights: object = None,
+                     step: float = 1e-6) -> np.ndarray:
+    """d loss.forward(...)[0] / d y_pred by central differences, entry by entry."""
+    out = np.zeros_like(y_pred)
+    for index in np.ndindex(y_pred.shape):
+        delta = np.zeros_like(y_pred)
+        delta[index] = step
+        up = float(loss.forward(y_true, y_pred + delta, weights)[0])  # type: ignore[attr-defined]
+        down = float(loss.forward(y_true, y_pred - delta, weights)[0])  # type: ignore[attr-defined]
+        out[index] = (up - down) / (2 * step)
+    return out
+
+
 def test_sparse_crossentropy_over_a_channels_first_axis() -> None:
     y_true = np.array([[0, 2], [1, 1]])
     probs = softmax(rng(5).normal(size=(2, 3, 2)), axis=1)  # classes on axis 1
     expected = -np.log(np.take_along_axis(probs, y_true[:, None, :], axis=1)[:, 0, :])
     np.testing.assert_allclose(L.sparse_categorical_crossentropy(y_true, probs, axis=1), expected, rtol=1e-12)
+    for loss, y_pred in ((L.SparseCategoricalCrossentropy(axis=1), probs),
+                         (L.SparseCategoricalCrossentropy(axis=1, from_logits=True, ignore_class=2), np.log(probs))):
+        _, backward = loss.forward(y_true, y_pred)
+        np.testing.assert_allclose(backward(), numeric_gradient(loss, y_true, y_pred), rtol=1e-6, atol=1e-9)
+
+
+def test_focal_crossentropies_along_the_first_axis_agree_with_the_transposed_problem() -> None:
+    y = (rng(1).uniform(size=(3, 4)) > 0.5).astype(float)
+    p = rng(2).uniform(0.05, 0.95, size=(3, 4))
+    np.testing.assert_allclose(L.binary_focal_crossentropy(y, p, axis=0), L.binary_focal_crossentropy(y.T, p.T),
+                               rtol=1e-12)
+    one_hot, z = np.eye(3)[[0, 2, 1, 1]].T, rng(3).normal(size=(3, 4))
+    np.testing.assert_allclose(L.categorical_focal_crossentropy(one_hot, z, axis=0, from_logits=True),
+                               L.categorical_focal_crossentropy(one_hot.T, z.T, from_logits=True), rtol=1e-12)
 
 
 # -- reductions and sample weights (Keras 3 semantics) ----------------------------------------------
@@ -306,16 +333,17 @@ def test_weights_per_timestep_and_per_element() -> None:
 def test_weighted_backward_matches_central_differences() -> None:
     y_true, y_pred = rng(1).normal(size=(2, 3, 2)), rng(2).normal(size=(2, 3, 2))
     weights = rng(3).uniform(size=(2, 3))
-    loss = L.get("log_cosh", reduction="mean_with_sample_weight")
-    _, backward = loss.forward(y_true, y_pred, weights)
-    grad = backward()
-    numeric = np.zeros_like(y_pred)
-    for index in np.ndindex(y_pred.shape):
-        step = np.zeros_like(y_pred)
-        step[index] = 1e-6
-        numeric[index] = (float(loss.forward(y_true, y_pred + step, weights)[0])
-                          - float(loss.forward(y_true, y_pred - step, weights)[0])) / 2e-6
-    np.testing.assert_allclose(grad, numeric, rtol=1e-6, atol=1e-9)
+    for reduction in ("mean_with_sample_weight", "sum_over_batch_size", "sum"):
+        loss = L.get("log_cosh", reduction=reduction)
+        _, backward = loss.forward(y_true, y_pred, weights)
+        np.testing.assert_allclose(backward(), numeric_gradient(loss, y_true, y_pred, weights), rtol=1e-6,
+                                   atol=1e-9)
+    masked = L.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0)
+    labels, logits = np.array([[0, 1, 2], [2, 0, 1]]), y_pred[..., :1].repeat(3, axis=-1) + rng(5).normal(
+        size=(2, 3, 3))
+    _, backward = masked.forward(labels, logits, weights)
+    np.testing.assert_allclose(backward(), numeric_gradient(masked, labels, logits, weights), rtol=1e-6,
+                               atol=1e-9)
 
 
 def test_direct_call_refuses_targets_that_would_broadcast() -> None:
