@@ -156,8 +156,11 @@ class Loss:
             total = total * scale
 
         def reduced_backward(dvalue: Any = 1.0) -> Any:
-            upstream = xp.ones(values.shape, dtype=values.dtype)
-            upstream *= scale
+            if isinstance(scale, float):
+                upstream = xp.full(values.shape, scale, dtype=values.dtype)
+            else:  # a device scalar (1 / sum of weights): no host round trip to read it
+                upstream = xp.ones(values.shape, dtype=values.dtype)
+                upstream *= scale
             if not (isinstance(dvalue, float) and dvalue == 1.0):
                 upstream *= dvalue
             return backward(upstream)
