@@ -136,12 +136,20 @@ class Loss:
         weights = self._weights(sample_weight, self.value_mask(y_true, y_pred, values), values)
         if weights is not None:
             xp = array_module(values)
-            aligned, weights = _align_weights(values, xp.asarray(weights, dtype=values.dtype))
-            values, unweighted_backward, unweighted_shape = aligned * weights, backward, values.shape
+            weights = xp.asarray(weights, dtype=values.dtype)
+            unweighted_backward = backward
+            if weights.shape == values.shape:  # the usual case, one weight per value: no reshaping
+                values = values * weights
 
-            def backward(dvalues: Any) -> Any:
-                grad = _sum_to(dvalues * weights, aligned.shape)
-                return unweighted_backward(grad.reshape(unweighted_shape))
+                def backward(dvalues: Any) -> Any:
+                    return unweighted_backward(dvalues * weights)
+            else:
+                aligned, weights = _align_weights(values, weights)
+                values, unweighted_shape = aligned * weights, values.shape
+
+                def backward(dvalues: Any) -> Any:
+                    grad = _sum_to(dvalues * weights, aligned.shape)
+                    return unweighted_backward(grad.reshape(unweighted_shape))
 
         if self.reduction == "none" or values.ndim == 0:
             return values, backward
