@@ -56,6 +56,7 @@ class Activation:
             return cls(*args, **config)(_as_float_array(x))
 
         activation_function.__name__ = activation_function.__qualname__ = function_name
+        activation_function.__module__ = cls.__module__  # it belongs where its class does
         activation_function.__doc__ = cls.__doc__
         activation_function.component_class = cls  # type: ignore[attr-defined]
         return activation_function

@@ -213,6 +213,7 @@ class Loss:
             return cls(**config, reduction="none")(y_true, y_pred)
 
         loss_function.__name__ = loss_function.__qualname__ = function_name
+        loss_function.__module__ = cls.__module__  # it belongs where its class does
         loss_function.__doc__ = (f"Keras's ``{function_name}(y_true, y_pred, **config)``: the per-sample "
                                  f"values of :class:`{cls.__name__}`.\n\n{cls.__doc__ or ''}")
         loss_function.component_class = cls  # type: ignore[attr-defined]
