@@ -65,6 +65,9 @@ def registered_name(kind: str, component: Any) -> str:
 
 
 def serialize(kind: str, component: Any) -> dict[str, Any]:
+    component_class = getattr(component, "component_class", None)
+    if isinstance(component_class, type) and not isinstance(component, type):
+        component = component_class()  # a Keras-style function: its class with the defaults
     return {"class_name": registered_name(kind, component), "config": component.get_config()}
 
 

@@ -75,6 +75,7 @@ def test_registry_keeps_resolving_names_instances_and_none() -> None:
     assert A.get(None).name == "linear"  # as keras.activations.get(None)
     assert A.ReLU6.__name__ == "ReLU6"  # CamelCase: the class
     assert type(A.get(A.mish)).__name__ == "Mish"  # a Keras function resolves to its own class
+    assert A.serialize(A.relu6) == {"class_name": "relu6", "config": {}}  # and saves as its class
 
 
 def test_log_softmax_and_softmax_over_one_or_several_axes() -> None:
