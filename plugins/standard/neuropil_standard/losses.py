@@ -211,9 +211,10 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     target_kind = "binary"
     prediction_kind = "probability"
-    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.1}, {"label_smoothing": 0.3, "reduction": "sum"})
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.1}, {"label_smoothing": 0.3, "reduction": "sum"},
+                       {"axis": 0}, {"axis": 0, "from_logits": True})
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
                  name: str | None = "binary_crossentropy") -> None:
         super().__init__(reduction=reduction, name=name)
@@ -221,6 +222,7 @@ class BinaryCrossentropy(Loss):
             raise ValueError(f"label_smoothing must be in [0, 1], received {label_smoothing}")
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
+        self.axis = checks.integer("BinaryCrossentropy", "axis", axis)
         if self.from_logits:
             self.prediction_kind = "real"
 
@@ -232,9 +234,13 @@ class BinaryCrossentropy(Loss):
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
         y_true = self._targets(y_true, y_pred)
-        if self.from_logits:
-            return self._from_logits(y_true, y_pred)
-        return self._from_probabilities(y_true, y_pred)
+        compute = self._from_logits if self.from_logits else self._from_probabilities
+        if self.axis in (-1, y_pred.ndim - 1) or y_pred.ndim < 2:
+            return compute(y_true, y_pred)
+        # Keras averages over ``axis``: move it last, and the gradient back
+        xp = array_module(y_pred)
+        values, backward = compute(xp.moveaxis(y_true, self.axis, -1), xp.moveaxis(y_pred, self.axis, -1))
+        return values, lambda dvalues: xp.moveaxis(backward(dvalues), -1, self.axis)
 
     @staticmethod
     def _from_logits(y_true: Any, logits: Any) -> tuple[Any, Backward]:
@@ -284,12 +290,12 @@ class BinaryCrossentropy(Loss):
     def logits_variant(self, activation_name: str) -> Loss | None:
         if self.from_logits or normalize(activation_name) != "sigmoid":
             return None
-        return BinaryCrossentropy(from_logits=True, label_smoothing=self.label_smoothing,
+        return BinaryCrossentropy(from_logits=True, label_smoothing=self.label_smoothing, axis=self.axis,
                                   reduction=self.reduction, name=self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
 def _log_softmax(logits: Any, axis: int) -> Any:

@@ -284,6 +284,7 @@ def test_sparse_crossentropy_over_a_channels_first_axis() -> None:
 def test_focal_crossentropies_along_the_first_axis_agree_with_the_transposed_problem() -> None:
     y = (rng(1).uniform(size=(3, 4)) > 0.5).astype(float)
     p = rng(2).uniform(0.05, 0.95, size=(3, 4))
+    np.testing.assert_allclose(L.binary_crossentropy(y, p, axis=0), L.binary_crossentropy(y.T, p.T), rtol=1e-12)
     np.testing.assert_allclose(L.binary_focal_crossentropy(y, p, axis=0), L.binary_focal_crossentropy(y.T, p.T),
                                rtol=1e-12)
     one_hot, z = np.eye(3)[[0, 2, 1, 1]].T, rng(3).normal(size=(3, 4))
