@@ -151,8 +151,8 @@ class Loss:
                     grad = _sum_to(dvalues * weights, aligned.shape)
                     return unweighted_backward(grad.reshape(unweighted_shape))
 
-        if self.reduction == "none" or values.ndim == 0:
-            return values, backward
+        if self.reduction == "none":
+            return values, backward  # a scalar (Dice over everything) reduces to itself below
         xp = array_module(values)
         total = values.sum()
         if self.reduction == "mean_with_sample_weight" and weights is not None:

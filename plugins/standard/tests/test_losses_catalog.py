@@ -381,3 +381,22 @@ def test_config_round_trips_through_the_registry(name: str) -> None:
     loss = L.get(name)
     rebuilt = L.deserialize(L.serialize(loss))
     assert type(rebuilt) is type(loss) and rebuilt.get_config() == loss.get_config()
+
+
+@pytest.mark.parametrize(("name", "kwargs", "y_true", "y_pred"), [
+    ("binary_focal_crossentropy", {}, [[0.0, 1.0, 1.0]], [[0.0, 1.0, 0.0]]),
+    ("binary_focal_crossentropy", {"from_logits": True, "gamma": 0.5}, [[0.0, 1.0]], [[-1e4, 1e4]]),
+    ("categorical_focal_crossentropy", {}, [[0.0, 1.0, 0.0]], [[0.0, 1.0, 0.0]]),
+    ("categorical_focal_crossentropy", {"from_logits": True}, [[0.0, 1.0, 0.0]], [[1e4, -1e4, 0.0]]),
+    ("kld", {}, [[0.0, 1.0]], [[1.0, 0.0]]),
+    ("msle", {}, [[0.0, 2.0]], [[-3.0, 1e4]]),
+    ("log_cosh", {}, [[0.0, 0.0]], [[-1e4, 1e4]]),
+    ("dice", {}, [[0.0, 0.0]], [[0.0, 0.0]]),
+    ("tversky", {"axis": -1}, [[1.0, 0.0]], [[1.0, 0.0]]),
+    ("cosine_similarity", {}, [[0.0, 0.0]], [[0.0, 0.0]]),
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturated_inputs_give_finite_values_and_gradients(name: str, kwargs: dict, y_true: list, y_pred: list,
+                                                            dtype: type) -> None:
+    value, backward = L.get(name, **kwargs).forward(np.array(y_true, dtype), np.array(y_pred, dtype))
+    assert np.isfinite(value).all() and np.isfinite(backward()).all()
