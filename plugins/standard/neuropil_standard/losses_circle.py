@@ -15,9 +15,9 @@ from typing import Any
 from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.loss import Loss
+from neuropil.errors import InputValidationError
 
 from .activations import sigmoid, softplus
-from .losses import check_sparse_labels
 
 Backward = Callable[[Any], Any]
 
@@ -102,14 +102,22 @@ class Circle(Loss):
         return None
 
     def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
-        check_sparse_labels(self, y_true, (2**31 - 1,))
+        """One integer label per sample (any integers: they only need to compare equal), for a model
+        whose output is one embedding vector per sample."""
+        xp = array_module(y_true)
+        labels = xp.asarray(y_true)
+        if tuple(labels.shape[1:]) not in ((), (1,)) or len(output_shape) != 1:
+            raise InputValidationError(
+                f"loss {self.name!r} needs one integer label per sample (per-sample shape () or (1,)) and a "
+                f"model output of one embedding per sample, received targets of per-sample shape "
+                f"{tuple(labels.shape[1:])} and an output of per-sample shape {tuple(output_shape)}")
+        if labels.dtype.kind == "f" and labels.size and bool((labels != xp.floor(labels)).any()):
+            raise InputValidationError(f"loss {self.name!r} needs integer labels, received non-integer values")
 
     def check_call_shapes(self, y_true: Any, y_pred: Any) -> None:
         xp = array_module(y_pred)
         labels = xp.asarray(y_true)
         if y_pred.ndim != 2 or labels.size != y_pred.shape[0]:
-            from neuropil.errors import InputValidationError
-
             raise InputValidationError(
                 f"Circle ({self.name!r}) needs one integer label per embedding (y_true of shape (batch,) "
                 f"or (batch, 1)) and embeddings of shape (batch, dim), received y_true of shape "

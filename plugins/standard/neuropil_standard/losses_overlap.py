@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 
 from neuropil import checks
-from neuropil.base.backend import array_module
 from neuropil.base.loss import Loss
 from neuropil.config import epsilon
 from neuropil.errors import ArgumentError
@@ -66,7 +65,6 @@ class Tversky(Loss):
         self.axis = _axis("Tversky", axis)
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
-        xp = array_module(y_pred)
         y, axis = _align(y_true, y_pred), self.axis
         overlap = (y * y_pred).sum(axis=axis)
         missed = ((1.0 - y_pred) * y).sum(axis=axis)
@@ -80,7 +78,7 @@ class Tversky(Loss):
             shape = y_pred.shape
             grad = y * _expand(denominator, shape, axis) - _expand(overlap, shape, axis) * d_denominator
             grad *= _expand(-dvalues / (denominator * denominator), shape, axis)
-            return xp.asarray(grad)
+            return grad
 
         return values, backward
 
@@ -101,7 +99,6 @@ class Dice(Loss):
         self.axis = _axis("Dice", axis)
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
-        xp = array_module(y_pred)
         y, axis = _align(y_true, y_pred), self.axis
         overlap = (y * y_pred).sum(axis=axis)
         denominator = y.sum(axis=axis) + y_pred.sum(axis=axis) + epsilon()
@@ -112,7 +109,7 @@ class Dice(Loss):
             shape = y_pred.shape
             grad = y * _expand(denominator, shape, axis) - _expand(overlap, shape, axis)
             grad *= _expand(-2.0 * dvalues / (denominator * denominator), shape, axis)
-            return xp.asarray(grad)
+            return grad
 
         return values, backward
 
