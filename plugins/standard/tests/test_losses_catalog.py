@@ -400,3 +400,18 @@ def test_saturated_inputs_give_finite_values_and_gradients(name: str, kwargs: di
                                                             dtype: type) -> None:
     value, backward = L.get(name, **kwargs).forward(np.array(y_true, dtype), np.array(y_pred, dtype))
     assert np.isfinite(value).all() and np.isfinite(backward()).all()
+
+
+def test_fit_time_target_checks_accept_what_the_loss_takes_and_name_what_it_does_not() -> None:
+    scce = L.SparseCategoricalCrossentropy(ignore_class=-1)
+    scce.check_targets(np.array([0, 2, -1]), (3,))  # the ignored class may lie outside [0, classes)
+    with pytest.raises(InputValidationError, match=r"labels in \[0, 3\).*label -2"):
+        scce.check_targets(np.array([0, -2]), (3,))
+    L.Circle().check_targets(np.array([[7], [-3]]), (8,))  # labels only need to compare equal
+    with pytest.raises(InputValidationError, match="one integer label per sample"):
+        L.Circle().check_targets(np.eye(3), (3,))
+    L.CTC().check_targets(np.array([[1, 2, 0]]), (5, 3))
+    with pytest.raises(InputValidationError, match=r"labels in \[0, 3\)"):
+        L.CTC().check_targets(np.array([[1, 3, 0]]), (5, 3))
+    with pytest.raises(InputValidationError, match="integer class labels"):
+        L.CategoricalGeneralizedCrossEntropy().check_targets(np.eye(3), (3,))
