@@ -42,7 +42,7 @@ def test_unknown_attribute_is_an_attribute_error():
 def test_get_accepts_instances_configs_and_none():
     relu = neuropil.activations.get("relu")
     assert neuropil.activations.get(relu) is relu
-    assert neuropil.activations.get(None) is None
+    assert neuropil.activations.get(None).name == "linear"  # Keras: get(None) is linear
     adam = neuropil.optimizers.get({"class_name": "Adam", "config": {"learning_rate": 0.25}})
     assert adam.learning_rate == 0.25
     assert neuropil.optimizers.serialize(adam)["class_name"] == "Adam"

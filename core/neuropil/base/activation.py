@@ -1,8 +1,15 @@
-"""The activation contract: a stateless function with its own backward."""
+"""The activation contract: a stateless function with its own backward.
+
+:meth:`Activation.as_function` is the declared way to reach an activation as Keras's plain function
+(``keras.activations.relu(x, negative_slope=0.0, ...)`` returning an array); the namespace serves it
+for snake-case names without knowing any activation.
+"""
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from .backend import array_module
 
 Backward = Callable[[Any], Any]
 
@@ -20,6 +27,12 @@ class Activation:
     name: str = "activation"
     #: Inputs where the derivative jumps (relu: 0). Gradient checks keep inputs away from them.
     kinks: tuple[float, ...] = ()
+    #: True for the identity (Keras's ``linear``): what ``activations.get(None)`` returns, and what a
+    #: layer may skip computing.
+    is_identity: bool = False
+    #: Constructor arguments the conformance suite builds the component with (non-default ones
+    #: included); empty means the defaults alone.
+    example_configs: tuple[dict[str, Any], ...] = ()
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")
@@ -30,9 +43,37 @@ class Activation:
     def get_config(self) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def as_function(cls, name: str | None = None) -> Callable[..., Any]:
+        """This activation as Keras's plain function: ``fn(x, *args, **config) -> y`` with the class's
+        constructor arguments, in Keras's order (``relu(x, 0.1)``, ``threshold(x, 0.5, 0.0)``). ``x`` may be a backend
+        array (the result stays on its device), a NumPy array, or a list or number (made a
+        ``floatx`` array). The function remembers its class (``component_class``), so
+        ``Dense(activation=neuropil.activations.relu)`` uses the activation's own backward."""
+        function_name = name or cls.name
+
+        def activation_function(x: Any, *args: Any, **config: Any) -> Any:
+            return cls(*args, **config)(_as_float_array(x))
+
+        activation_function.__name__ = activation_function.__qualname__ = function_name
+        activation_function.__module__ = cls.__module__  # it belongs where its class does
+        activation_function.__doc__ = cls.__doc__
+        activation_function.component_class = cls  # type: ignore[attr-defined]
+        return activation_function
+
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+def _as_float_array(x: Any) -> Any:
+    xp = array_module(x)
+    x = xp.asarray(x)
+    if x.dtype.kind != "f":
+        from ..config import floatx
+
+        x = x.astype(floatx())
+    return x
 
 
 class FunctionActivation(Activation):
@@ -49,7 +90,7 @@ class FunctionActivation(Activation):
     def __init__(self, fn: Callable[[Any], Any], grad: Callable[[Any, Any, Any], Any] | None = None,
                  name: str | None = None) -> None:
         self.fn, self.grad = fn, grad
-        self.name = name or getattr(fn, "__name__", "custom_activation")
+        self.name = str(name or getattr(fn, "__name__", "custom_activation"))
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         y = self.fn(x)

@@ -42,6 +42,9 @@ def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any],
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, base):
         return identifier(**kwargs)
+    component_class = getattr(identifier, "component_class", None)
+    if isinstance(component_class, type) and issubclass(component_class, base):
+        return component_class(**kwargs)  # a Keras-style function served by function_getattr
     if callable(identifier) and wrap is not None:
         return wrap(identifier)
     expected = f"a {singular(kind)} name, config dict or {base.__name__} instance"
@@ -63,17 +66,34 @@ def registered_name(kind: str, component: Any) -> str:
 
 
 def serialize(kind: str, component: Any) -> dict[str, Any]:
+    component_class = getattr(component, "component_class", None)
+    if isinstance(component_class, type) and not isinstance(component, type):
+        component = component_class()  # a Keras-style function: its class with the defaults
     return {"class_name": registered_name(kind, component), "config": component.get_config()}
 
 
-def module_getattr(kind: str) -> Callable[[str], Any]:
+def is_function_spelling(name: str) -> bool:
+    """Keras spells a component's function in snake case (``mean_squared_error``, ``relu``) and its
+    class in CamelCase (``MeanSquaredError``); the registry resolves both to one entry."""
+    return name == name.lower()
+
+
+def module_getattr(kind: str, function_of: str | None = None) -> Callable[[str], Any]:
+    """``__getattr__`` of a namespace module: the registered factory, or, with ``function_of``, for a
+    snake-case name whose factory declares that classmethod (``Loss.as_function``), the Keras-style
+    function it returns, named as the user spelled it."""
+
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
         try:
-            return lookup(kind, name).factory
+            factory = lookup(kind, name).factory
         except ValueError as exc:
             raise AttributeError(str(exc)) from None
+        make_function = getattr(factory, function_of, None) if function_of else None
+        if make_function is not None and is_function_spelling(name):
+            return make_function(name)
+        return factory
 
     return __getattr__
 
@@ -86,15 +106,22 @@ def module_dir(kind: str, own: list[str]) -> Callable[[], list[str]]:
 
 
 def public_api(kind: str, base: type | None, wrap: Callable[[Any], Any] | None,
-               own: list[str]) -> tuple[Callable[..., Any], ...]:
+               own: list[str], function_of: str | None = None,
+               default: Callable[[], Any] | None = None) -> tuple[Callable[..., Any], ...]:
     """``get``, ``serialize``, ``deserialize``, ``__getattr__`` and ``__dir__`` for the namespace module
-    of ``kind``: every namespace behaves alike, so each module is just this call."""
+    of ``kind``: every namespace behaves alike, so each module is just this call.
+
+    ``function_of`` names the classmethod through which components of the kind offer their Keras
+    function (see :func:`module_getattr`); ``default()`` is what ``get(None)`` returns (None if not
+    given), e.g. the identity activation, found by a declared attribute rather than by name.
+    """
 
     def get(identifier: Any, **kwargs: Any) -> Any:
         """The component for ``identifier``: a registered name, a ``{"class_name", "config"}`` dict,
-        or an instance (None stays None); ``kwargs`` go to the factory with a name."""
+        or an instance (None gives the kind's default, or stays None); ``kwargs`` go to the factory
+        with a name."""
         if identifier is None:
-            return None
+            return default() if default is not None else None
         return resolve(kind, identifier, base, wrap, **kwargs)
 
     def serialize_(component: Any) -> dict[str, Any]:
@@ -105,4 +132,4 @@ def public_api(kind: str, base: type | None, wrap: Callable[[Any], Any] | None,
         return get(config)
 
     names = ["get", "serialize", "deserialize", *own]
-    return get, serialize_, deserialize, module_getattr(kind), module_dir(kind, names)
+    return get, serialize_, deserialize, module_getattr(kind, function_of), module_dir(kind, names)

@@ -32,7 +32,7 @@ def floats(low: float, high: float) -> st.SearchStrategy[float]:
     return st.floats(low, high, allow_nan=False, allow_infinity=False, allow_subnormal=False)
 
 
-def arrays(shape: tuple[int, ...] | st.SearchStrategy, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
+def arrays(shape: Any, low: float = -2.0, high: float = 2.0) -> st.SearchStrategy:
     """float64 arrays of ``shape`` with elements in ``[low, high]``."""
     return hnp.arrays(np.float64, shape, elements=floats(low, high))
 
@@ -132,9 +132,34 @@ def target_pairs(draw: st.DrawFn, target_kind: str, prediction_kind: str,
 
 
 @st.composite
-def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = ()) -> np.ndarray:
-    """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``."""
-    return move_from_points(draw(arrays(shapes(), -3.0, 3.0)), kinks)
+def loss_examples(draw: st.DrawFn, loss: Any) -> Targets:
+    """Targets and predictions for ``loss``: of its declared ``target_kind`` and ``prediction_kind``
+    (moved off its ``kink_distance``), or, when the loss declares ``conformance_example(rng) ->
+    (y_true, y_pred)`` because no value kind describes its inputs (CTC's label sequences and
+    per-timestep logits), made by that from a drawn seed."""
+    own = getattr(loss, "conformance_example", None)
+    if own is not None:
+        y_true, y_pred = own(np.random.default_rng(draw(seeds)))
+        return Targets(np.asarray(y_true), np.asarray(y_pred, dtype=np.float64))
+    kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
+    return draw(target_pairs(*kinds, getattr(loss, "kink_distance", None)))
+
+
+@st.composite
+def activation_inputs(draw: st.DrawFn, kinks: Sequence[float] = (),
+                      axis_multiple: tuple[int, int] | None = None) -> np.ndarray:
+    """Inputs in [-3, 3] of 1-3 axes (batch first), kept ``KINK_MARGIN`` away from ``kinks``.
+
+    ``axis_multiple = (axis, k)`` (an activation's ``input_axis_multiple``) makes the size along
+    ``axis`` a multiple of ``k``: GLU splits its axis in two halves.
+    """
+    shape = draw(shapes())
+    if axis_multiple is not None:
+        axis, k = axis_multiple
+        if not -len(shape) <= axis < len(shape):
+            shape = shape + (1,) * (axis + 1 - len(shape) if axis >= 0 else 0)
+        shape = tuple(n * k if i == axis % len(shape) else n for i, n in enumerate(shape))
+    return move_from_points(draw(arrays(shape, -3.0, 3.0)), kinks)
 
 
 #: Numbers of axes a weight has: a bias (1), a Dense kernel (2), convolution kernels (3, 4). An
@@ -152,7 +177,7 @@ def weight_shapes(draw: st.DrawFn, ndims: Sequence[int] = WEIGHT_NDIMS, max_side
     return tuple(draw(st.integers(1, max_side)) for _ in range(n))
 
 
-def weights(shape: tuple[int, ...] | st.SearchStrategy) -> st.SearchStrategy:
+def weights(shape: Any) -> st.SearchStrategy:
     """float64 weights whose entries are 0 or of magnitude 0.05 to 3.
 
     Exact zeros are where constraints branch (non-negativity, a zero column); magnitudes stay far above

@@ -15,8 +15,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.activation import Activation, Backward
 from neuropil.base.backend import array_module
+from neuropil.errors import ArgumentError
 from neuropil.plugin_system.hookspecs import Register
 
 
@@ -110,7 +112,7 @@ class ReLU(Activation):
     """
 
     name = "relu"
-    kinks = (0.0,)
+    kinks: tuple[float, ...] = (0.0,)
 
     def __init__(self, negative_slope: float = 0.0, max_value: float | None = None,
                  threshold: float = 0.0) -> None:
@@ -185,13 +187,14 @@ class Softmax(Activation):
     no network produces, so it is not done.)"""
 
     name = "softmax"
+    example_configs = ({}, {"axis": 0}, {"axis": [0, -1]})
 
-    def __init__(self, axis: int = -1) -> None:
-        self.axis = int(axis)
+    def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
+        self.axis = softmax_axis("Softmax", axis)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
-        axis = self.axis
+        axis = axes_of(self.axis, x.ndim)
         y = x - x.max(axis=axis, keepdims=True)
         xp.exp(y, out=y)
         y /= y.sum(axis=axis, keepdims=True)
@@ -204,7 +207,26 @@ class Softmax(Activation):
         return y, backward
 
     def get_config(self) -> dict[str, Any]:
-        return {"axis": self.axis}
+        return {"axis": list(self.axis) if isinstance(self.axis, tuple) else self.axis}
+
+
+def softmax_axis(owner: str, axis: Any) -> int | tuple[int, ...]:
+    """One axis, or (as Keras allows) a tuple or list of axes, normalised over."""
+    if isinstance(axis, (tuple, list)):
+        axes = tuple(checks.integer(owner, "axis", a) for a in axis)
+        if not axes:
+            raise ArgumentError(f"{owner} expects axis to be an integer or a non-empty tuple of "
+                                f"integers, received axis={axis!r}")
+        return axes
+    return checks.integer(owner, "axis", axis)
+
+
+def axes_of(axis: int | tuple[int, ...], ndim: int) -> int | tuple[int, ...]:
+    """A tuple of axes with negative ones resolved against ``ndim`` and repeats dropped ((0, -1)
+    on a 1-D input is axis 0); a single axis as it is."""
+    if isinstance(axis, int):
+        return axis
+    return tuple(sorted({a % ndim for a in axis})) if ndim else axis
 
 
 class Linear(Activation):
@@ -212,6 +234,7 @@ class Linear(Activation):
     are: components never write to arrays they were handed, so no copy is needed."""
 
     name = "linear"
+    is_identity = True
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         return x, _identity_backward
@@ -224,7 +247,7 @@ class ELU(Activation):
     """
 
     name = "elu"
-    kinks = ()  # continuous derivative only when alpha == 1; see __init__
+    kinks: tuple[float, ...] = ()  # continuous derivative only when alpha == 1; see __init__
 
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = float(alpha)
@@ -260,7 +283,7 @@ class SELU(ELU):
     name = "selu"
     ALPHA = 1.6732632423543772848170429916717
     SCALE = 1.0507009873554804934193349852946
-    kinks = (0.0,)  # the slope jumps from scale * alpha to scale at 0
+    kinks: tuple[float, ...] = (0.0,)  # the slope jumps from scale * alpha to scale at 0
 
     def __init__(self) -> None:
         super().__init__(alpha=self.ALPHA)
@@ -497,3 +520,6 @@ def register_all(register: Register) -> None:
     'ReLU' and 'LeakyReLU' resolve too, because lookups ignore case and underscores)."""
     for cls, aliases in ACTIVATIONS:
         register(cls.name, cls, aliases=aliases)
+    from .activations_extra import register_all as register_more  # the rest of Keras 3's catalog
+
+    register_more(register)

@@ -1,8 +1,9 @@
 """The standard losses, with Keras's names, defaults and formulas.
 
-Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: one value per sample (Keras
-averages over the last axis, or sums over the class axis for cross-entropies; any further per-sample
-axes are averaged) and ``backward(dvalues) -> dy_pred``. :class:`neuropil.base.loss.Loss` does the reduction.
+Each loss implements ``per_sample(y_true, y_pred) -> (values, backward)``: Keras's unreduced values,
+shape ``(batch, ...)`` (the last axis averaged, or the class axis summed for cross-entropies; further
+axes such as timesteps are kept, as Keras keeps them) and ``backward(dvalues) -> dy_pred``.
+:class:`neuropil.base.loss.Loss` does the weighting and the reduction.
 
 Targets are brought to the predictions' array module and dtype once per call (so float64 labels do
 not upcast a float32 model), and a flat ``(batch,)`` target matches a ``(batch, 1)`` prediction, as
@@ -19,11 +20,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.backend import array_module
+from neuropil.base.loss import Loss
 from neuropil.config import epsilon
 from neuropil.errors import InputValidationError
 from neuropil.plugin_system.hookspecs import Register
-from neuropil.base.loss import Loss
 from neuropil.plugin_system.registry import normalize
 
 from .activations import softplus
@@ -42,19 +44,18 @@ def _align(y_true: Any, y_pred: Any) -> Any:
 
 
 def _row_mean(elementwise: Any) -> tuple[Any, int]:
-    """Per-sample means of ``elementwise`` (shape ``(batch, ...)``) and the entries per sample."""
-    if elementwise.ndim == 1:
+    """Keras's ``mean(..., axis=-1)``: the values of ``elementwise`` (shape ``(batch, ..., d)``)
+    averaged over the last axis, and ``d``. A flat ``(batch,)`` array is its own values."""
+    if elementwise.ndim <= 1:
         return elementwise, 1
-    if elementwise.ndim == 2:
-        return elementwise.mean(axis=1), elementwise.shape[1]
-    flat = elementwise.reshape(elementwise.shape[0], -1)
-    return flat.mean(axis=1), flat.shape[1]
+    return elementwise.mean(axis=-1), elementwise.shape[-1]
 
 
 def _upstream(dvalues: Any, ndim: int, count: int) -> Any:
-    """``dvalues / count`` shaped to broadcast against a ``(batch, ...)`` array of ``ndim`` dims."""
+    """``dvalues / count`` (shaped like :func:`_row_mean`'s values) with the averaged last axis put
+    back, to broadcast against the ``ndim``-axis elementwise array."""
     scaled = dvalues * (1.0 / count) if count != 1 else dvalues
-    return scaled.reshape(scaled.shape + (1,) * (ndim - 1)) if ndim > 1 else scaled
+    return scaled[..., None] if ndim > 1 else scaled
 
 
 def _check_probabilities(loss: Loss, y_true: Any) -> None:
@@ -74,6 +75,7 @@ class MeanSquaredError(Loss):
     """``mean((y_pred - y_true) ** 2)`` over the last axis (Keras ``mean_squared_error``, ``mse``)."""
 
     name = "mean_squared_error"
+    example_configs = ({}, {"reduction": "sum"}, {"reduction": "mean_with_sample_weight"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "mean_squared_error") -> None:
@@ -164,6 +166,7 @@ class Huber(Loss):
     """
 
     name = "huber_loss"
+    example_configs = ({}, {"delta": 0.5}, {"delta": 2.0, "reduction": "sum"})
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "huber_loss") -> None:
@@ -208,8 +211,10 @@ class BinaryCrossentropy(Loss):
     name = "binary_crossentropy"
     target_kind = "binary"
     prediction_kind = "probability"
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.1}, {"label_smoothing": 0.3, "reduction": "sum"},
+                       {"axis": 0}, {"axis": 0, "from_logits": True})
 
-    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0,
+    def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
                  name: str | None = "binary_crossentropy") -> None:
         super().__init__(reduction=reduction, name=name)
@@ -217,6 +222,7 @@ class BinaryCrossentropy(Loss):
             raise ValueError(f"label_smoothing must be in [0, 1], received {label_smoothing}")
         self.from_logits = bool(from_logits)
         self.label_smoothing = float(label_smoothing)
+        self.axis = checks.integer("BinaryCrossentropy", "axis", axis)
         if self.from_logits:
             self.prediction_kind = "real"
 
@@ -228,9 +234,13 @@ class BinaryCrossentropy(Loss):
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
         y_true = self._targets(y_true, y_pred)
-        if self.from_logits:
-            return self._from_logits(y_true, y_pred)
-        return self._from_probabilities(y_true, y_pred)
+        compute = self._from_logits if self.from_logits else self._from_probabilities
+        if self.axis in (-1, y_pred.ndim - 1) or y_pred.ndim < 2:
+            return compute(y_true, y_pred)
+        # Keras averages over ``axis``: move it last, and the gradient back
+        xp = array_module(y_pred)
+        values, backward = compute(xp.moveaxis(y_true, self.axis, -1), xp.moveaxis(y_pred, self.axis, -1))
+        return values, lambda dvalues: xp.moveaxis(backward(dvalues), -1, self.axis)
 
     @staticmethod
     def _from_logits(y_true: Any, logits: Any) -> tuple[Any, Backward]:
@@ -280,12 +290,12 @@ class BinaryCrossentropy(Loss):
     def logits_variant(self, activation_name: str) -> Loss | None:
         if self.from_logits or normalize(activation_name) != "sigmoid":
             return None
-        return BinaryCrossentropy(from_logits=True, label_smoothing=self.label_smoothing,
+        return BinaryCrossentropy(from_logits=True, label_smoothing=self.label_smoothing, axis=self.axis,
                                   reduction=self.reduction, name=self.name)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "from_logits": self.from_logits,
-                "label_smoothing": self.label_smoothing}
+                "label_smoothing": self.label_smoothing, "axis": self.axis}
 
 
 def _log_softmax(logits: Any, axis: int) -> Any:
@@ -309,6 +319,7 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",
@@ -362,13 +373,13 @@ def _crossentropy_from_logits(y_true: Any, logits: Any, axis: int) -> tuple[Any,
     xp = array_module(logits)
     log_probs = _log_softmax(logits, axis)
     elementwise = y_true * log_probs
-    values, positions = _row_mean(-elementwise.sum(axis=axis))
+    values = -elementwise.sum(axis=axis)
 
     def backward(dvalues: Any) -> Any:
         grad = xp.exp(log_probs)
         grad *= y_true.sum(axis=axis, keepdims=True)
         grad -= y_true
-        grad *= _upstream(dvalues, logits.ndim, positions)
+        grad *= xp.expand_dims(dvalues, axis)
         return grad
 
     return values, backward
@@ -387,92 +398,141 @@ def _crossentropy_from_probabilities(y_true: Any, y_pred: Any, axis: int) -> tup
     q = xp.clip(normalised, eps, 1.0 - eps)
     elementwise = xp.log(q)
     elementwise *= y_true
-    values, positions = _row_mean(-elementwise.sum(axis=axis))
+    values = -elementwise.sum(axis=axis)
 
     def backward(dvalues: Any) -> Any:
         active = y_true * (q == normalised)
         grad = active / q
         xp.subtract(active.sum(axis=axis, keepdims=True), grad, out=grad)
         grad /= row_sum
-        grad *= _upstream(dvalues, y_pred.ndim, positions)
+        grad *= xp.expand_dims(dvalues, axis)
         return grad
 
     return values, backward
 
 
+def check_sparse_labels(loss: Loss, y_true: Any, output_shape: tuple[int, ...], axis: int = -1,
+                        ignore_class: int | None = None) -> None:
+    """Raise ``InputValidationError`` unless ``y_true`` holds integer class ids in ``[0, classes)``
+    (or ``ignore_class``), of the model output's per-sample shape without the class ``axis`` (or that
+    with a trailing 1). ``axis`` counts the batch axis, as Keras's does."""
+    xp = array_module(y_true)
+    y_true = xp.asarray(y_true)
+    full = (None,) + tuple(output_shape)
+    class_axis = axis % len(full) if full else 0
+    classes = full[class_axis] if output_shape else 1
+    base = tuple(n for i, n in enumerate(full) if i != class_axis)[1:]
+    got = tuple(y_true.shape[1:])
+    label_shapes = (base, base + (1,))
+    if got not in label_shapes:
+        hint = (": these look like one-hot rows, use loss='categorical_crossentropy' for those"
+                if got == tuple(output_shape) else "")
+        raise InputValidationError(
+            f"loss {loss.name!r} needs integer class labels of per-sample shape "
+            f"{label_shapes[0]} or {label_shapes[1]}, received per-sample shape {got}{hint}")
+    if y_true.size == 0:
+        return
+    if y_true.dtype.kind == "f":
+        fractional = y_true != xp.floor(y_true)
+        if bool(fractional.any()):
+            bad = float(y_true[fractional][0])
+            raise InputValidationError(
+                f"loss {loss.name!r} needs integer class labels in [0, {classes}), received "
+                f"the non-integer label {bad:g}")
+    elif y_true.dtype.kind not in "iub":
+        raise InputValidationError(
+            f"loss {loss.name!r} needs integer class labels, received dtype {y_true.dtype}")
+    outside = (y_true < 0) | (y_true >= classes)
+    if ignore_class is not None:
+        outside &= y_true != ignore_class
+    if bool(outside.any()):
+        bad = y_true[outside][0].item()
+        raise InputValidationError(
+            f"loss {loss.name!r} needs class labels in [0, {classes}) (the model has {classes} "
+            f"output units), received label {bad:g}")
+
+
 class SparseCategoricalCrossentropy(Loss):
     """Keras ``sparse_categorical_crossentropy``: categorical cross-entropy with integer class labels
-    (shape ``(batch,)`` or ``(batch, 1)``) in place of one-hot rows; same clipping and logits form."""
+    (the predictions' shape without the class ``axis``, or that with a trailing 1) in place of one-hot
+    rows; same clipping and logits form.
+
+    ``ignore_class`` (e.g. -1 or 255, a "void" class in segmentation maps) leaves those positions out:
+    their value is 0, they get no gradient, and, as in Keras (a loss mask), ``sum_over_batch_size``
+    divides by the number of positions that count.
+    """
 
     name = "sparse_categorical_crossentropy"
     sparse_targets = True
     target_kind = "sparse"
     prediction_kind = "distribution"
+    example_configs = ({}, {"from_logits": True}, {"ignore_class": 0}, {"from_logits": True, "ignore_class": 1},
+                       {"reduction": "sum"})
 
-    def __init__(self, from_logits: bool = False, reduction: str | None = "sum_over_batch_size",
+    def __init__(self, from_logits: bool = False, ignore_class: int | None = None, axis: int = -1,
+                 reduction: str | None = "sum_over_batch_size",
                  name: str | None = "sparse_categorical_crossentropy") -> None:
         super().__init__(reduction=reduction, name=name)
-        self.from_logits = bool(from_logits)
+        owner = "SparseCategoricalCrossentropy"
+        self.from_logits = checks.boolean(owner, "from_logits", from_logits)
+        self.ignore_class = None if ignore_class is None else checks.integer(owner, "ignore_class", ignore_class)
+        self.axis = checks.integer(owner, "axis", axis)
         if self.from_logits:
             self.prediction_kind = "real"
 
     @staticmethod
-    def one_hot(y_true: Any, y_pred: Any) -> Any:
-        """Integer labels as one-hot rows of ``y_pred``'s dtype (one comparison against ``arange``)."""
+    def one_hot(y_true: Any, y_pred: Any, axis: int = -1) -> Any:
+        """Integer labels as one-hot rows along ``axis`` of ``y_pred``'s dtype (one comparison
+        against ``arange``); a label outside ``[0, classes)`` gives a row of zeros."""
         xp = array_module(y_pred)
+        axis = axis % y_pred.ndim
         labels = xp.asarray(y_true)
-        batch_shape = y_pred.shape[:-1]
+        batch_shape = y_pred.shape[:axis] + y_pred.shape[axis + 1:]
         if labels.shape != batch_shape:
             labels = labels.reshape(batch_shape)
         if labels.dtype.kind == "f":
             labels = labels.astype(xp.int64)
-        classes = xp.arange(y_pred.shape[-1])
-        return (labels[..., None] == classes).astype(y_pred.dtype)
+        classes = xp.arange(y_pred.shape[axis]).reshape((-1,) + (1,) * (y_pred.ndim - 1 - axis))
+        return (xp.expand_dims(labels, axis) == classes).astype(y_pred.dtype)
+
+    def _valid(self, y_true: Any, y_pred: Any) -> Any | None:
+        if self.ignore_class is None:
+            return None
+        xp = array_module(y_pred)
+        labels = xp.asarray(y_true)
+        axis = self.axis % y_pred.ndim
+        return (labels != self.ignore_class).reshape(y_pred.shape[:axis] + y_pred.shape[axis + 1:])
 
     def per_sample(self, y_true: Any, y_pred: Any) -> tuple[Any, Backward]:
-        one_hot = self.one_hot(y_true, y_pred)
-        if self.from_logits:
-            return _crossentropy_from_logits(one_hot, y_pred, -1)
-        return _crossentropy_from_probabilities(one_hot, y_pred, -1)
+        xp = array_module(y_pred)
+        one_hot = self.one_hot(y_true, y_pred, self.axis)
+        valid = self._valid(y_true, y_pred)
+        if valid is not None:  # the ignored positions become class 0, then their values are dropped
+            first = self.one_hot(xp.zeros(valid.shape, dtype=xp.int64), y_pred, self.axis)
+            one_hot = xp.where(xp.expand_dims(valid, self.axis), one_hot, first)
+        compute = _crossentropy_from_logits if self.from_logits else _crossentropy_from_probabilities
+        values, backward = compute(one_hot, y_pred, self.axis)
+        if valid is None:
+            return values, backward
+        keep = valid.astype(values.dtype)
+        return values * keep, lambda dvalues: backward(dvalues * keep)
+
+    def value_mask(self, y_true: Any, y_pred: Any, values: Any) -> Any | None:
+        valid = self._valid(y_true, y_pred)
+        return None if valid is None else valid.reshape(values.shape)
 
     def check_targets(self, y_true: Any, output_shape: tuple[int, ...]) -> None:
-        xp = array_module(y_true)
-        y_true = xp.asarray(y_true)
-        classes = output_shape[-1] if output_shape else 1
-        got = tuple(y_true.shape[1:])
-        label_shapes = (tuple(output_shape[:-1]), tuple(output_shape[:-1]) + (1,))
-        if got not in label_shapes:
-            hint = (": these look like one-hot rows, use loss='categorical_crossentropy' for those"
-                    if got == tuple(output_shape) else "")
-            raise InputValidationError(
-                f"loss {self.name!r} needs integer class labels of per-sample shape "
-                f"{label_shapes[0]} or {label_shapes[1]}, received per-sample shape {got}{hint}")
-        if y_true.size == 0:
-            return
-        if y_true.dtype.kind == "f":
-            fractional = y_true != xp.floor(y_true)
-            if bool(fractional.any()):
-                bad = float(y_true[fractional][0])
-                raise InputValidationError(
-                    f"loss {self.name!r} needs integer class labels in [0, {classes}), received "
-                    f"the non-integer label {bad:g}")
-        elif y_true.dtype.kind not in "iub":
-            raise InputValidationError(
-                f"loss {self.name!r} needs integer class labels, received dtype {y_true.dtype}")
-        outside = (y_true < 0) | (y_true >= classes)
-        if bool(outside.any()):
-            bad = y_true[outside][0].item()
-            raise InputValidationError(
-                f"loss {self.name!r} needs class labels in [0, {classes}) (the model has {classes} "
-                f"output units), received label {bad:g}")
+        check_sparse_labels(self, y_true, output_shape, self.axis, self.ignore_class)
 
     def logits_variant(self, activation_name: str) -> Loss | None:
-        if self.from_logits or normalize(activation_name) != "softmax":
+        if self.from_logits or normalize(activation_name) != "softmax" or self.axis != -1:
             return None
-        return SparseCategoricalCrossentropy(from_logits=True, reduction=self.reduction, name=self.name)
+        return SparseCategoricalCrossentropy(from_logits=True, ignore_class=self.ignore_class,
+                                             reduction=self.reduction, name=self.name)
 
     def get_config(self) -> dict[str, Any]:
-        return {**super().get_config(), "from_logits": self.from_logits}
+        return {**super().get_config(), "from_logits": self.from_logits, "ignore_class": self.ignore_class,
+                "axis": self.axis}
 
 
 LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
@@ -486,8 +546,16 @@ LOSSES: tuple[tuple[str, type[Loss], tuple[str, ...]], ...] = (
 )
 
 
+#: Modules beside this one holding further losses, each with its own ``LOSSES`` table.
+EXTRA_MODULES = ("losses_regression", "losses_focal", "losses_overlap", "losses_circle", "losses_ctc")
+
+
 def register_all(register: Register) -> None:
     """Register each loss under its Keras function name; the Keras class name ('MeanSquaredError')
     resolves to the same entry because lookups ignore case and underscores."""
-    for name, cls, aliases in LOSSES:
-        register(name, cls, aliases=aliases)
+    from importlib import import_module
+
+    tables = [LOSSES] + [import_module(f"{__package__}.{module}").LOSSES for module in EXTRA_MODULES]
+    for table in tables:
+        for name, cls, aliases in table:
+            register(name, cls, aliases=aliases)

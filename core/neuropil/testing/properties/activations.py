@@ -25,7 +25,8 @@ def problem(activation: Any, x: np.ndarray) -> Differentiable:
 def _draw(data: Any, entry: Entry) -> tuple[Any, np.ndarray, np.random.Generator]:
     config = data.draw(s.st.sampled_from(example_configs(entry)), label="config")
     activation = make(entry, config)
-    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ()))), label="x")
+    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ())),
+                                           getattr(activation, "input_axis_multiple", None)), label="x")
     return activation, x, np.random.default_rng(data.draw(s.seeds, label="seed"))
 
 

@@ -54,7 +54,8 @@ def _compare(what: str, backend: Any, got: Any, expected: Any) -> None:
 
 def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
     activation = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ()))), label="x")
+    x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ())),
+                                           getattr(activation, "input_axis_multiple", None)), label="x")
     dy = data.draw(s.arrays(x.shape), label="dy")
     y, backward = activation.forward(x)
     dx = backward(dy)
@@ -101,8 +102,7 @@ def _layers(entry: Entry, data: Any, backends: list[Any]) -> None:
 
 def _losses(entry: Entry, data: Any, backends: list[Any]) -> None:
     loss = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
-    pair = data.draw(s.target_pairs(*kinds, getattr(loss, "kink_distance", None)), label="y_true, y_pred")
+    pair = data.draw(s.loss_examples(loss), label="y_true, y_pred")
     value, backward = loss.forward(pair.y_true, pair.y_pred)
     grad = backward()
     for b in backends:

@@ -34,15 +34,15 @@ def problem(loss: Any, y_true: np.ndarray, y_pred: np.ndarray, per_sample: bool 
         value, backward = compute(y_true, y_pred)
         return value, lambda dv: {"y_pred": backward(dv)}
 
-    project = {"y_pred": _tangent} if _kinds(loss)[1] == "distribution" else {}
+    project: dict[str, Callable[[np.ndarray], np.ndarray]] = {}
+    if _kinds(loss)[1] == "distribution":
+        project["y_pred"] = _tangent
     return Differentiable({"y_pred": y_pred}, forward, project)
 
 
 def _draw(data: Any, entry: Entry) -> tuple[Any, np.ndarray, np.ndarray, np.random.Generator]:
     loss = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    target_kind, prediction_kind = _kinds(loss)
-    kink_distance = getattr(loss, "kink_distance", None)
-    pair = data.draw(s.target_pairs(target_kind, prediction_kind, kink_distance), label="y_true, y_pred")
+    pair = data.draw(s.loss_examples(loss), label="y_true, y_pred")
     return loss, pair.y_true, pair.y_pred.copy(), np.random.default_rng(data.draw(s.seeds, label="seed"))
 
 
@@ -53,7 +53,11 @@ def input_gradient(entry: Entry) -> None:
         variants = [False] + ([True] if isinstance(loss, Loss) else [])
         for per_sample in variants:
             fn = problem(loss, y_true, y_pred, per_sample)
-            avoiding_kinks(lambda: check_gradients(fn, rng), nudger([y_pred], rng, 0.01, clip))
+
+            def check(fn: Differentiable = fn) -> None:
+                check_gradients(fn, rng)
+
+            avoiding_kinks(check, nudger([y_pred], rng, 0.01, clip))
 
     run_hypothesis(test)
 

@@ -56,8 +56,7 @@ class Dense(Layer):
         self.units = int(units)
         self.use_bias = bool(use_bias)
         self.input_gradient = True
-        self._activation_arg = activation
-        self.activation = neuropil.activations.get(activation if activation is not None else "linear")
+        self.activation = activation
         self._component_args = {
             "kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer,
             "kernel_regularizer": kernel_regularizer, "bias_regularizer": bias_regularizer,
@@ -66,6 +65,17 @@ class Dense(Layer):
         }
         for arg, module in _COMPONENTS.items():
             setattr(self, arg, module.get(self._component_args[arg]))
+
+    @property
+    def activation(self) -> Any:
+        """The resolved Activation. Assigning a name, an instance, a function or None (linear, as
+        in Keras) takes effect on the next call, and is what ``get_config`` then saves."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, activation: Any) -> None:
+        self._activation_arg = activation
+        self._activation = neuropil.activations.get(activation if activation is not None else "linear")
 
     # -- building --------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
