@@ -17,6 +17,7 @@ from neuropil.callbacks import (
     ReduceLROnPlateau,
     TerminateOnNaN,
 )
+from neuropil.errors import ArgumentError
 from neuropil.layers import Dense
 from neuropil.models import load_model
 
@@ -73,10 +74,22 @@ def test_early_stopping_without_restore_keeps_last_weights_and_min_delta_counts(
 
 
 def test_early_stopping_mode_max_is_chosen_for_accuracy():
+    """mode='auto' follows the compiled metric's declared direction (accuracy: up), as Keras does."""
     model = make_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])
     stopper = EarlyStopping(monitor="val_accuracy", patience=1)
     history = fit(model, [Script([0.5, 0.6, 0.7, 0.65, 0.9], key="val_accuracy"), stopper], epochs=5)
     assert stopper.watch.mode == "max" and history.epoch == [0, 1, 2, 3]
+
+
+def test_auto_mode_for_a_quantity_without_a_direction_is_refused_naming_it():
+    """Keras raises when it cannot tell whether a monitored value should grow or shrink; an explicit
+    mode works for any logged value."""
+    with pytest.raises(ArgumentError, match=r"monitor='val_score'.*pass mode='max' or mode='min'"):
+        fit(make_model(), [Script([0.5, 0.6], key="val_score"), EarlyStopping(monitor="val_score")], epochs=2)
+    stopper = EarlyStopping(monitor="val_score", mode="max", patience=1)
+    history = fit(make_model(), [Script([0.5, 0.6, 0.55, 0.5], key="val_score"), stopper], epochs=4)
+    assert history.epoch == [0, 1, 2]
 
 
 def test_early_stopping_baseline_and_start_from_epoch():
@@ -111,6 +124,7 @@ def test_checkpoint_files_appear_only_when_improved(tmp_path):
 
 def test_checkpoint_best_weights_only_and_every_epoch(tmp_path):
     model = make_model()
+    model.compile(optimizer="sgd", loss="mse", metrics=["accuracy"])  # accuracy declares direction "up"
     best = tmp_path / "best.safetensors"
     fit(model, [Script([0.2, 0.5, 0.1, 0.3], key="val_accuracy"),
                 ModelCheckpoint(best, monitor="val_accuracy", save_best_only=True, save_weights_only=True)], 4)

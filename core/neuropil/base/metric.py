@@ -27,6 +27,10 @@ class Metric:
     #: "probability", "distribution", "positive".
     target_kind: str = "real"
     prediction_kind: str = "real"
+    #: Protocol: "up" when bigger values are better (accuracy, AUC), "down" when smaller are (errors,
+    #: losses), None when the metric cannot say (a user's function). Callbacks monitoring this metric
+    #: with ``mode="auto"`` read it, as Keras reads a metric's ``_direction``.
+    direction: str | None = None
 
     def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
         if name is not None:

@@ -9,6 +9,8 @@ import sys
 import warnings
 from typing import Any
 
+from ..errors import ArgumentError
+
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -26,26 +28,22 @@ def _user_site() -> tuple[str, int]:
         frame = frame.f_back
     return frame.f_code.co_filename, frame.f_lineno
 
-#: Monitored names where bigger is better when ``mode='auto'`` (after a ``val_`` prefix is removed).
-_BIGGER_IS_BETTER = ("acc", "accuracy", "auc", "precision", "recall", "f1", "fbeta", "iou", "r2")
-
 
 class Monitor:
     """``monitor``, ``mode`` ('auto' | 'min' | 'max') and ``min_delta`` (an absolute, non-negative margin)."""
 
     def __init__(self, owner: str, monitor: str, mode: str, min_delta: float = 0.0) -> None:
         if mode not in ("auto", "min", "max"):
-            raise ValueError(f"{owner} mode must be 'auto', 'min' or 'max', received {mode!r}")
+            raise ArgumentError(f"{owner} mode must be 'auto', 'min' or 'max', received {mode!r}")
         if not isinstance(monitor, str) or not monitor:
-            raise ValueError(f"{owner} monitor must be a metric name such as 'val_loss', received {monitor!r}")
+            raise ArgumentError(f"{owner} monitor must be a metric name such as 'val_loss', received {monitor!r}")
         self.owner, self.monitor = owner, monitor
         self._site = _user_site()
         self._warned_about: frozenset[str] | None = None
-        if mode == "auto":
-            base = monitor.removeprefix("val_").lower()
-            mode = "max" if any(base == name or base.endswith("_" + name) or base.startswith(name)
-                                for name in _BIGGER_IS_BETTER) else "min"
+        #: "min" or "max"; with mode="auto", decided from the model once the monitored value is first
+        #: seen (see :meth:`start` and :meth:`_decide`).
         self.mode = mode
+        self._model: Any = None
         self.min_delta = abs(float(min_delta))
 
     @property
@@ -60,9 +58,25 @@ class Monitor:
             return current < reference - self.min_delta
         return current > reference + self.min_delta
 
-    def reset_warning(self) -> None:
-        """Warn again at the next epoch whose logs lack the monitor (called when training starts)."""
+    def start(self, model: Any) -> None:
+        """Called when training starts: warn again at the next epoch whose logs lack the monitor, and
+        take the model whose compiled metrics say which direction is better for ``mode="auto"``."""
         self._warned_about = None
+        self._model = model
+
+    def _decide(self) -> str:
+        """Keras's rule for ``mode="auto"``: a loss is minimised; a metric goes the way its declared
+        ``direction`` says (the Metric protocol); anything else cannot be decided and is an error."""
+        base = self.monitor.removeprefix("val_")
+        if base.endswith("loss"):
+            return "min"
+        compiled = getattr(self._model, "compiled", None)
+        for metric in getattr(compiled, "metrics", None) or ():
+            if metric.name == base and getattr(metric, "direction", None) in ("up", "down"):
+                return "max" if metric.direction == "up" else "min"
+        raise ArgumentError(f"{self.owner} received monitor={self.monitor!r} but cannot tell whether it should be "
+                            f"maximized or minimized (no compiled metric {base!r} declares a direction): pass "
+                            f"mode='max' or mode='min'")
 
     def value(self, logs: dict[str, Any] | None) -> float | None:
         """The monitored value from epoch logs, or None, with a :class:`MonitorWarning` naming the
@@ -74,6 +88,8 @@ class Monitor:
         """
         logs = logs or {}
         if self.monitor in logs:
+            if self.mode == "auto":
+                self.mode = self._decide()
             return float(logs[self.monitor])
         keys = frozenset(logs)
         if keys != self._warned_about:

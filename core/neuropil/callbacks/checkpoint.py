@@ -39,7 +39,7 @@ class ModelCheckpoint(Callback):
                            f"epoch logs (available: epoch, {', '.join(logs or {})})") from None
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
-        self.watch.reset_warning()  # a missing monitor is reported in every fit, not only the first
+        self.watch.start(self.model)  # a missing monitor is reported in every fit; the model decides mode="auto"
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         path = self.filepath_for(epoch, logs)

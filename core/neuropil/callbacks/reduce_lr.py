@@ -34,7 +34,7 @@ class ReduceLROnPlateau(Callback):
 
     def on_train_begin(self, logs: Logs | None = None) -> None:
         self._reset()
-        self.watch.reset_warning()  # a missing monitor is reported in every fit, not only the first
+        self.watch.start(self.model)  # a missing monitor is reported in every fit; the model decides mode="auto"
 
     def on_epoch_end(self, epoch: int, logs: Logs | None = None) -> None:
         optimizer = optimizer_of(self.model, "ReduceLROnPlateau")

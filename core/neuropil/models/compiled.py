@@ -91,7 +91,9 @@ def _resolve_one(spec: Any, loss: Loss, output_shape: tuple[int, ...]) -> Metric
 
 def _loss_metric(loss_name: str, shown_as: str) -> Metric:
     loss = losses.get(loss_name)
-    return MeanMetricWrapper(lambda y_true, y_pred: loss.per_sample(y_true, y_pred)[0], name=shown_as)
+    metric = MeanMetricWrapper(lambda y_true, y_pred: loss.per_sample(y_true, y_pred)[0], name=shown_as)
+    metric.direction = "down"  # a loss: smaller is better
+    return metric
 
 
 def fused_output(last_layer: Any, loss: Loss) -> tuple[Loss | None, Any]:

@@ -113,6 +113,8 @@ class MatthewsCorrelation(_ConfusionBased):
     0.0 when undefined (all targets or all predictions in one class), as scikit-learn returns.
     """
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "matthews_correlation"
 
     def _score(self, matrix: np.ndarray) -> float:
@@ -131,6 +133,8 @@ class CohenKappa(_ConfusionBased):
     disagreement); the result is then 0.0 (scikit-learn returns nan with a warning unless
     ``replace_undefined_by`` is given; TensorFlow Addons returned 1.0).
     """
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "cohen_kappa"
 

@@ -40,6 +40,8 @@ SUMMATIONS = ("interpolation", "minoring", "majoring")
 class AUC(Metric):
     """Area under the ROC (default) or PR curve; see the module docstring for the two modes."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "auc"
     target_kind = "binary"
     prediction_kind = "probability"

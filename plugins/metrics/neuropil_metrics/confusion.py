@@ -75,12 +75,16 @@ class Precision(_ThresholdedRate):
     """The fraction of predicted positives that are positive: tp / (tp + fp); 0.0 with no predicted
     positive (Keras; scikit-learn also gives 0.0, with a warning)."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "precision"
     other = "fp"
 
 
 class Recall(_ThresholdedRate):
     """The fraction of positives predicted positive: tp / (tp + fn); 0.0 with no positive label."""
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "recall"
     other = "fn"

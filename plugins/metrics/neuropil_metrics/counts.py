@@ -80,12 +80,16 @@ class _ConditionCount(Metric):
 class TruePositives(_ConditionCount):
     """Summed weight of positive labels predicted positive."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "true_positives"
     condition = "tp"
 
 
 class FalsePositives(_ConditionCount):
     """Summed weight of negative labels predicted positive."""
+
+    direction = "down"  # bigger is worse: how callbacks read mode="auto"
 
     name = "false_positives"
     condition = "fp"
@@ -94,12 +98,16 @@ class FalsePositives(_ConditionCount):
 class TrueNegatives(_ConditionCount):
     """Summed weight of negative labels predicted negative."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "true_negatives"
     condition = "tn"
 
 
 class FalseNegatives(_ConditionCount):
     """Summed weight of positive labels predicted negative."""
+
+    direction = "down"  # bigger is worse: how callbacks read mode="auto"
 
     name = "false_negatives"
     condition = "fn"

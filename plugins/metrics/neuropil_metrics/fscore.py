@@ -30,6 +30,8 @@ AVERAGES = (None, "micro", "macro", "weighted")
 class FBetaScore(Metric):
     """Weighted harmonic mean of precision and recall, recall weighing ``beta`` times as much."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "fbeta_score"
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,

@@ -20,6 +20,8 @@ from ._tally import FLOAT, broadcast_weights
 class _LossNamed(MeanMetricWrapper):
     """A MeanMetricWrapper whose class fixes the function; keyword arguments reach the function."""
 
+    direction = "down"  # bigger is worse: how callbacks read mode="auto"
+
     function: ClassVar[Callable[..., Any]]
     target_kind = "real"
     prediction_kind = "real"
@@ -52,6 +54,8 @@ class MeanSquaredLogarithmicError(_LossNamed):
 
 class CosineSimilarity(_LossNamed):
     """Mean cosine similarity between targets and predictions along ``axis`` (1 = same direction)."""
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "cosine_similarity"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"axis": 1})

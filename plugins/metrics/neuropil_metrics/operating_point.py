@@ -80,6 +80,8 @@ class _AtOperatingPoint(Metric):
 class SensitivityAtSpecificity(_AtOperatingPoint):
     """Best sensitivity (tp / (tp + fn)) where specificity (tn / (tn + fp)) >= ``specificity``."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "sensitivity_at_specificity"
     target_argument = "specificity"
     example_configs = ({"specificity": 0.5}, {"specificity": 0.8, "num_thresholds": 7},
@@ -96,6 +98,8 @@ class SensitivityAtSpecificity(_AtOperatingPoint):
 
 class SpecificityAtSensitivity(_AtOperatingPoint):
     """Best specificity where sensitivity >= ``sensitivity``."""
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "specificity_at_sensitivity"
     target_argument = "sensitivity"
@@ -114,6 +118,8 @@ class SpecificityAtSensitivity(_AtOperatingPoint):
 class PrecisionAtRecall(_AtOperatingPoint):
     """Best precision (tp / (tp + fp)) where recall >= ``recall``."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "precision_at_recall"
     target_argument = "recall"
     example_configs = ({"recall": 0.5}, {"recall": 0.8, "num_thresholds": 7}, {"recall": 0.3, "class_id": 1})
@@ -129,6 +135,8 @@ class PrecisionAtRecall(_AtOperatingPoint):
 
 class RecallAtPrecision(_AtOperatingPoint):
     """Best recall where precision >= ``precision``; 0.0 when no threshold reaches that precision."""
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "recall_at_precision"
     target_argument = "precision"

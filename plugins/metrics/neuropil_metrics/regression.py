@@ -55,6 +55,8 @@ def log_cosh_error(y_true: Any, y_pred: Any) -> Any:
 class _Mean(MeanMetricWrapper):
     """A MeanMetricWrapper whose class fixes the function, so configs name the class, not a function."""
 
+    direction = "down"  # bigger is worse: how callbacks read mode="auto"
+
     function: Callable[..., Any]
 
     def __init__(self, name: str | None = None, dtype: str | None = None) -> None:
@@ -101,6 +103,8 @@ class R2Score(Metric):
     A constant target column (its min equals its max) has no variance: it scores 1.0 if predicted
     exactly, else 0.0 (scikit-learn's ``force_finite``). Before any update the result is 0.0.
     """
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "r2_score"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"class_aggregation": None, "num_regressors": 1},

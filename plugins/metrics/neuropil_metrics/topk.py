@@ -53,6 +53,8 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often one-hot targets are in the top ``k`` predictions."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "top_k_categorical_accuracy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
@@ -66,6 +68,8 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often integer targets are in the top ``k`` predictions (scores, or with
     ``from_sorted_ids=True`` the ids of the top classes, best first)."""
+
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "sparse_top_k_categorical_accuracy"
     target_kind = "sparse"

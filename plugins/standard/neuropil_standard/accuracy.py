@@ -36,6 +36,8 @@ def _class_labels(y_true: Any, y_pred: Any) -> Any:
 class MeanAccuracy(Metric):
     """Weighted mean of :meth:`matches` over every sample seen since the last reset."""
 
+    direction = "up"  # bigger is better: how callbacks read mode="auto"
+
     name = "accuracy"
     #: What targets and predictions look like (the losses' vocabulary), so generic checks such as
     #: neuropil's conformance suite draw valid ones.

@@ -38,6 +38,8 @@ class Crossentropy(Metric):
     """The mean cross-entropy of the family the compiled loss belongs to (``metrics=["crossentropy"]``
     or ``"ce"``); constructed directly, ``family`` chooses it."""
 
+    direction = "down"  # bigger is worse: how callbacks read mode="auto"
+
     name = "crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
