@@ -66,7 +66,39 @@ def array_module(x: Any) -> Any:
     if root == "numpy":
         return np
     module = sys.modules.get(root)
-    return module if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray") else np
+    if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray"):
+        return module
+    namespace = getattr(x, "__array_namespace__", None)  # the Array API's way (the emulated device's)
+    return namespace() if namespace is not None else np
+
+
+#: Array module (by id) -> the backend whose fused kernels serve arrays of that module.
+_FUSED_PROVIDERS: dict[int, Backend | None] = {}
+
+
+def offer_fused(backend: Backend | None, xp: Any) -> Backend | None:
+    """Make ``backend.fused`` serve :func:`fused_for` on arrays of ``xp`` (None withdraws the offer);
+    returns the backend that served them before, so a temporary offer can be undone.
+
+    Optimizers and activations receive arrays, not backends: this is how they find the kernels of
+    the backend those arrays live on. A backend calls it once its array module is known.
+    """
+    previous = _FUSED_PROVIDERS.get(id(xp))
+    _FUSED_PROVIDERS[id(xp)] = backend
+    return previous
+
+
+def fused_for(x: Any, name: str) -> Any:
+    """The fused kernel ``name`` of the backend ``x`` lives on, or None: NumPy arrays, backends
+    without that kernel, and backends that offer none all take the component's plain array code.
+
+    A dictionary lookup when a backend offers kernels, nothing at all otherwise; cheap enough to ask
+    on every call.
+    """
+    if not _FUSED_PROVIDERS or isinstance(x, np.ndarray):
+        return None
+    backend = _FUSED_PROVIDERS.get(id(array_module(x)))
+    return None if backend is None else backend.fused(name)
 
 
 _CHOSEN: str | None = None

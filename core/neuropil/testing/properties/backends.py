@@ -1,8 +1,14 @@
 """Backends: a backend round-trips arrays; and every component computes the same on every available
-backend as on the NumPy reference (skipped where only one backend is available). Layers are compared
-in both modes (see :func:`_layers`)."""
+backend as on the NumPy reference. Layers are compared in both modes (see :func:`_layers`).
+
+The emulated device (:mod:`neuropil.testing.emulated_device`) is always among the backends compared,
+so on every machine each component also runs with CuPy's manners: no implicit conversion to NumPy, no
+NumPy operand, only functions CuPy has, and the fused kernels' stand-ins where a component uses them.
+``NEUROPIL_EMULATED_DEVICE=0`` leaves it out (then the property is skipped without a GPU).
+"""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -35,15 +41,34 @@ def roundtrip(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+#: Set to "0" to compare against installed backends only.
+EMULATED_ENV = "NEUROPIL_EMULATED_DEVICE"
+_EMULATED: list[Any] = []
+
+
+def emulated_device() -> Any:
+    """The conformance suite's own :class:`~neuropil.testing.emulated_device.EmulatedDevice` (one per
+    process, so its fused kernels stay offered for the arrays it makes)."""
+    if not _EMULATED:
+        from ..emulated_device import EmulatedDevice
+
+        _EMULATED.append(EmulatedDevice())
+    return _EMULATED[0]
+
+
 def other_backends() -> list[Any]:
-    """Every available backend except the NumPy reference."""
+    """Every available backend except the NumPy reference, and the emulated device."""
     from ...backends import available, get
+    from ..emulated_device import NAME
 
     reference = host_backend()
     others = [get(name) for name, (ok, _) in available().items() if ok]
-    others = [b for b in others if b.name != reference.name]
+    others = [b for b in others if b.name not in (reference.name, NAME)]
+    if os.environ.get(EMULATED_ENV, "1").strip() != "0":
+        others.append(emulated_device())
     if not others:
-        raise ConformanceSkip("only the NumPy backend is available: nothing to compare against")
+        raise ConformanceSkip(f"only the NumPy backend is available (and {EMULATED_ENV}=0): nothing to "
+                              f"compare against")
     return others
 
 
