@@ -137,6 +137,18 @@ def test_every_optimizer_trains_without_waiting(config: tuple[str, dict[str, Any
         assert_no_waits(fit_counting(model, x, y, verbose=0), metrics=0)
 
 
+@pytest.mark.parametrize("clipping", [{"clipnorm": 0.1}, {"global_clipnorm": 0.1}, {"clipvalue": 0.01}],
+                         ids=lambda c: next(iter(c)))
+def test_gradient_clipping_stays_on_the_device(clipping: dict[str, float]) -> None:
+    """Norms and scales are device scalars: ``float(norm)`` per parameter per step was a sync each."""
+    x, y = _seed_data(48)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="tanh", input_shape=(10,)), Dense(1, activation="sigmoid")])
+        model.compile(optimizer=neuropil.optimizers.SGD(learning_rate=0.1, **clipping), loss="binary_crossentropy",
+                      backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=0), metrics=0)
+
+
 def _targets(kind: str, n: int, classes: int, rng: np.random.Generator) -> np.ndarray:
     labels = rng.integers(0, classes, n)
     if kind == "one_hot":
