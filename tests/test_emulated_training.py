@@ -149,6 +149,21 @@ def test_gradient_clipping_stays_on_the_device(clipping: dict[str, float]) -> No
         assert_no_waits(fit_counting(model, x, y, verbose=0), metrics=0)
 
 
+def test_weights_regularizers_and_constraints_stay_on_the_device() -> None:
+    """The other per-step paths: sample weights, weight penalties with their gradients, constraints
+    projecting the weights after each update, and a learning-rate schedule."""
+    x, y = _seed_data(48)
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, 48)
+    schedule = neuropil.schedules.ExponentialDecay(0.01, decay_steps=2, decay_rate=0.9)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="relu", input_shape=(10,), kernel_regularizer="l2",
+                                  bias_regularizer="l1", activity_regularizer="l2", kernel_constraint="max_norm"),
+                            Dense(1, activation="sigmoid", kernel_constraint="non_neg")])
+        model.compile(optimizer=neuropil.optimizers.Adam(learning_rate=schedule), loss="binary_crossentropy",
+                      metrics=["accuracy"], weighted_metrics=["accuracy"], backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=0, sample_weight=weights), metrics=2)
+
+
 def _targets(kind: str, n: int, classes: int, rng: np.random.Generator) -> np.ndarray:
     labels = rng.integers(0, classes, n)
     if kind == "one_hot":
