@@ -147,7 +147,8 @@ def _optimizers(entry: Entry, data: Any, backends: list[Any]) -> None:
         reference.apply_gradients([(k, params[k], grads[k]) for k in params])
     for b in backends:
         optimizer = make(entry, config)
-        moved = {k: b.asarray(v) for k, v in run.params.items()}
+        # copies: a backend whose asarray keeps NumPy arrays as they are would update the drawn ones
+        moved = {k: b.asarray(v.copy()) for k, v in run.params.items()}
         for grads in run.grads:
             optimizer.apply_gradients([(k, moved[k], b.asarray(grads[k])) for k in moved])
         for k in params:
