@@ -79,6 +79,8 @@ def test_scalars_and_device_arrays_compute_as_numpy_does(device: EmulatedDevice)
         "reduction": (x.sum(axis=0, keepdims=True), host.sum(axis=0, keepdims=True)),
         "indexing": (x[1:, ::2], host[1:, ::2]),
         "take": (XP.take(x, device.asarray(np.array([2, 0])), axis=0), host[[2, 0]]),
+        "ufunc method": (XP.maximum.reduce(x, axis=1), np.maximum.reduce(host, axis=1)),
+        "ufunc method via numpy": (np.add.accumulate(x, axis=0), np.add.accumulate(host, axis=0)),
     }
     for what, (got, expected) in cases.items():
         assert isinstance(got, DeviceArray), what
@@ -102,6 +104,14 @@ def test_in_place_updates_write_the_device_buffer(device: EmulatedDevice) -> Non
     expected = np.sqrt(np.abs(host * 2.0))
     expected[0] = 0.0
     np.testing.assert_allclose(device.to_numpy(y), expected)
+
+
+def test_scatter_adds_into_the_device_buffer(device: EmulatedDevice) -> None:
+    """``xp.add.at``, as an Embedding's backward uses it: repeated indices accumulate."""
+    rows = device.asarray(np.array([0, 2, 0]))
+    table = XP.zeros((3, 2))
+    XP.add.at(table, rows, device.asarray(np.ones((3, 2))))
+    np.testing.assert_array_equal(device.to_numpy(table), [[2, 2], [0, 0], [1, 1]])
 
 
 def test_every_host_read_is_counted_where_it_happens(device: EmulatedDevice) -> None:

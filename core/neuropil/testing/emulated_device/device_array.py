@@ -135,10 +135,10 @@ class DeviceArray:
         and refuses NumPy operands; so does this."""
         from .namespace import XP
 
-        if method != "__call__" or ufunc.__name__ not in XP.names:
-            raise MissingFunctionError(f"numpy.{ufunc.__name__}.{method} on a device array: CuPy has no "
-                                       f"such ufunc method")
-        return getattr(XP, ufunc.__name__)(*inputs, **kwargs)
+        if ufunc.__name__ not in XP.names:
+            raise MissingFunctionError(f"numpy.{ufunc.__name__} on a device array: CuPy has no such ufunc")
+        device_ufunc = getattr(XP, ufunc.__name__)
+        return (device_ufunc if method == "__call__" else getattr(device_ufunc, method))(*inputs, **kwargs)
 
     def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any:
         """``numpy.f(x)`` on a device array: CuPy dispatches to ``cupy.f`` where it has one (NEP 18)

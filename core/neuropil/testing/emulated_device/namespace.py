@@ -37,7 +37,14 @@ def _device_function(name: str, function: Callable[..., Any]) -> Callable[..., A
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"``numpy.{name}`` on device arrays (CuPy has ``cupy.{name}``)."
+    if isinstance(function, np.ufunc):  # CuPy's ufuncs have these methods too (``xp.add.at`` ...)
+        for method in UFUNC_METHODS:
+            setattr(call, method, _device_function(f"{name}.{method}", getattr(function, method)))
     return call
+
+
+#: The methods of CuPy's (and NumPy's) ufuncs.
+UFUNC_METHODS = ("reduce", "accumulate", "outer", "at", "reduceat")
 
 
 def _upload(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
