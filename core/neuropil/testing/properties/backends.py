@@ -177,9 +177,19 @@ def _constraints(entry: Entry, data: Any, backends: list[Any]) -> None:
         _compare("result", b, constraint(b.asarray(w)), expected)
 
 
+def _regularizers(entry: Entry, data: Any, backends: list[Any]) -> None:
+    """The penalty and its gradient (what training adds to the loss and to the weights' gradients)."""
+    regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
+    w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+    value, grad = regularizer.loss(w), regularizer.gradient(w)
+    for b in backends:
+        _compare("penalty", b, regularizer.loss(b.asarray(w)), value)
+        _compare("gradient", b, regularizer.gradient(b.asarray(w)), grad)
+
+
 _BY_KIND: dict[str, Callable[[Entry, Any, list[Any]], None]] = {
     "activations": _activations, "layers": _layers, "losses": _losses, "optimizers": _optimizers,
-    "metrics": _metrics, "constraints": _constraints,
+    "metrics": _metrics, "constraints": _constraints, "regularizers": _regularizers,
 }
 
 
