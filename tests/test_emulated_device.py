@@ -25,6 +25,7 @@ from neuropil.testing.emulated_device import (
     COUNTER,
     FUSED,
     XP,
+    CaptureError,
     DeviceArray,
     EmulatedDevice,
     HostSyncError,
@@ -131,6 +132,22 @@ def test_a_forbidden_region_raises_at_the_first_sync(device: EmulatedDevice) -> 
         with pytest.raises(HostSyncError, match="the captured step"):
             float(y.sum())
     float(y.sum())  # and allowed again afterwards
+
+
+def test_capture_discipline_allows_in_place_work_only(device: EmulatedDevice) -> None:
+    """What a CUDA graph can replay: writes into buffers that existed before capture, views of them;
+    not a new buffer (its address would be baked into the graph), not a host read."""
+    _, x = host_and_device(device)
+    scratch = XP.empty_like(x)
+    with COUNTER.capture():
+        XP.multiply(x, 2.0, out=scratch)
+        scratch[1:] += x[1:]
+        XP.exp(scratch[0], out=scratch[0])
+        with pytest.raises(CaptureError, match="captured graph"):
+            x + 1.0
+        with pytest.raises(HostSyncError):
+            float(scratch[0, 0])  # an element is a view; reading it waits
+    x + 1.0  # allowed again outside
 
 
 def test_only_names_cupy_has_are_offered() -> None:

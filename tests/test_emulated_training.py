@@ -112,6 +112,33 @@ def test_the_seed_model_trains_without_waiting_and_as_on_numpy(verbose: int) -> 
         np.testing.assert_allclose(histories["emulated"][name], values, rtol=1e-4, err_msg=name)
 
 
+class _Allocations(Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.at_batch: list[int] = []
+
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self.at_batch.append(COUNTER.allocations)
+
+
+def test_a_step_makes_the_same_buffers_every_time_and_fewer_with_fused_kernels() -> None:
+    """What CUDA-graph capture would need is measurable already: after the first step (which makes the
+    optimizer's slots) every step creates the same number of device buffers, and the fused kernels
+    save some (50 against 67 per step for the seed model when this was written)."""
+    x, y = _seed_data(80)
+    per_step = {}
+    for fused in (True, False):
+        with emulated_backend(fused=fused):
+            model = _seed_model()
+            model.compile(optimizer="adam", loss="binary_crossentropy", backend="emulated")
+            counts = _Allocations()
+            model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[counts])
+        steady = np.diff(counts.at_batch)[1:]
+        assert len(set(steady)) == 1, steady
+        per_step[fused] = int(steady[0])
+    assert per_step[True] < per_step[False], per_step
+
+
 def test_evaluate_and_predict_wait_only_for_their_results() -> None:
     x, y = _seed_data(64)
     with emulated_backend():

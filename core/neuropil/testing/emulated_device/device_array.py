@@ -121,6 +121,8 @@ class DeviceArray:
 
     def __init__(self, data: np.ndarray) -> None:
         self._data = data
+        if data.base is None:  # a buffer of its own (a view reuses its base's memory)
+            COUNTER.record_allocation(data.nbytes)
 
     # -- what CuPy refuses -----------------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -239,7 +241,11 @@ class DeviceArray:
 
     # -- indexing --------------------------------------------------------------------------------
     def __getitem__(self, key: Any) -> Any:
-        return wrap(self._data[_index(key)])
+        index = _index(key)
+        result = self._data[index]
+        if isinstance(result, np.generic):  # CuPy gives a 0-d view of the element, not a new buffer
+            result = self._data[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
+        return wrap(result)
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, np.ndarray):  # CuPy copies NumPy values over (a host-to-device transfer)

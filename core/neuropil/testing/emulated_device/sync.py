@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .errors import HostSyncError
+from .errors import CaptureError, HostSyncError
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
@@ -51,7 +51,11 @@ class SyncCounter:
         self.uploads = 0
         #: Refused implicit conversions, kept even when the code that made them caught the error.
         self.refused: list[SyncEvent] = []
+        #: Device buffers created (results of operations, uploads; not views), and their bytes.
+        self.allocations = 0
+        self.allocated_bytes = 0
         self._forbidden: list[str] = []
+        self._static: list[str] = []
 
     @property
     def count(self) -> int:
@@ -70,6 +74,14 @@ class SyncCounter:
         self.refused.append(SyncEvent(kind, where))
         return where
 
+    def record_allocation(self, nbytes: int) -> None:
+        if self._static:
+            raise CaptureError(f"a new device buffer of {nbytes} bytes at {caller()}, inside {self._static[-1]}: a "
+                               f"captured graph replays fixed addresses, so every buffer it uses must exist "
+                               f"before capture (write into it with out= or [...] =)")
+        self.allocations += 1
+        self.allocated_bytes += nbytes
+
     def record_upload(self) -> None:
         self.uploads += 1
 
@@ -84,6 +96,18 @@ class SyncCounter:
         self.events.clear()
         self.refused.clear()
         self.uploads = 0
+        self.allocations = self.allocated_bytes = 0
+
+    @contextlib.contextmanager
+    def capture(self, region: str = "the captured step") -> Iterator[None]:
+        """The discipline of CUDA-graph capture for the block: no synchronising call (:class:`HostSyncError`)
+        and no new device buffer (:class:`~.errors.CaptureError`); views and in-place writes are fine."""
+        self._static.append(region)
+        try:
+            with self.forbid(region):
+                yield
+        finally:
+            self._static.pop()
 
     @contextlib.contextmanager
     def forbid(self, region: str = "this region") -> Iterator[None]:
