@@ -72,8 +72,9 @@ def array_module(x: Any) -> Any:
     return namespace() if namespace is not None else np
 
 
-#: Array module (by id) -> the backend whose fused kernels serve arrays of that module.
-_FUSED_PROVIDERS: dict[int, Backend | None] = {}
+#: Array module (by id) -> (that module, the backend whose fused kernels serve its arrays); the module
+#: is kept so that an id reused after it was collected cannot match.
+_FUSED_PROVIDERS: dict[int, tuple[Any, Backend | None]] = {}
 
 
 def offer_fused(backend: Backend | None, xp: Any) -> Backend | None:
@@ -83,8 +84,8 @@ def offer_fused(backend: Backend | None, xp: Any) -> Backend | None:
     Optimizers and activations receive arrays, not backends: this is how they find the kernels of
     the backend those arrays live on. A backend calls it once its array module is known.
     """
-    previous = _FUSED_PROVIDERS.get(id(xp))
-    _FUSED_PROVIDERS[id(xp)] = backend
+    previous = _FUSED_PROVIDERS.get(id(xp), (None, None))[1]
+    _FUSED_PROVIDERS[id(xp)] = (xp, backend)
     return previous
 
 
@@ -97,8 +98,9 @@ def fused_for(x: Any, name: str) -> Any:
     """
     if not _FUSED_PROVIDERS or isinstance(x, np.ndarray):
         return None
-    backend = _FUSED_PROVIDERS.get(id(array_module(x)))
-    return None if backend is None else backend.fused(name)
+    module = array_module(x)
+    provider, backend = _FUSED_PROVIDERS.get(id(module), (None, None))
+    return None if backend is None or provider is not module else backend.fused(name)
 
 
 _CHOSEN: str | None = None

@@ -91,4 +91,4 @@ def test_arrays_on_the_device_find_its_kernels(fake_cupy: Any) -> None:
     fake = fake_cupy()
     backend = CupyBackend()
     assert backend.xp is fake
-    assert backend_module._FUSED_PROVIDERS[id(fake)] is backend
+    assert backend_module._FUSED_PROVIDERS[id(fake)] == (fake, backend)
