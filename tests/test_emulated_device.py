@@ -90,10 +90,17 @@ def test_scalars_and_device_arrays_compute_as_numpy_does(device: EmulatedDevice)
 
 def test_full_reductions_and_elements_stay_on_the_device_as_cupy_scalars_do(device: EmulatedDevice) -> None:
     host, x = host_and_device(device)
-    for value in (x.sum(), x.max(), x[0, 0], XP.mean(x)):
+    for value in (x.sum(), x.max(), x[0, 0], XP.mean(x), XP.allclose(x, x), XP.count_nonzero(x)):
         assert isinstance(value, DeviceArray) and value.shape == ()
     assert array_module(x) is XP and array_module(x.sum()) is XP
     assert COUNTER.count == 0
+
+
+def test_shape_and_dtype_questions_answer_on_the_host(device: EmulatedDevice) -> None:
+    _, x = host_and_device(device)
+    assert np.shape(x) == XP.shape(x) == (3, 4) and np.ndim(x) == 2 and np.size(x) == 12
+    assert np.result_type(x, np.float32) == XP.result_type(x) == np.float64
+    assert XP.finfo(x.dtype).eps == np.finfo(np.float64).eps and COUNTER.count == 0
 
 
 def test_in_place_updates_write_the_device_buffer(device: EmulatedDevice) -> None:

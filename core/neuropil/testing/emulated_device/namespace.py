@@ -22,6 +22,9 @@ from .sync import COUNTER
 #: Host-side metadata helpers: they take and give dtypes and Python values, never array data.
 _METADATA = frozenset({"dtype", "finfo", "iinfo", "result_type", "can_cast", "promote_types", "issubdtype",
                        "isscalar", "ndim", "shape", "min_scalar_type", "common_type"})
+#: Functions NumPy answers with a Python value where CuPy gives a 0-d device array (so ``if
+#: xp.allclose(a, b):`` is a host sync here as there).
+_DEVICE_SCALARS = frozenset({"allclose", "array_equal", "array_equiv", "count_nonzero"})
 #: Device-array constructors from host data: a host-to-device copy, which CuPy allows explicitly.
 _UPLOADS = frozenset({"asarray", "array", "asanyarray", "ascontiguousarray", "asfortranarray"})
 
@@ -33,6 +36,8 @@ def _device_function(name: str, function: Callable[..., Any]) -> Callable[..., A
                           **{k: unwrap(v, f"argument {k!r} of xp.{name}") for k, v in kwargs.items()})
         if isinstance(out, DeviceArray) and result is out._data:
             return out
+        if name in _DEVICE_SCALARS and isinstance(result, (bool, int, float)):
+            return DeviceArray(np.asarray(result))
         return wrap(result)
 
     call.__name__ = call.__qualname__ = name
@@ -45,6 +50,19 @@ def _device_function(name: str, function: Callable[..., Any]) -> Callable[..., A
 
 #: The methods of CuPy's (and NumPy's) ufuncs.
 UFUNC_METHODS = ("reduce", "accumulate", "outer", "at", "reduceat")
+
+
+def _metadata_function(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    """Shapes, dtypes and other facts about arrays: no data moves, so host arrays are fine too, and
+    the result is a host value (a tuple, a dtype), as CuPy's is."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return function(*(a._data if isinstance(a, DeviceArray) else a for a in args),
+                        **{k: v._data if isinstance(v, DeviceArray) else v for k, v in kwargs.items()})
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"``numpy.{name}``, for device arrays too (host-side metadata)."
+    return call
 
 
 def _upload(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
@@ -84,8 +102,10 @@ class Namespace(types.ModuleType):
         return value
 
     def _make(self, name: str, value: Any) -> Any:
-        if isinstance(value, type) or not callable(value) or name in _METADATA:
-            return value  # dtypes (float32 ...), constants (pi, newaxis ...), metadata helpers
+        if isinstance(value, type) or not callable(value):
+            return value  # dtypes (float32 ...), constants (pi, newaxis ...)
+        if name in _METADATA:
+            return _metadata_function(name, value)
         return _device_function(name, value)
 
 
