@@ -138,12 +138,14 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     return max(usable, key=lambda b: b.priority)
 
 
-_INSTANCES: dict[int, Backend] = {}
+#: id(entry) -> (entry, its instance). The entry is kept and compared: after a plugin reload a new
+#: entry can get a collected one's id, and must not inherit its instance (another backend's).
+_INSTANCES: dict[int, tuple[Any, Backend]] = {}
 
 
 def _instance(entry: Any) -> Backend:
     """One instance per registered backend: backends hold compiled kernels and device handles."""
-    key = id(entry)
-    if key not in _INSTANCES:
-        _INSTANCES[key] = entry.factory()
-    return _INSTANCES[key]
+    held = _INSTANCES.get(id(entry))
+    if held is None or held[0] is not entry:
+        held = _INSTANCES[id(entry)] = (entry, entry.factory())
+    return held[1]
