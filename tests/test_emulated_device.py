@@ -6,6 +6,7 @@ in float64 for the fused-kernel stand-ins.
 """
 from __future__ import annotations
 
+import copy
 import importlib.util
 import math
 import subprocess
@@ -75,6 +76,8 @@ def test_scalars_and_device_arrays_compute_as_numpy_does(device: EmulatedDevice)
     cases = {
         "arithmetic": (x * 2.0 + np.float32(1) - x / 3, host * 2.0 + 1 - host / 3),
         "matmul": (x @ x.T, host @ host.T),
+        "copy": (copy.deepcopy(x) - x.mT.T, host - host),
+        "divmod": (divmod(x, 0.7)[1], np.mod(host, 0.7)),
         "ufunc via xp": (XP.exp(XP.minimum(x, 0.5)), np.exp(np.minimum(host, 0.5))),
         "ufunc via numpy": (np.tanh(x), np.tanh(host)),
         "reduction": (x.sum(axis=0, keepdims=True), host.sum(axis=0, keepdims=True)),

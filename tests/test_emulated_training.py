@@ -256,3 +256,27 @@ def test_every_layer_trains_without_waiting(case: tuple[str, dict[str, Any], tup
         model = Sequential(stack)
         model.compile(optimizer="adam", loss="mse", backend="emulated")
         assert_no_waits(fit_counting(model, x, rng.normal(size=(40, 1)), verbose=0), metrics=0)
+
+
+def test_the_rest_of_the_model_api_runs_on_the_device(tmp_path: Any) -> None:
+    """Weights, saving (optimizer state included), cloning and the *_on_batch calls read device arrays
+    only through the backend, never implicitly; a saved model loads back with the same predictions."""
+    from neuropil.layers import BatchNormalization, Dropout
+    from neuropil.models import clone_model, load_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 5)), rng.integers(0, 3, 64)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), BatchNormalization(), Dropout(0.3),
+                            Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      backend="emulated")
+        model.fit(x, y, epochs=2, verbose=0, validation_split=0.2)
+        model.set_weights(model.get_weights())
+        model.train_on_batch(x[:8], y[:8])
+        model.test_on_batch(x[:8], y[:8])
+        model.save(tmp_path / "model.keras")
+        clone_model(model)
+        expected = model.predict(x, verbose=0)
+        assert not COUNTER.refused, COUNTER.refused
+    np.testing.assert_allclose(load_model(tmp_path / "model.keras").predict(x, verbose=0), expected, rtol=1e-6)

@@ -29,7 +29,7 @@ _NDARRAY_NAMES = frozenset(cupy_names.NDARRAY)
 #: Methods that return arrays, delegated to NumPy's and wrapped (when CuPy's ndarray has them).
 _ARRAY_METHODS = ("all", "any", "argmax", "argmin", "argpartition", "argsort", "astype", "choose", "clip",
                   "compress", "conj", "conjugate", "copy", "cumprod", "cumsum", "diagonal", "dot", "flatten",
-                  "max", "mean", "min", "nonzero", "partition", "prod", "ptp", "ravel", "repeat", "reshape",
+                  "max", "mean", "min", "nonzero", "partition", "prod", "ptp", "put", "ravel", "repeat", "reshape",
                   "round", "searchsorted", "sort", "squeeze", "std", "sum", "swapaxes", "take", "trace",
                   "transpose", "var", "view")
 
@@ -202,6 +202,16 @@ class DeviceArray:
         return DeviceArray(self._data.T)
 
     @property
+    def mT(self) -> DeviceArray:  # noqa: N802 - NumPy's name
+        return DeviceArray(self._data.mT)
+
+    def __copy__(self) -> DeviceArray:
+        return DeviceArray(self._data.copy())
+
+    def __deepcopy__(self, memo: Any) -> DeviceArray:
+        return DeviceArray(self._data.copy())
+
+    @property
     def real(self) -> DeviceArray:
         return DeviceArray(self._data.real)
 
@@ -267,11 +277,16 @@ class DeviceArray:
                                                   _inplace(operator.ifloordiv))
     __mod__, __rmod__, __imod__ = _binary(operator.mod), _reflected(operator.mod), _inplace(operator.imod)
     __pow__, __rpow__, __ipow__ = _binary(operator.pow), _reflected(operator.pow), _inplace(operator.ipow)
-    __matmul__, __rmatmul__ = _binary(operator.matmul), _reflected(operator.matmul)
+    __matmul__, __rmatmul__, __imatmul__ = (_binary(operator.matmul), _reflected(operator.matmul),
+                                            _inplace(operator.imatmul))
+    __divmod__, __rdivmod__ = _binary(divmod), _reflected(divmod)
     __and__, __rand__, __iand__ = _binary(operator.and_), _reflected(operator.and_), _inplace(operator.iand)
     __or__, __ror__, __ior__ = _binary(operator.or_), _reflected(operator.or_), _inplace(operator.ior)
     __xor__, __rxor__, __ixor__ = _binary(operator.xor), _reflected(operator.xor), _inplace(operator.ixor)
-    __lshift__, __rshift__ = _binary(operator.lshift), _binary(operator.rshift)
+    __lshift__, __rlshift__, __ilshift__ = (_binary(operator.lshift), _reflected(operator.lshift),
+                                            _inplace(operator.ilshift))
+    __rshift__, __rrshift__, __irshift__ = (_binary(operator.rshift), _reflected(operator.rshift),
+                                            _inplace(operator.irshift))
     __lt__, __le__, __gt__, __ge__ = (_binary(operator.lt), _binary(operator.le), _binary(operator.gt),
                                       _binary(operator.ge))
     __eq__ = _binary(operator.eq)
