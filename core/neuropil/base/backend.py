@@ -72,7 +72,41 @@ def array_module(x: Any) -> Any:
     if root == "numpy":
         return np
     module = sys.modules.get(root)
-    return module if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray") else np
+    if module is not None and hasattr(module, "asarray") and hasattr(module, "ndarray"):
+        return module
+    namespace = getattr(x, "__array_namespace__", None)  # the Array API's way (the emulated device's)
+    return namespace() if namespace is not None else np
+
+
+#: Array module (by id) -> (that module, the backend whose fused kernels serve its arrays); the module
+#: is kept so that an id reused after it was collected cannot match.
+_FUSED_PROVIDERS: dict[int, tuple[Any, Backend | None]] = {}
+
+
+def offer_fused(backend: Backend | None, xp: Any) -> Backend | None:
+    """Make ``backend.fused`` serve :func:`fused_for` on arrays of ``xp`` (None withdraws the offer);
+    returns the backend that served them before, so a temporary offer can be undone.
+
+    Optimizers and activations receive arrays, not backends: this is how they find the kernels of
+    the backend those arrays live on. A backend calls it once its array module is known.
+    """
+    previous = _FUSED_PROVIDERS.get(id(xp), (None, None))[1]
+    _FUSED_PROVIDERS[id(xp)] = (xp, backend)
+    return previous
+
+
+def fused_for(x: Any, name: str) -> Any:
+    """The fused kernel ``name`` of the backend ``x`` lives on, or None: NumPy arrays, backends
+    without that kernel, and backends that offer none all take the component's plain array code.
+
+    A dictionary lookup when a backend offers kernels, nothing at all otherwise; cheap enough to ask
+    on every call.
+    """
+    if not _FUSED_PROVIDERS or isinstance(x, np.ndarray):
+        return None
+    module = array_module(x)
+    provider, backend = _FUSED_PROVIDERS.get(id(module), (None, None))
+    return None if backend is None or provider is not module else backend.fused(name)
 
 
 def to_host(x: Any) -> Any:
@@ -124,12 +158,14 @@ def get_backend(name: str | Backend | None = None) -> Backend:
     return max(usable, key=lambda b: b.priority)
 
 
-_INSTANCES: dict[int, Backend] = {}
+#: id(entry) -> (entry, its instance). The entry is kept and compared: after a plugin reload a new
+#: entry can get a collected one's id, and must not inherit its instance (another backend's).
+_INSTANCES: dict[int, tuple[Any, Backend]] = {}
 
 
 def _instance(entry: Any) -> Backend:
     """One instance per registered backend: backends hold compiled kernels and device handles."""
-    key = id(entry)
-    if key not in _INSTANCES:
-        _INSTANCES[key] = entry.factory()
-    return _INSTANCES[key]
+    held = _INSTANCES.get(id(entry))
+    if held is None or held[0] is not entry:
+        held = _INSTANCES[id(entry)] = (entry, entry.factory())
+    return held[1]

@@ -86,6 +86,13 @@ class Layer:
     def build(self, input_shape: Shape, backend: Any, rng: np.random.Generator) -> None:
         """Create parameters for per-sample ``input_shape`` on ``backend``, drawing from ``rng``."""
 
+    def backend_changed(self) -> None:
+        """Called after ``compile(backend=...)`` moved this built layer's parameters to ``self.backend``.
+
+        A layer holding other backend-owned state (Dropout's random generator) re-creates it here;
+        otherwise it would keep producing the old backend's arrays next to the new backend's.
+        """
+
     def compute_output_shape(self, input_shape: Shape) -> Shape:
         """Per-sample output shape for a per-sample input shape (the identity by default)."""
         return tuple(input_shape)

@@ -231,12 +231,16 @@ class Optimizer:
     def _clip(self, grads: list[Any]) -> list[Any]:
         if self.clipvalue is not None:
             grads = [array_module(g).clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        # Norms and scales stay device scalars: reading one on the host would wait for the device
+        # on every step.
         if self.clipnorm is not None:
-            grads = [g * min(1.0, self.clipnorm / max(float((g * g).sum()) ** 0.5, 1e-12)) for g in grads]
+            grads = [g * _shrink(array_module(g), (g * g).sum(), self.clipnorm) for g in grads]
         if self.global_clipnorm is not None:
-            norm = sum(float((g * g).sum()) for g in grads) ** 0.5
-            scale = min(1.0, self.global_clipnorm / max(norm, 1e-12))
-            grads = [g * scale for g in grads]
+            xp = array_module(grads[0])
+            total = (grads[0] * grads[0]).sum()
+            for g in grads[1:]:
+                total = total + (g * g).sum()
+            grads = [g * _shrink(xp, total, self.global_clipnorm).astype(g.dtype) for g in grads]
         return grads
 
     # -- state -----------------------------------------------------------------------------------
@@ -312,3 +316,8 @@ class Optimizer:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
+
+
+def _shrink(xp: Any, squared_norm: Any, limit: float) -> Any:
+    """``min(1, limit / max(norm, 1e-12))`` as a device scalar, for ``norm = sqrt(squared_norm)``."""
+    return xp.minimum(1.0, limit / xp.maximum(xp.sqrt(squared_norm), 1e-12))

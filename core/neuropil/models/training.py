@@ -84,6 +84,7 @@ class Training(ModelSurface):
             for name, value in layer.params.items():
                 layer.params[name] = backend.asarray(layer.backend.to_numpy(value))
             layer.backend = backend
+            layer.backend_changed()
 
     def _structure_changed(self) -> None:
         """Forget what was derived from the layer stack (fused output path, resolved metrics)."""

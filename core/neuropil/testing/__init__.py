@@ -18,6 +18,7 @@ _EXPORTS = {
     "cases": "suite", "run_cases": "suite", "Case": "suite", "ConformanceFailure": "suite",
     "ConformanceSkip": "instances", "register_profiles": "profiles", "load_profile": "profiles",
     "strategies": None, "references": None, "profiles": None, "suite": None, "gradients": None,
+    "emulated_device": None, "emulated_backend": "emulated_device", "EmulatedDevice": "emulated_device",
 }
 
 __all__ = sorted(_EXPORTS)

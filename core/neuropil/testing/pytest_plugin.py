@@ -10,6 +10,7 @@ nothing heavy and loads no neuropil plugin until the suite is actually requested
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -43,6 +44,16 @@ def pytest_configure(config: pytest.Config) -> None:
         load_profile(name)
     else:
         register_profiles()
+
+
+@pytest.fixture
+def emulated_device() -> Iterator[Any]:
+    """An :class:`~neuropil.testing.emulated_device.EmulatedDevice` registered as backend ``"emulated"``
+    for one test, its sync counter reset: ``model.compile(..., backend="emulated")`` trains on it."""
+    from neuropil.testing.emulated_device import emulated_backend
+
+    with emulated_backend() as device:
+        yield device
 
 
 class ConformanceCollector(pytest.Collector):

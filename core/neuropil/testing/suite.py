@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ..plugin_system.registry import Entry, normalize
@@ -29,24 +29,28 @@ from .properties import (
 Check = Callable[[Entry], None]
 
 
-def _with_backends(kind: str, properties: dict[str, Check]) -> dict[str, Check]:
+def _with_backends(kind: str, properties: Mapping[str, Check]) -> dict[str, Check]:
     return {**properties, "backends": backends.consistency(kind)}
 
 
+def _only(properties: Mapping[str, Check]) -> dict[str, Check]:
+    return dict(properties)
+
+
 #: Property checks by component kind. ``backends`` compares a component across backends where it
-#: computes on them; regularizers are not yet compared there, and initializers and schedules never
-#: compute on a backend (initial values and rates are made on the host).
+#: computes on them; initializers and schedules never compute on a backend (initial values and rates
+#: are made on the host).
 PROPERTIES: dict[str, dict[str, Check]] = {
     "layers": _with_backends("layers", layers.PROPERTIES),
     "activations": _with_backends("activations", activations.PROPERTIES),
     "losses": _with_backends("losses", losses.PROPERTIES),
     "optimizers": _with_backends("optimizers", optimizers.PROPERTIES),
     "metrics": _with_backends("metrics", metrics.PROPERTIES),
-    "backends": backends.PROPERTIES,
-    "regularizers": regularizers.PROPERTIES,
-    "initializers": initializers.PROPERTIES,
+    "backends": _only(backends.PROPERTIES),
+    "regularizers": _with_backends("regularizers", regularizers.PROPERTIES),
+    "initializers": _only(initializers.PROPERTIES),
     "constraints": _with_backends("constraints", constraints.PROPERTIES),
-    "schedules": schedules.PROPERTIES,
+    "schedules": _only(schedules.PROPERTIES),
 }
 
 

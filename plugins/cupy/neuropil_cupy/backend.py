@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from neuropil.base.backend import Backend
+from neuropil.base.backend import Backend, offer_fused
 from neuropil.errors import BackendUnavailableError
 
 from . import tf32 as _tf32
@@ -54,6 +54,7 @@ class CupyBackend(Backend):
             if self.tf32:
                 _tf32.enable(cupy)
             self._cupy = cupy
+            offer_fused(self, cupy)  # optimizers and activations find the kernels through their arrays
         return self._cupy
 
     # -- moving data -----------------------------------------------------------------------------

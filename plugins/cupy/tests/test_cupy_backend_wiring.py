@@ -72,3 +72,23 @@ def test_tf32_is_opt_in(monkeypatch: pytest.MonkeyPatch, value: str, expected: b
     monkeypatch.setenv(tf32.ENV_VAR, value)
     assert CupyBackend().tf32 is expected
     assert CupyBackend(tf32=True).tf32 is True and CupyBackend(tf32=False).tf32 is False
+
+
+def test_the_emulated_device_stands_in_for_every_kernel() -> None:
+    """CI runs the standard components' fused path on the emulated device; it must offer exactly the
+    kernels this plugin compiles, under the same names, or a component would take a path here that
+    no CPU test ever ran."""
+    from neuropil.testing.emulated_device import FUSED
+
+    assert set(FUSED) == set(kernels.NAMES)
+
+
+def test_arrays_on_the_device_find_its_kernels(fake_cupy: Any) -> None:
+    """Optimizers and activations look kernels up from their arrays (``fused_for``): once the backend
+    has imported CuPy, arrays of that module are served by this backend's ``fused``."""
+    from neuropil.base import backend as backend_module
+
+    fake = fake_cupy()
+    backend = CupyBackend()
+    assert backend.xp is fake
+    assert backend_module._FUSED_PROVIDERS[id(fake)] == (fake, backend)

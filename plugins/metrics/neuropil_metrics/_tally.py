@@ -47,7 +47,19 @@ class Tallies:
         """Every tally as a float64 NumPy array, or None before the first update."""
         if self._sums is None:
             return None
-        return {key: to_host(value).astype(np.float64) for key, value in self._sums.items()}
+        # One transfer for all tallies, not one each: on a GPU every copy back waits for the device.
+        from neuropil.base.backend import array_module
+
+        values = list(self._sums.values())
+        xp = array_module(next((v for v in values if hasattr(v, "shape")), values[0]))
+        host = to_host(xp.concatenate([xp.asarray(v, dtype=FLOAT).reshape(-1) for v in values]))
+        out, start = {}, 0
+        for key, value in self._sums.items():
+            shape = tuple(getattr(value, "shape", ()))
+            size = int(np.prod(shape))
+            out[key] = host[start:start + size].reshape(shape)
+            start += size
+        return out
 
 
 def aligned(xp: Any, y_true: Any, y_pred: Any) -> tuple[Any, Any]:

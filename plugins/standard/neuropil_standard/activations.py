@@ -17,7 +17,7 @@ from typing import Any
 
 from neuropil import checks
 from neuropil.base.activation import Activation, Backward
-from neuropil.base.backend import array_module
+from neuropil.base.backend import array_module, fused_for
 from neuropil.errors import ArgumentError
 from neuropil.plugin_system.hookspecs import Register
 
@@ -74,7 +74,11 @@ class Sigmoid(Activation):
     name = "sigmoid"
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
-        y = sigmoid(x)
+        fused = fused_for(x, "sigmoid")  # one kernel each way on backends that offer them
+        y = sigmoid(x) if fused is None else fused(x)
+        fused_backward = fused_for(x, "sigmoid_backward")
+        if fused_backward is not None:
+            return y, lambda dy: fused_backward(dy, y)
 
         def backward(dy: Any) -> Any:
             dx = 1 - y
@@ -93,6 +97,9 @@ class Tanh(Activation):
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
         y = xp.tanh(x)
+        fused_backward = fused_for(x, "tanh_backward")  # one kernel on backends that offer it
+        if fused_backward is not None:
+            return y, lambda dy: fused_backward(dy, y)
 
         def backward(dy: Any) -> Any:
             dx = y * y
@@ -134,6 +141,10 @@ class ReLU(Activation):
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
         if self._plain:
+            fused, fused_backward = fused_for(x, "relu"), fused_for(x, "relu_backward")
+            if fused is not None and fused_backward is not None:  # one kernel each way
+                y = fused(x)
+                return y, lambda dy: fused_backward(dy, y)
             y = xp.maximum(x, 0)
             return y, lambda dy: dy * (y > 0)
         above = x > self.threshold

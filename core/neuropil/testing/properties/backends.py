@@ -1,8 +1,14 @@
 """Backends: a backend round-trips arrays; and every component computes the same on every available
-backend as on the NumPy reference (skipped where only one backend is available). Layers are compared
-in both modes (see :func:`_layers`)."""
+backend as on the NumPy reference. Layers are compared in both modes (see :func:`_layers`).
+
+The emulated device (:mod:`neuropil.testing.emulated_device`) is always among the backends compared,
+so on every machine each component also runs with CuPy's manners: no implicit conversion to NumPy, no
+NumPy operand, only functions CuPy has, and the fused kernels' stand-ins where a component uses them.
+``NEUROPIL_EMULATED_DEVICE=0`` leaves it out (then the property is skipped without a GPU).
+"""
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -35,15 +41,34 @@ def roundtrip(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+#: Set to "0" to compare against installed backends only.
+EMULATED_ENV = "NEUROPIL_EMULATED_DEVICE"
+_EMULATED: list[Any] = []
+
+
+def emulated_device() -> Any:
+    """The conformance suite's own :class:`~neuropil.testing.emulated_device.EmulatedDevice` (one per
+    process, so its fused kernels stay offered for the arrays it makes)."""
+    if not _EMULATED:
+        from ..emulated_device import EmulatedDevice
+
+        _EMULATED.append(EmulatedDevice())
+    return _EMULATED[0]
+
+
 def other_backends() -> list[Any]:
-    """Every available backend except the NumPy reference."""
+    """Every available backend except the NumPy reference, and the emulated device."""
     from ...backends import available, get
+    from ..emulated_device import NAME
 
     reference = host_backend()
     others = [get(name) for name, (ok, _) in available().items() if ok]
-    others = [b for b in others if b.name != reference.name]
+    others = [b for b in others if b.name not in (reference.name, NAME)]
+    if os.environ.get(EMULATED_ENV, "1").strip() != "0":
+        others.append(emulated_device())
     if not others:
-        raise ConformanceSkip("only the NumPy backend is available: nothing to compare against")
+        raise ConformanceSkip(f"only the NumPy backend is available (and {EMULATED_ENV}=0): nothing to "
+                              f"compare against")
     return others
 
 
@@ -122,7 +147,8 @@ def _optimizers(entry: Entry, data: Any, backends: list[Any]) -> None:
         reference.apply_gradients([(k, params[k], grads[k]) for k in params])
     for b in backends:
         optimizer = make(entry, config)
-        moved = {k: b.asarray(v) for k, v in run.params.items()}
+        # copies: a backend whose asarray keeps NumPy arrays as they are would update the drawn ones
+        moved = {k: b.asarray(v.copy()) for k, v in run.params.items()}
         for grads in run.grads:
             optimizer.apply_gradients([(k, moved[k], b.asarray(grads[k])) for k in moved])
         for k in params:
@@ -151,9 +177,19 @@ def _constraints(entry: Entry, data: Any, backends: list[Any]) -> None:
         _compare("result", b, constraint(b.asarray(w)), expected)
 
 
+def _regularizers(entry: Entry, data: Any, backends: list[Any]) -> None:
+    """The penalty and its gradient (what training adds to the loss and to the weights' gradients)."""
+    regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
+    w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+    value, grad = regularizer.loss(w), regularizer.gradient(w)
+    for b in backends:
+        _compare("penalty", b, regularizer.loss(b.asarray(w)), value)
+        _compare("gradient", b, regularizer.gradient(b.asarray(w)), grad)
+
+
 _BY_KIND: dict[str, Callable[[Entry, Any, list[Any]], None]] = {
     "activations": _activations, "layers": _layers, "losses": _losses, "optimizers": _optimizers,
-    "metrics": _metrics, "constraints": _constraints,
+    "metrics": _metrics, "constraints": _constraints, "regularizers": _regularizers,
 }
 
 

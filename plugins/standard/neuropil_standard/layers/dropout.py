@@ -48,6 +48,10 @@ class Dropout(Layer):
                              f"input shape {tuple(input_shape)}")
         self._rng = backend.rng(self.seed if self.seed is not None else child_seed())
 
+    def backend_changed(self) -> None:
+        """A generator on the new backend: masks must live where the inputs live."""
+        self._rng = self.backend.rng(self.seed if self.seed is not None else child_seed())
+
     def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         if self.noise_shape is None:
             return shape

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.base.backend import array_module
+from neuropil.base.backend import array_module, fused_for
 from neuropil.base.optimizer import Optimizer
 from neuropil.errors import ArgumentError
 
@@ -39,6 +39,10 @@ class Adam(Optimizer):
         xp = array_module(param)
         m, v = slots["momentum"], slots["velocity"]
         alpha = lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)
+        fused = None if self.amsgrad else fused_for(param, "adam")
+        if fused is not None:  # the whole update in one kernel on backends that offer it
+            fused(param, grad, m, v, alpha=alpha, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+            return
         scratch = update_moments(xp, grad, m, v, self.beta_1, self.beta_2)
         if self.amsgrad:
             v = xp.maximum(slots["velocity_hat"], v, out=slots["velocity_hat"])

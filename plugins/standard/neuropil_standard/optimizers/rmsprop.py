@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.base.backend import array_module
+from neuropil.base.backend import array_module, fused_for
 from neuropil.base.optimizer import Optimizer
 
 from ._args import in_unit_interval, non_negative
@@ -31,6 +31,15 @@ class RMSprop(Optimizer):
         xp = array_module(param)
         rho = self.rho
         velocity = slots["velocity"]
+        if not self.centered:  # one kernel on backends that offer it
+            fused = fused_for(param, "rmsprop_momentum" if self.momentum > 0 else "rmsprop")
+            if fused is not None and self.momentum > 0:
+                fused(param, grad, velocity, slots["momentum"], lr=lr, rho=rho, momentum=self.momentum,
+                      epsilon=self.epsilon)
+                return
+            if fused is not None:
+                fused(param, grad, velocity, lr=lr, rho=rho, epsilon=self.epsilon)
+                return
         scratch = grad * grad
         scratch *= 1.0 - rho
         velocity *= rho

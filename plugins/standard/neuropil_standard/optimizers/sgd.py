@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from neuropil.base.backend import array_module
+from neuropil.base.backend import array_module, fused_for
 from neuropil.base.optimizer import Optimizer
 
 from ._args import in_unit_interval
@@ -26,10 +26,17 @@ class SGD(Optimizer):
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
     def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
+        fused = fused_for(param, "sgd_momentum" if self.slot_names else "sgd")
         if not self.slot_names:
-            param -= grad * lr
+            if fused is not None:
+                fused(param, grad, lr=lr)
+            else:
+                param -= grad * lr
             return
         m = slots["momentum"]
+        if fused is not None:  # one kernel on backends that offer it
+            fused(param, grad, m, lr=lr, momentum=self.momentum, nesterov=self.nesterov)
+            return
         scaled = grad * lr
         m *= self.momentum
         m -= scaled

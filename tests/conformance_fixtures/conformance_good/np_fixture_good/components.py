@@ -188,12 +188,13 @@ class MeanAbsoluteErrorMetric(Metric):
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         values = abs(y_pred - y_true).reshape(len(y_true), -1).mean(axis=-1)
-        weights = np.ones(len(values)) if sample_weight is None else sample_weight
-        self.total += float((values * weights).sum())
-        self.count += float(weights.sum())
+        weights = array_module(values).ones(len(values)) if sample_weight is None else sample_weight
+        self.total = self.total + (values * weights).sum()  # stays on the device until result()
+        self.count = self.count + weights.sum()
 
     def result(self):
-        return self.total / self.count if self.count else 0.0
+        count = float(self.count)
+        return float(self.total) / count if count else 0.0
 
 
 class L1:

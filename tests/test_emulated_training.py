@@ -1,0 +1,282 @@
+"""A training step never waits for the device: ``fit`` on the emulated device, with every standard
+layer, loss, optimizer and metric, makes no synchronising call between the first and the last batch
+of an epoch, a bounded number for the epoch's logs, and no implicit transfer at all.
+
+The counts are exact in what they measure (every ``float()``, ``.item()``, ``to_numpy`` ... of a device
+array is recorded with the line that made it), so a regression fails here naming that line.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+import neuropil
+import numpy as np
+import pytest
+from neuropil.callbacks import Callback
+from neuropil.layers import Dense, Flatten, Input
+from neuropil.models import Sequential
+from neuropil.plugin_system.manager import manager
+from neuropil.testing.emulated_device import COUNTER, SyncEvent, emulated_backend
+from neuropil.testing.instances import layer_configs
+from neuropil.testing.properties.optimizers import configs_for
+
+FIRST_PARTY = ("neuropil-standard", "neuropil-metrics")
+#: Syncs one epoch's logs may make: the mean loss, and per metric its result: a total and a count,
+#: one transfer of all its tallies, or (R2) one read of each of its six running moments.
+PER_METRIC = 6
+
+
+def _entries(kind: str) -> list[Any]:
+    return [e for e in manager().registries[kind].entries() if e.source.distribution in FIRST_PARTY]
+
+
+@dataclass
+class EpochSyncs:
+    during: list[SyncEvent]  # from the first batch's start to the last batch's start
+    at_end: list[SyncEvent]  # the last batch and the epoch's logs (and validation, when asked)
+
+
+class _Marks(Callback):
+    """Notes the sync count where each batch starts and each epoch ends (batch-begin hooks get no
+    logs, so asking for them adds no sync of its own)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.begins: list[int] = []
+        self.epochs: list[EpochSyncs] = []
+
+    def on_epoch_begin(self, epoch: int, logs: Any = None) -> None:
+        self.begins = []
+
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self.begins.append(COUNTER.count)
+
+    def on_epoch_end(self, epoch: int, logs: Any = None) -> None:
+        first, last = self.begins[0], self.begins[-1]
+        self.epochs.append(EpochSyncs(COUNTER.events[first:last], COUNTER.events[last:]))
+
+
+def fit_counting(model: Any, x: Any, y: Any, epochs: int = 2, **kwargs: Any) -> list[EpochSyncs]:
+    marks = _Marks()
+    kwargs.setdefault("batch_size", 8)
+    model.progress_stream = io.StringIO()
+    COUNTER.reset()
+    model.fit(x, y, epochs=epochs, callbacks=[marks], **kwargs)
+    return marks.epochs
+
+
+def assert_no_waits(epochs: list[EpochSyncs], metrics: int, validation: bool = False) -> None:
+    bound = (1 + PER_METRIC * metrics) * (2 if validation else 1)
+    for index, epoch in enumerate(epochs):
+        assert not epoch.during, (f"epoch {index}: {len(epoch.during)} synchronising calls between the first "
+                                  f"and last batch: " + "; ".join(map(str, epoch.during)))
+        assert len(epoch.at_end) <= bound, (f"epoch {index}: {len(epoch.at_end)} synchronising calls for the "
+                                            f"logs, at most {bound} expected: " + "; ".join(map(str, epoch.at_end)))
+    assert not COUNTER.refused, "implicit transfers: " + "; ".join(map(str, COUNTER.refused))
+
+
+def _seed_model() -> Sequential:
+    model = Sequential()
+    model.add(Dense(64, input_dim=10, activation="relu"))
+    for units in (32, 16, 8, 4):
+        model.add(Dense(units, activation="relu"))
+    model.add(Dense(1, activation="sigmoid"))
+    return model
+
+
+def _seed_data(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(1000)
+    return rng.random((n, 10)), rng.integers(0, 2, (n, 1))
+
+
+@pytest.mark.parametrize("verbose", [0, 2])
+def test_the_seed_model_trains_without_waiting_and_as_on_numpy(verbose: int) -> None:
+    """The README's seed model: no sync inside an epoch, the same history as on NumPy, and the fused
+    kernels (Adam, relu, their backwards) doing the work."""
+    x, y = _seed_data(96)
+    histories = {}
+    with emulated_backend() as device:
+        for backend in ("numpy", "emulated"):
+            neuropil.utils.set_random_seed(3)
+            model = _seed_model()
+            model.compile(optimizer="Adam", loss="binary_crossentropy", metrics=["accuracy"], backend=backend)
+            epochs = fit_counting(model, x, y, epochs=3, verbose=verbose, validation_data=(x[:40], y[:40]))
+            histories[backend] = model.history.history
+        assert_no_waits(epochs, metrics=1, validation=True)
+        assert device.fused_calls["adam"] == 3 * 12 * 12  # epochs * batches * parameters
+        assert device.fused_calls["relu_backward"] == 3 * 12 * 5
+    assert histories["emulated"].keys() == histories["numpy"].keys()
+    for name, values in histories["numpy"].items():
+        np.testing.assert_allclose(histories["emulated"][name], values, rtol=1e-4, err_msg=name)
+
+
+class _Allocations(Callback):
+    def __init__(self) -> None:
+        super().__init__()
+        self.at_batch: list[int] = []
+
+    def on_train_batch_begin(self, batch: int, logs: Any = None) -> None:
+        self.at_batch.append(COUNTER.allocations)
+
+
+def test_a_step_makes_the_same_buffers_every_time_and_fewer_with_fused_kernels() -> None:
+    """What CUDA-graph capture would need is measurable already: after the first step (which makes the
+    optimizer's slots) every step creates the same number of device buffers, and the fused kernels
+    save some (44 against 61 per step for the seed model when this was written)."""
+    x, y = _seed_data(80)
+    per_step = {}
+    for fused in (True, False):
+        with emulated_backend(fused=fused):
+            model = _seed_model()
+            model.compile(optimizer="adam", loss="binary_crossentropy", backend="emulated")
+            counts = _Allocations()
+            model.fit(x, y, epochs=1, batch_size=8, verbose=0, callbacks=[counts])
+        steady = np.diff(counts.at_batch)[1:]
+        assert len(set(steady)) == 1, steady
+        per_step[fused] = int(steady[0])
+    assert per_step[True] < per_step[False], per_step
+
+
+def test_evaluate_and_predict_wait_only_for_their_results() -> None:
+    x, y = _seed_data(64)
+    with emulated_backend():
+        model = _seed_model()
+        model.compile(optimizer="sgd", loss="binary_crossentropy", metrics=["accuracy"], backend="emulated")
+        COUNTER.reset()
+        model.evaluate(x, y, batch_size=8, verbose=0)
+        assert len(COUNTER.events) <= 1 + PER_METRIC, COUNTER.events
+        COUNTER.reset()
+        out = model.predict(x, batch_size=8, verbose=0)
+        assert isinstance(out, np.ndarray) and [e.kind for e in COUNTER.events] == ["to_numpy"]
+
+
+@pytest.mark.parametrize("config", [(e.name, c) for e in _entries("optimizers") for c in configs_for(e)],
+                         ids=lambda c: f"{c[0]}-{c[1]}")
+def test_every_optimizer_trains_without_waiting(config: tuple[str, dict[str, Any]]) -> None:
+    name, options = config
+    x, y = _seed_data(48)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="tanh", input_shape=(10,)), Dense(1, activation="sigmoid")])
+        model.compile(optimizer=neuropil.optimizers.get({"class_name": name, "config": options}),
+                      loss="binary_crossentropy", backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=0), metrics=0)
+
+
+@pytest.mark.parametrize("clipping", [{"clipnorm": 0.1}, {"global_clipnorm": 0.1}, {"clipvalue": 0.01}],
+                         ids=lambda c: next(iter(c)))
+def test_gradient_clipping_stays_on_the_device(clipping: dict[str, float]) -> None:
+    """Norms and scales are device scalars: ``float(norm)`` per parameter per step was a sync each."""
+    x, y = _seed_data(48)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="tanh", input_shape=(10,)), Dense(1, activation="sigmoid")])
+        model.compile(optimizer=neuropil.optimizers.SGD(learning_rate=0.1, **clipping), loss="binary_crossentropy",
+                      backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=0), metrics=0)
+
+
+def test_weights_regularizers_and_constraints_stay_on_the_device() -> None:
+    """The other per-step paths: sample weights, weight penalties with their gradients, constraints
+    projecting the weights after each update, and a learning-rate schedule."""
+    x, y = _seed_data(48)
+    weights = np.random.default_rng(1).uniform(0.5, 2.0, 48)
+    schedule = neuropil.schedules.ExponentialDecay(0.01, decay_steps=2, decay_rate=0.9)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="relu", input_shape=(10,), kernel_regularizer="l2",
+                                  bias_regularizer="l1", activity_regularizer="l2", kernel_constraint="max_norm"),
+                            Dense(1, activation="sigmoid", kernel_constraint="non_neg")])
+        model.compile(optimizer=neuropil.optimizers.Adam(learning_rate=schedule), loss="binary_crossentropy",
+                      metrics=["accuracy"], weighted_metrics=["accuracy"], backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=0, sample_weight=weights), metrics=2)
+
+
+def _targets(kind: str, n: int, classes: int, rng: np.random.Generator) -> np.ndarray:
+    labels = rng.integers(0, classes, n)
+    if kind == "one_hot":
+        return np.eye(classes)[labels]
+    if kind == "sparse":
+        return labels
+    if kind == "binary":
+        return rng.integers(0, 2, (n, classes)).astype(float)
+    return rng.normal(size=(n, classes))
+
+
+_OUTPUT = {"probability": "sigmoid", "distribution": "softmax", "positive": "softplus", "real": None}
+
+
+@pytest.mark.parametrize("entry", _entries("losses"), ids=lambda e: e.name)
+def test_every_loss_trains_without_waiting(entry: Any) -> None:
+    loss = entry.factory()
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5))
+    y = _targets(loss.target_kind, 40, 3, rng)
+    with emulated_backend():
+        model = Sequential([Dense(3, activation=_OUTPUT[loss.prediction_kind], input_shape=(5,))])
+        model.compile(optimizer="rmsprop", loss=loss, backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=2), metrics=0)
+
+
+def _categorical(entry: Any) -> bool:
+    metric = entry.factory()
+    return metric.target_kind in ("one_hot", "sparse") or "categorical" in entry.name
+
+
+@pytest.mark.parametrize("entry", _entries("metrics"), ids=lambda e: e.name)
+def test_every_metric_updates_without_waiting(entry: Any) -> None:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(40, 5))
+    sparse = entry.name.startswith("sparse")
+    with emulated_backend():
+        if _categorical(entry):
+            model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
+            y = _targets("sparse" if sparse else "one_hot", 40, 3, rng)
+            loss = "sparse_categorical_crossentropy" if sparse else "categorical_crossentropy"
+        else:
+            model = Sequential([Dense(1, activation="sigmoid", input_shape=(5,))])
+            y, loss = _targets("binary", 40, 1, rng), "binary_crossentropy"
+        model.compile(optimizer="adam", loss=loss, metrics=[entry.name], backend="emulated")
+        assert_no_waits(fit_counting(model, x, y, verbose=2), metrics=1)
+
+
+def _layer_cases() -> list[tuple[str, dict[str, Any], tuple[int, ...], bool]]:
+    return [(e.name, config, shape, fixed) for e in _entries("layers") for config, shape, fixed in layer_configs(e)]
+
+
+@pytest.mark.parametrize("case", _layer_cases(), ids=lambda c: f"{c[0]}-{c[1]}")
+def test_every_layer_trains_without_waiting(case: tuple[str, dict[str, Any], tuple[int, ...], bool]) -> None:
+    name, config, shape, fixed = case
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0.5, 1.5, size=(40, *shape))
+    with emulated_backend():
+        layer = neuropil.layers.get({"class_name": name, "config": config})
+        stack = [layer, Flatten(), Dense(1)]
+        if not fixed and name != "Input":
+            stack.insert(0, Input(shape=shape))
+        model = Sequential(stack)
+        model.compile(optimizer="adam", loss="mse", backend="emulated")
+        assert_no_waits(fit_counting(model, x, rng.normal(size=(40, 1)), verbose=0), metrics=0)
+
+
+def test_the_rest_of_the_model_api_runs_on_the_device(tmp_path: Any) -> None:
+    """Weights, saving (optimizer state included), cloning and the *_on_batch calls read device arrays
+    only through the backend, never implicitly; a saved model loads back with the same predictions."""
+    from neuropil.layers import BatchNormalization, Dropout
+    from neuropil.models import clone_model, load_model
+
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 5)), rng.integers(0, 3, 64)
+    with emulated_backend():
+        model = Sequential([Dense(8, activation="relu", input_shape=(5,)), BatchNormalization(), Dropout(0.3),
+                            Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+                      backend="emulated")
+        model.fit(x, y, epochs=2, verbose=0, validation_split=0.2)
+        model.set_weights(model.get_weights())
+        model.train_on_batch(x[:8], y[:8])
+        model.test_on_batch(x[:8], y[:8])
+        model.save(tmp_path / "model.keras")
+        clone_model(model)
+        expected = model.predict(x, verbose=0)
+        assert not COUNTER.refused, COUNTER.refused
+    np.testing.assert_allclose(load_model(tmp_path / "model.keras").predict(x, verbose=0), expected, rtol=1e-6)
