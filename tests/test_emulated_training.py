@@ -280,3 +280,18 @@ def test_the_rest_of_the_model_api_runs_on_the_device(tmp_path: Any) -> None:
         expected = model.predict(x, verbose=0)
         assert not COUNTER.refused, COUNTER.refused
     np.testing.assert_allclose(load_model(tmp_path / "model.keras").predict(x, verbose=0), expected, rtol=1e-6)
+
+
+def test_a_users_device_array_reaches_the_host_through_its_backend_once() -> None:
+    """fit takes data that already lives on a device: the core asks the backends which one owns the
+    array (``Backend.owns``) and copies it over with that backend's ``to_numpy``, one counted
+    transfer, instead of an implicit conversion (which the emulated array refuses)."""
+    with emulated_backend() as device:
+        x_host = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+        y_host = x_host.sum(axis=1, keepdims=True)
+        x_device, y_device = device.asarray(x_host), device.asarray(y_host)
+        model = Sequential([Dense(2, input_shape=(3,)), Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        COUNTER.reset()
+        model.fit(x_device, y_device, epochs=1, batch_size=16, verbose=0)
+        assert [event.kind for event in COUNTER.events].count("to_numpy") == 2  # x and y, once each

@@ -53,6 +53,10 @@ class EmulatedDevice(Backend):
         """``x`` on the device: a host-to-device copy (counted in ``syncs.uploads``) for host data."""
         return XP.asarray(x, dtype=dtype)
 
+    def owns(self, x: Any) -> bool:
+        """The Backend protocol: the core brings these arrays to the host through :meth:`to_numpy`."""
+        return isinstance(x, DeviceArray)
+
     def to_numpy(self, x: Any) -> np.ndarray:
         """A host copy: one counted synchronisation for a device array."""
         if isinstance(x, DeviceArray):
