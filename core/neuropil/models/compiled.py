@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import losses, metrics, optimizers
 from ..base.loss import Loss
+from ..errors import ArgumentError
 from ..base.metric import MeanMetricWrapper, Metric
 from ..plugin_system.registry import normalize
 
@@ -37,11 +38,15 @@ class Compiled:
 
 def resolve_loss(identifier: Any) -> Loss:
     if identifier is None:
-        raise ValueError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, y_pred)")
+        raise ArgumentError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, "
+                            "y_pred), received loss=None")
     return losses.get(identifier)
 
 
 def resolve_optimizer(identifier: Any) -> Any:
+    if identifier is None:  # optimizers.get(None) is None, which would fail at the first step
+        raise ArgumentError("compile() needs an optimizer: a name such as 'adam', a config dict or an "
+                            "Optimizer instance, received optimizer=None")
     return optimizers.get(identifier)
 
 

@@ -7,7 +7,6 @@ it (no parameter gradients for a frozen layer).
 """
 from __future__ import annotations
 
-from numbers import Integral
 from typing import Any
 
 import neuropil.activations
@@ -15,9 +14,10 @@ import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
+from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
-from ._common import check_declared_shape, serialize_component
+from ._common import check_declared_shape, resolve_component, serialize_component
 
 #: The component arguments of Dense with the registry each resolves through.
 _COMPONENTS = {
@@ -49,11 +49,9 @@ class Dense(Layer):
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
-        if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:
-            raise ValueError(f"Dense expects units to be a positive integer, received units={units!r}")
+        self.units = checks.count("Dense", "units", units)
+        self.use_bias = checks.boolean("Dense", "use_bias", use_bias)
         super().__init__(**kwargs)
-        self.units = int(units)
-        self.use_bias = bool(use_bias)
         self.input_gradient = True
         self._activation_arg = activation
         self.activation = neuropil.activations.get(activation if activation is not None else "linear")
@@ -64,7 +62,7 @@ class Dense(Layer):
             "kernel_constraint": kernel_constraint, "bias_constraint": bias_constraint,
         }
         for arg, module in _COMPONENTS.items():
-            setattr(self, arg, module.get(self._component_args[arg]))
+            setattr(self, arg, resolve_component("Dense", arg, module, self._component_args[arg]))
 
     # -- building --------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
