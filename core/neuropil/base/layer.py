@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,13 @@ Backward = Callable[[Any], Any]
 Shape = tuple  # per-sample shape, without the batch axis
 
 _NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
+
+#: Set while a saved file builds its model: ``plan(layer, weight_name, shape)`` raises unless the file
+#: holds that weight with that shape. A config's sizes (``units=20000``) thus never allocate more
+#: than the file's own tensors justify: each weight is checked before its memory is taken, and is
+#: then zeros rather than an initializer's draw, as the saved value overwrites it.
+WEIGHT_PLAN: ContextVar[Callable[[Any, str, tuple[int, ...]], None] | None] = ContextVar(
+    "neuropil_weight_plan", default=None)
 
 
 def unique_name(prefix: str) -> str:
@@ -142,7 +150,12 @@ class Layer:
                    regularizer: Any = None, constraint: Any = None, trainable: bool = True) -> Any:
         """Create a parameter: initialised on the host from ``rng`` (same seed, same weights on every
         backend), then moved to the backend in the compute dtype."""
-        host = np.asarray(initializer(tuple(shape), self.compute_dtype, rng), dtype=self.compute_dtype)
+        plan = WEIGHT_PLAN.get()
+        if plan is not None:  # loading a file: its tensor must fit before anything is allocated
+            plan(self, name, tuple(shape))
+            host = np.zeros(tuple(shape), dtype=self.compute_dtype)  # the saved value replaces it
+        else:
+            host = np.asarray(initializer(tuple(shape), self.compute_dtype, rng), dtype=self.compute_dtype)
         value = self.backend.asarray(host)
         self.params[name] = value
         if trainable:
