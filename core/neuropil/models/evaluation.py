@@ -16,6 +16,7 @@ from ..errors import InputValidationError
 from . import data
 from .compiled import Compiled
 from .progress import Progbar
+from ..plugin_system.attribution import names_plugin_on_error
 
 
 class Evaluation:
@@ -72,6 +73,7 @@ class Evaluation:
             metric.reset_state()
         return results
 
+    @names_plugin_on_error
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
                 callbacks: list[Any] | None = None) -> np.ndarray:
         """Outputs for ``x`` as a NumPy array (inference mode: dropout off)."""

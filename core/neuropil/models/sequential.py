@@ -15,6 +15,7 @@ from .evaluation import Evaluation
 from .features import Features
 from .persistence import Persistence
 from .training import Training
+from ..plugin_system.attribution import names_plugin_on_error
 
 
 class Sequential(Persistence, Features, Evaluation, Training):
@@ -175,6 +176,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self._layers)
 
+    @names_plugin_on_error
     def __call__(self, x: Any, training: bool = False) -> Any:
         """The model's output for one batch ``x`` as a backend array (Keras's ``model(x)``); with
         ``training=True``, dropout and other training-only behaviour are on."""

@@ -24,6 +24,7 @@ from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
 from .progress import Progbar
+from ..plugin_system.attribution import names_plugin_on_error
 
 
 @dataclass
@@ -173,6 +174,7 @@ class Training:
         )
 
     # -- one step --------------------------------------------------------------------------------
+    @names_plugin_on_error
     def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, list[Any]]:
         """Run the layers; returns the loss input and the backward closures (if asked for).
 
@@ -200,6 +202,7 @@ class Training:
         logits_loss, _ = self._fused or (None, None)
         return logits_loss if logits_loss is not None else compiled.loss
 
+    @names_plugin_on_error
     def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: StepPlan, weights: Any = None) -> Any:
         out, backs = self._forward(x, True, True)
         loss_value, loss_backward = self._loss_of(compiled).forward(y, out, weights)

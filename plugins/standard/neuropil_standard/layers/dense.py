@@ -7,6 +7,7 @@ it (no parameter gradients for a frozen layer).
 """
 from __future__ import annotations
 
+from numbers import Integral
 from typing import Any
 
 import neuropil.activations
@@ -15,6 +16,7 @@ import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
 from neuropil import checks
+from neuropil.errors import ArgumentError
 from neuropil.base.layer import Backward, Layer
 
 from ._common import check_declared_shape, resolve_component, serialize_component
@@ -49,7 +51,9 @@ class Dense(Layer):
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
-        self.units = checks.count("Dense", "units", units)
+        if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:  # a ValueError, as Keras's
+            raise ArgumentError(f"Dense expects units to be a positive integer, received units={units!r}")
+        self.units = int(units)
         self.use_bias = checks.boolean("Dense", "use_bias", use_bias)
         super().__init__(**kwargs)
         self.input_gradient = True

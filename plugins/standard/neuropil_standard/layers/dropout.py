@@ -7,6 +7,7 @@ generator on the backend, seeded at build from ``seed`` (or from neuropil's seed
 """
 from __future__ import annotations
 
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -31,8 +32,14 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:
-        self.rate = checks.number("Dropout", "rate", rate, minimum=0, maximum=1, max_inclusive=False)
-        self.seed = None if seed is None else checks.integer("Dropout", "seed", seed, minimum=0)
+        # ValueErrors whatever is wrong with them, as Keras raises (and as this layer always has)
+        if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= rate < 1:
+            raise ArgumentError(f"Dropout expects rate to be a number in [0, 1), received rate={rate!r}")
+        self.rate = float(rate)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+            raise ArgumentError(f"Dropout expects seed to be a non-negative integer or None (NumPy seeds "
+                                f"cannot be negative), received seed={seed!r}")
+        self.seed = None if seed is None else int(seed)
         self.noise_shape = None if noise_shape is None else checks.shape(
             "Dropout", "noise_shape", noise_shape, allow_none=True)
         super().__init__(**kwargs)
