@@ -104,8 +104,8 @@ class BackupAndRestore(Callback):
                                  f"expected an object")
         saved_rng["layers"] = {rename.get(k, k): v for k, v in (saved_rng.get("layers") or {}).items()}
         optimizer = model.compiled.optimizer
-        before = state.weights(model)
-        before_optimizer = (optimizer.iterations, optimizer.slots)
+        before = {k: v.copy() for k, v in state.weights(model).items()}  # to_numpy may not copy
+        before_optimizer = (optimizer.iterations, optimizer.slots)  # set_state replaces, never mutates
         state.set_weights(model, weights, source, rename)
         try:
             state.set_optimizer_state(model, optimizer, slots, source, rename)
