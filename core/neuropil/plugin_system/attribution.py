@@ -49,7 +49,10 @@ def add_plugin_note(exc: BaseException) -> None:
     entry, instance = found
     source = entry.source
     named = getattr(instance, "name", None)
-    who = f"{singular(entry.kind)} {entry.name!r}" + (f" (named {named!r})" if isinstance(named, str) else "")
+    if instance is None:
+        who = f"code of plugin {source.plugin!r}"
+    else:
+        who = f"{singular(entry.kind)} {entry.name!r}" + (f" (named {named!r})" if isinstance(named, str) else "")
     dist = f"distribution {source.distribution} {source.version or ''}".rstrip() if source.distribution \
         else "registered in-process"
     exc.add_note(f"{_MARK} {who}, provided by plugin {source.plugin!r} ({dist}); if the error is not in "
@@ -57,6 +60,8 @@ def add_plugin_note(exc: BaseException) -> None:
 
 
 def _culprit(tb: TracebackType | None) -> tuple[Entry, Any] | None:
+    """The innermost frame running a method of a registered component; failing that, the innermost
+    frame in a plugin's package (then the note names the plugin, not one of its components)."""
     frames = []
     while tb is not None:
         frames.append(tb.tb_frame)
@@ -68,6 +73,7 @@ def _culprit(tb: TracebackType | None) -> tuple[Entry, Any] | None:
             for cls in type(instance).__mro__:
                 if cls in by_class:
                     return by_class[cls], instance
+    for frame in reversed(frames):
         package = str(frame.f_globals.get("__name__", "")).partition(".")[0]
         if package in by_package:
             return by_package[package], None
