@@ -40,7 +40,12 @@ def resolve_loss(identifier: Any) -> Loss:
     if identifier is None:
         raise ArgumentError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, "
                             "y_pred), received loss=None")
-    return losses.get(identifier)
+    loss = losses.get(identifier)
+    if getattr(loss, "reduction", None) == "none":
+        # a per-sample vector cannot be differentiated as one training objective
+        raise ArgumentError(f"compile() needs a loss that reduces to one number, received loss {loss.name!r} "
+                            f"with reduction='none'; use 'sum_over_batch_size' (the default) or 'sum'")
+    return loss
 
 
 def resolve_optimizer(identifier: Any) -> Any:
