@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 from .registry import Entry, singular
@@ -46,10 +46,10 @@ def add_plugin_note(exc: BaseException) -> None:
         return
     if found is None:
         return
-    entry, instance = found
+    entry, instance, precise = found
     source = entry.source
     named = getattr(instance, "name", None)
-    if instance is None:
+    if not precise:
         who = f"code of plugin {source.plugin!r}"
     else:
         who = f"{singular(entry.kind)} {entry.name!r}" + (f" (named {named!r})" if isinstance(named, str) else "")
@@ -59,7 +59,7 @@ def add_plugin_note(exc: BaseException) -> None:
                  f"your data or arguments, report it to that plugin's authors.")
 
 
-def _culprit(tb: TracebackType | None) -> tuple[Entry, Any] | None:
+def _culprit(tb: TracebackType | None) -> tuple[Entry, Any, bool] | None:
     """The innermost frame running a method of a registered component; failing that, the innermost
     frame in a plugin's package (then the note names the plugin, not one of its components)."""
     frames = []
@@ -67,16 +67,31 @@ def _culprit(tb: TracebackType | None) -> tuple[Entry, Any] | None:
         frames.append(tb.tb_frame)
         tb = tb.tb_next
     by_class, by_package = _registered()
+    by_qualname = {(cls.__module__, cls.__qualname__): entry for cls, entry in by_class.items()}
     for frame in reversed(frames):  # innermost first
         instance = frame.f_locals.get("self")
         if instance is not None:
             for cls in type(instance).__mro__:
                 if cls in by_class:
-                    return by_class[cls], instance
+                    return by_class[cls], instance, True
+        # a closure such as a backward that does not use ``self``: its qualified name says whose it is
+        qualname = getattr(frame.f_code, "co_qualname", "")
+        owner = qualname.split(".<locals>", 1)[0].rpartition(".")[0]
+        entry = by_qualname.get((str(frame.f_globals.get("__name__", "")), owner))
+        if entry is not None:
+            return entry, _instance_in_caller(frame), True
     for frame in reversed(frames):
         package = str(frame.f_globals.get("__name__", "")).partition(".")[0]
         if package in by_package:
-            return by_package[package], None
+            return by_package[package], None, False
+    return None
+
+
+def _instance_in_caller(frame: FrameType) -> Any:
+    """The component instance of a closure's frame, when one of its variables holds it (for its name)."""
+    for value in frame.f_locals.values():
+        if hasattr(value, "name") and hasattr(value, "forward"):
+            return value
     return None
 
 
