@@ -147,7 +147,7 @@ def test_weights_file_layer_order_of_the_wrong_type_is_refused(tmp_path, order):
 
 
 def test_too_many_json_values_are_refused_before_parsing(saved):
-    edit_config(saved, lambda doc: doc.update(padding=[0] * 600_000))
+    edit_config(saved, lambda doc: doc.update(padding=[0] * 250_000))
     with pytest.raises(SavedFileError, match="JSON values, more than the limit"):
         load_model(saved)
 

@@ -29,9 +29,9 @@ MAX_HEADER_BYTES = 100 * 1024 * 1024
 #: The most JSON values (counted as the ``,`` ``:`` ``{`` ``[`` in the text, an over-estimate) one
 #: header or config may hold. Parsed JSON costs 50-250 bytes of Python objects per value whatever the
 #: text's size, so this, not the byte count, is what bounds the memory a hostile header can claim
-#: (a 10 MB header of tiny objects would otherwise parse into ~300 MB). Half a million values is
-#: room for ~50,000 tensors or a config of ~20,000 layers.
-MAX_JSON_VALUES = 500_000
+#: (a 10 MB header of tiny objects would otherwise parse into ~300 MB). 200,000 values is
+#: room for ~25,000 tensors or a config of ~10,000 layers.
+MAX_JSON_VALUES = 200_000
 #: The largest tensor dimension, and element count, accepted: what NumPy can index (2**63 - 1).
 MAX_DIMENSION = 2**63 - 1
 

@@ -56,9 +56,10 @@ class Dropout(Layer):
         each fixed entry 1 (shared along that axis) or the axis's own size."""
         if self.noise_shape is None:
             return
-        full = (None, *input_shape)
+        full = (None, *input_shape)  # the batch size is not known before the data: any entry fits it
         fits = len(self.noise_shape) == len(full) and all(
-            wanted is None or wanted == 1 or wanted == size for wanted, size in zip(self.noise_shape, full))
+            wanted is None or wanted == 1 or size is None or wanted == size
+            for wanted, size in zip(self.noise_shape, full))
         if not fits:
             raise ArgumentError(f"layer {self.name!r} (Dropout) expects noise_shape to have {len(full)} entries "
                                 f"(batch axis included), each None, 1 or the input's size {full}, received "
