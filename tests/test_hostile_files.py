@@ -13,8 +13,18 @@ from pathlib import Path
 import neuropil
 import numpy as np
 import pytest
-from hostile import (X, Y, assert_unchanged, edit_config, edit_header, edit_tensors, read, rewrite, small_model,
-                     weights_of)
+from hostile import (
+    X,
+    Y,
+    assert_unchanged,
+    edit_config,
+    edit_header,
+    edit_tensors,
+    read,
+    rewrite,
+    small_model,
+    weights_of,
+)
 from neuropil.callbacks import BackupAndRestore
 from neuropil.errors import NeuropilError
 from neuropil.models import load_model
@@ -268,7 +278,8 @@ def test_a_fifo_named_like_a_model_is_refused_at_once(tmp_path):
     script = textwrap.dedent(f"""
         import neuropil
         from neuropil.saving import SavedFileError
-        for load in (neuropil.models.load_model, neuropil.Sequential([neuropil.layers.Dense(1, input_shape=(2,))]).load_weights):
+        model = neuropil.Sequential([neuropil.layers.Dense(1, input_shape=(2,))])
+        for load in (neuropil.models.load_model, model.load_weights):
             try:
                 load({str(fifo)!r})
             except SavedFileError as exc:

@@ -6,8 +6,8 @@ from typing import Any
 
 from .. import losses, metrics, optimizers
 from ..base.loss import Loss
-from ..errors import ArgumentError
 from ..base.metric import MeanMetricWrapper, Metric
+from ..errors import ArgumentError
 from ..plugin_system.registry import normalize
 
 _ACCURACY_NAMES = {"accuracy", "acc"}

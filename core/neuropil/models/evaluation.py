@@ -13,10 +13,10 @@ import numpy as np
 
 from ..callbacks import CallbackList
 from ..errors import InputValidationError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import data
 from .compiled import Compiled
 from .progress import Progbar
-from ..plugin_system.attribution import names_plugin_on_error
 
 
 class Evaluation:

@@ -5,8 +5,8 @@ from typing import Any
 
 import numpy as np
 
-from . import data
 from ..plugin_system.attribution import names_plugin_on_error
+from . import data
 
 
 class Features:

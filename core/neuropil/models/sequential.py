@@ -8,14 +8,14 @@ import numpy as np
 
 from .. import utils
 from ..base.backend import Backend, get_backend
-from ..errors import InputValidationError
 from ..base.layer import Layer, unique_name
+from ..errors import InputValidationError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import summary as _summary
 from .evaluation import Evaluation
 from .features import Features
 from .persistence import Persistence
 from .training import Training
-from ..plugin_system.attribution import names_plugin_on_error
 
 
 class Sequential(Persistence, Features, Evaluation, Training):

@@ -20,11 +20,11 @@ from .. import utils
 from ..base.backend import get_backend
 from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
 from .progress import Progbar
-from ..plugin_system.attribution import names_plugin_on_error
 
 
 @dataclass

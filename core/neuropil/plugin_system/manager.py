@@ -21,8 +21,8 @@ from typing import Any
 
 import pluggy
 
-from . import hookspecs
 from ..errors import PluginLoadError, PluginLoadWarning
+from . import hookspecs
 from .registry import Entry, Registry, Source, entries_by_source, normalize, singular
 
 ENTRY_POINT_GROUP = "neuropil"

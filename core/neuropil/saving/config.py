@@ -11,9 +11,9 @@ import warnings
 from typing import Any
 
 from .. import __version__, layers, losses, metrics, optimizers
-from ..plugin_system.namespace import lookup, registry
-from ..errors import ArgumentError, ArgumentTypeError, NeuropilError, UnknownComponentError
 from ..base.metric import Metric
+from ..errors import ArgumentError, ArgumentTypeError, NeuropilError, UnknownComponentError
+from ..plugin_system.namespace import lookup, registry
 from ..plugin_system.registry import singular
 from .errors import MissingPluginError, SavedFileError, brief
 
@@ -102,7 +102,8 @@ def check_document(doc: Any, source: str) -> None:
         raise SavedFileError(f"{source}: format version {version!r} is not supported by neuropil {__version__} "
                              f"(reads versions 1..{FORMAT_VERSION}); upgrade neuropil to read it")
     model = doc.get("model")
-    if not isinstance(model, dict) or model.get("class_name") != "Sequential" or not isinstance(model.get("config"), dict):
+    if not isinstance(model, dict) or model.get("class_name") != "Sequential" \
+            or not isinstance(model.get("config"), dict):
         raise SavedFileError(f"{source}: 'model' must be {{'class_name': 'Sequential', 'config': {{...}}}}, "
                              f"received {brief(model)}")
     layer_specs = model["config"].get("layers")
@@ -112,7 +113,8 @@ def check_document(doc: Any, source: str) -> None:
         _check_spec(spec, f"{source}: layer #{i}")
     shape = model["config"].get("build_input_shape")
     if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
-        raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, received {brief(shape)}")
+        raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, "
+                             f"received {brief(shape)}")
     name = model["config"].get("name")
     if name is not None and not isinstance(name, str):
         raise SavedFileError(f"{source}: the model name must be a string, received {brief(name)}")

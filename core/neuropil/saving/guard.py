@@ -54,7 +54,8 @@ def loading_errors(filepath: str | os.PathLike[str] | Any, what: str = "") -> It
     except NeuropilError:
         raise
     except Exception as exc:  # noqa: BLE001 - the net under the checks: whatever escaped them
-        raise SavedFileError(f"could not load {what or 'the file'} '{os.fspath(filepath) if _pathlike(filepath) else filepath}': "
+        where = os.fspath(filepath) if _pathlike(filepath) else filepath
+        raise SavedFileError(f"could not load {what or 'the file'} '{where}': "
                              f"{type(exc).__name__}: {brief(str(exc))}") from exc
 
 

@@ -34,7 +34,8 @@ def save_model(model: Any, filepath: str | os.PathLike[str], overwrite: bool = T
         tensors.update({WEIGHTS + name: value for name, value in state.weights(model).items()})
         doc["rng"] = rng.capture(model._layers)["layers"]
     if doc["compile"] is not None:
-        tensors.update({OPTIMIZER + name: value for name, value in state.optimizer_state(model.compiled.optimizer).items()})
+        slots = state.optimizer_state(model.compiled.optimizer)
+        tensors.update({OPTIMIZER + name: value for name, value in slots.items()})
     metadata = {"format": model_config.FORMAT, "format_version": str(model_config.FORMAT_VERSION),
                 "config": json.dumps(doc), "layers": json.dumps([layer.name for layer in model._layers])}
     with atomic_write(filepath, overwrite) as stream:

@@ -39,7 +39,8 @@ def restore(state: Any, layers: list[Any], restore_global: bool = True) -> None:
     Everything is checked before any generator changes.
     """
     if not isinstance(state, dict) or not isinstance(state.get("layers", {}), dict):
-        raise SavedFileError(f"random-stream state must be an object with 'global' and 'layers', received {brief(state)}")
+        raise SavedFileError(f"random-stream state must be an object with 'global' and 'layers', "
+                             f"received {brief(state)}")
     by_name = {layer.name: layer for layer in layers}
     plan: list[tuple[Any, str | None, Any]] = []
     for name, states in state.get("layers", {}).items():
@@ -54,7 +55,8 @@ def restore(state: Any, layers: list[Any], restore_global: bool = True) -> None:
             continue
         generators = _generators(layer)
         if not isinstance(states, dict):
-            raise SavedFileError(f"saved random-stream state of layer {name!r} must be an object, received {brief(states)}")
+            raise SavedFileError(f"saved random-stream state of layer {name!r} must be an object, "
+                                 f"received {brief(states)}")
         for attr, value in states.items():
             if attr not in generators:
                 raise SavedFileError(f"saved random-stream state names {name}.{attr}, which is not a "

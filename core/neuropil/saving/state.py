@@ -73,7 +73,8 @@ def check_weight_shapes(model: Any, shapes: dict[str, tuple[int, ...]], source: 
                                      f"in the model, but {source} holds shape {tuple(shapes[key])}")
     extra = sorted(set(shapes) - expected_names)
     if extra:
-        raise SavedFileError(f"{source} holds weights the model does not have: {', '.join(brief(n) for n in extra[:10])}"
+        listed = ", ".join(brief(n) for n in extra[:10])
+        raise SavedFileError(f"{source} holds weights the model does not have: {listed}"
                              f"{' ...' if len(extra) > 10 else ''} (model layers: "
                              f"{', '.join(layer.name for layer in model._layers)})")
     return rename

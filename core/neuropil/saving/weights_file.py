@@ -13,9 +13,9 @@ from typing import Any
 from . import state
 from .atomic import atomic_write
 from .config import FORMAT as MODEL_FORMAT
-from .model_file import check_tensor_names
 from .errors import SavedFileError, brief
 from .guard import loading_errors
+from .model_file import check_tensor_names
 from .safetensors_io import SafetensorsFile, parse_json, write
 
 FORMAT = "neuropil.weights"

@@ -15,9 +15,9 @@ import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
-from neuropil import checks
-from neuropil.errors import ArgumentError
+from neuropil.checks import boolean as check_boolean
 from neuropil.base.layer import Backward, Layer
+from neuropil.errors import ArgumentError
 
 from ._common import check_declared_shape, resolve_component, serialize_component
 
@@ -54,7 +54,7 @@ class Dense(Layer):
         if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:  # a ValueError, as Keras's
             raise ArgumentError(f"Dense expects units to be a positive integer, received units={units!r}")
         self.units = int(units)
-        self.use_bias = checks.boolean("Dense", "use_bias", use_bias)
+        self.use_bias = check_boolean("Dense", "use_bias", use_bias)
         super().__init__(**kwargs)
         self.input_gradient = True
         self._activation_arg = activation

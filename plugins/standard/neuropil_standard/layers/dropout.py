@@ -11,9 +11,9 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from neuropil import checks
-from neuropil.errors import ArgumentError
+from neuropil.checks import shape as check_shape
 from neuropil.base.layer import Backward, Layer
+from neuropil.errors import ArgumentError
 from neuropil.utils import child_seed
 
 
@@ -40,7 +40,7 @@ class Dropout(Layer):
             raise ArgumentError(f"Dropout expects seed to be a non-negative integer or None (NumPy seeds "
                                 f"cannot be negative), received seed={seed!r}")
         self.seed = None if seed is None else int(seed)
-        self.noise_shape = None if noise_shape is None else checks.shape(
+        self.noise_shape = None if noise_shape is None else check_shape(
             "Dropout", "noise_shape", noise_shape, allow_none=True)
         super().__init__(**kwargs)
         if self.declared_input_shape is not None:
