@@ -1,6 +1,7 @@
 """What ``compile`` resolves: the loss, the optimizer, the metrics, and the fused output path."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,7 +57,7 @@ def resolve_optimizer(identifier: Any) -> Any:
 
 
 def resolve_metrics(specs: list[Any], loss: Loss, output_shape: tuple[int, ...],
-                    weighted_specs: list[Any] = ()) -> list[Metric]:
+                    weighted_specs: Sequence[Any] = ()) -> list[Metric]:
     """Metric objects for the compiled specs, then the weighted ones; 'accuracy' is chosen by the loss
     and output shape as Keras does (binary for one output unit or a binary loss, sparse for sparse
     labels, else categorical).

@@ -175,10 +175,10 @@ def _recorded_provider_name(kind: str, spec: dict[str, Any]) -> str:
 
 
 def _missing_message(kind: str, spec: dict[str, Any], doc: dict[str, Any], what: str, exc: Exception) -> str:
-    saved = doc.get("plugins") if isinstance(doc.get("plugins"), dict) else {}
+    saved: dict[str, Any] = doc["plugins"] if isinstance(doc.get("plugins"), dict) else {}
     here = set(plugin_versions())
     absent = [f"{dist} {ver or ''}".strip() for dist, ver in saved.items() if dist not in here]
-    who = spec.get("provider") if isinstance(spec.get("provider"), dict) else {}
+    who: dict[str, Any] = spec["provider"] if isinstance(spec.get("provider"), dict) else {}
     dist = who.get("distribution") or who.get("plugin")
     if spec["class_name"] not in registry(kind) and dist:
         head = (f"{what} is {singular(kind)} {spec['class_name']!r}, provided by {dist} "

@@ -75,7 +75,7 @@ def write(stream: IO[bytes], tensors: Mapping[str, Any], metadata: Mapping[str, 
     stream.write(struct.pack("<Q", len(encoded)))
     stream.write(encoded)
     for array in arrays:
-        stream.write(memoryview(array).cast("B") if array.nbytes else b"")
+        stream.write(memoryview(array).cast("B") if array.nbytes else b"")  # type: ignore[arg-type]
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -92,7 +92,8 @@ def parse_json(text: str | bytes, what: str) -> Any:
     of values is refused before parsing), never silently resolved or raised as Python's own errors."""
     if not isinstance(text, (str, bytes)):
         raise SavedFileError(f"{what} must be JSON text, received {type(text).__name__}")
-    values = sum(text.count(c) for c in (b",:{[" if isinstance(text, bytes) else ",:{["))  # type: ignore[arg-type]
+    marks: tuple[Any, ...] = (b",", b":", b"{", b"[") if isinstance(text, bytes) else (",", ":", "{", "[")
+    values = sum(text.count(mark) for mark in marks)
     if values > MAX_JSON_VALUES:
         raise SavedFileError(f"{what} holds about {values} JSON values, more than the limit of {MAX_JSON_VALUES}")
     try:
@@ -215,7 +216,7 @@ class SafetensorsFile:
         array = np.empty(shape, dtype=dtype)
         if end > begin:
             self._stream.seek(self.data_start + begin)
-            got = self._stream.readinto(memoryview(array).cast("B"))
+            got = self._stream.readinto(memoryview(array).cast("B"))  # type: ignore[attr-defined,arg-type]
             if got != end - begin:
                 raise self._fail(f"tensor {name!r} was cut short while reading (the file changed?)")
         return array

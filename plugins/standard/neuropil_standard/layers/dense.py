@@ -15,8 +15,8 @@ import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
-from neuropil.checks import boolean as check_boolean
 from neuropil.base.layer import Backward, Layer
+from neuropil.checks import boolean as check_boolean
 from neuropil.errors import ArgumentError
 
 from ._common import check_declared_shape, resolve_component, serialize_component
@@ -53,13 +53,13 @@ class Dense(Layer):
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
         if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:  # a ValueError, as Keras's
             raise ArgumentError(f"Dense expects units to be a positive integer, received units={units!r}")
-        self.units = int(units)
-        self.use_bias = check_boolean("Dense", "use_bias", use_bias)
+        self.units: int = int(units)
+        self.use_bias: bool = check_boolean("Dense", "use_bias", use_bias)
         super().__init__(**kwargs)
         self.input_gradient = True
-        self._activation_arg = activation
-        self.activation = neuropil.activations.get(activation if activation is not None else "linear")
-        self._component_args = {
+        self._activation_arg: Any = activation
+        self.activation: Any = neuropil.activations.get(activation if activation is not None else "linear")
+        self._component_args: dict[str, Any] = {
             "kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer,
             "kernel_regularizer": kernel_regularizer, "bias_regularizer": bias_regularizer,
             "activity_regularizer": activity_regularizer,
@@ -67,6 +67,15 @@ class Dense(Layer):
         }
         for arg, module in _COMPONENTS.items():
             setattr(self, arg, resolve_component("Dense", arg, module, self._component_args[arg]))
+
+    # the resolved component arguments, set in __init__ from _COMPONENTS
+    kernel_initializer: Any
+    bias_initializer: Any
+    kernel_regularizer: Any
+    bias_regularizer: Any
+    activity_regularizer: Any
+    kernel_constraint: Any
+    bias_constraint: Any
 
     # -- building --------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:

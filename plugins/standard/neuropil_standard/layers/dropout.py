@@ -11,8 +11,8 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from neuropil.checks import shape as check_shape
 from neuropil.base.layer import Backward, Layer
+from neuropil.checks import shape as check_shape
 from neuropil.errors import ArgumentError
 from neuropil.utils import child_seed
 
@@ -35,12 +35,12 @@ class Dropout(Layer):
         # ValueErrors whatever is wrong with them, as Keras raises (and as this layer always has)
         if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= rate < 1:
             raise ArgumentError(f"Dropout expects rate to be a number in [0, 1), received rate={rate!r}")
-        self.rate = float(rate)
+        self.rate: float = float(rate)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
             raise ArgumentError(f"Dropout expects seed to be a non-negative integer or None (NumPy seeds "
                                 f"cannot be negative), received seed={seed!r}")
-        self.seed = None if seed is None else int(seed)
-        self.noise_shape = None if noise_shape is None else check_shape(
+        self.seed: int | None = None if seed is None else int(seed)
+        self.noise_shape: tuple[int | None, ...] | None = None if noise_shape is None else check_shape(
             "Dropout", "noise_shape", noise_shape, allow_none=True)
         super().__init__(**kwargs)
         if self.declared_input_shape is not None:
