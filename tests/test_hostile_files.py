@@ -202,6 +202,12 @@ def test_tensor_with_a_corrupted_prefix_is_refused_not_dropped(saved, old, new):
         load_model(saved)
 
 
+def test_a_loss_config_that_cannot_train_is_refused_on_load(saved):
+    edit_config(saved, lambda doc: doc["compile"]["loss"]["config"].update(reduction=None))
+    with pytest.raises(SavedFileError, match="compile settings in .* reduction='none'"):
+        load_model(saved)
+
+
 def test_optimizer_state_without_compile_settings_is_refused(saved):
     edit_config(saved, lambda doc: doc.update(compile=None))
     with pytest.raises(SavedFileError, match="optimizer state but no compile settings"):

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .. import utils
+from ..errors import ArgumentError, ArgumentTypeError
 from . import config as model_config
 from . import rng, state
 from .atomic import atomic_write
@@ -95,7 +96,10 @@ def _load_model(filepath: str | os.PathLike[str], compile: bool) -> Any:
     compile_arguments = model_config.build_compile(doc, source) if compile else None
     if compile_arguments is not None:
         optimizer = compile_arguments["optimizer"]
-        model.compile(**compile_arguments)
+        try:
+            model.compile(**compile_arguments)
+        except (ArgumentError, ArgumentTypeError) as exc:
+            raise SavedFileError(f"the compile settings in {source} are refused by compile(): {exc}") from None
         if slots:
             state.set_optimizer_state(model, optimizer, slots, source)
     return model
