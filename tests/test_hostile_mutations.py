@@ -4,7 +4,8 @@ trains, or fails as a NeuropilError, and a failed load into an existing model ch
 Mutations come at three depths: raw bytes (flips, truncation, insertion), the safetensors header's
 JSON (any value replaced, deleted or added), and the model config or backup state inside it. Values
 are the ones that broke loaders before: huge and negative integers, infinities, NaN, wrong JSON
-types, names of callables. The ``ci`` profile runs 100 examples per test (derandomized), ``dev`` 1000
+types, names of callables, and component configs naming ``os.system`` & co. with a command that
+would create a sentinel file (which must never appear). The ``ci`` profile runs 100 examples per test (derandomized), ``dev`` 1000
 (4,000 in all), ``HYPOTHESIS_PROFILE=stress`` 5000.
 """
 from __future__ import annotations
@@ -29,7 +30,13 @@ from neuropil.models import load_model
 EXAMPLES = {"ci": 100, "dev": 1000, "stress": 5000}.get(os.environ.get("HYPOTHESIS_PROFILE", "dev"), 1000)
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 
+#: Written by any payload below that ran: no example may ever create it.
+SENTINEL = Path(tempfile.gettempdir()) / f"neuropil-hostile-PWNED-{os.getpid()}"
+PAYLOADS = [{"class_name": name, "config": {"command": f"touch {SENTINEL}", "args": [f"touch {SENTINEL}"]}}
+            for name in ("os.system", "subprocess.call", "builtins.exec", "posix:system")]
+
 HOSTILE_VALUES = st.one_of(
+    st.sampled_from(PAYLOADS),
     st.none(), st.booleans(),
     st.sampled_from([0, 1, -1, -2000, 2**31, 2**63, 2**64, 2**70, -(2**200), 10**400]),
     st.integers(min_value=-10, max_value=10**6),
@@ -145,12 +152,15 @@ def with_state(info: Any) -> bytes:
 
 
 def load_model_or_refuse(path: Path) -> None:
+    assert not SENTINEL.exists()
     try:
         model = load_model(path)
     except NeuropilError as exc:
         assert str(exc)
+        assert not SENTINEL.exists()
         return
     trains(model)
+    assert not SENTINEL.exists()
 
 
 def load_weights_or_change_nothing(path: Path) -> None:
