@@ -5,8 +5,8 @@ Mutations come at three depths: raw bytes (flips, truncation, insertion), the sa
 JSON (any value replaced, deleted or added), and the model config or backup state inside it. Values
 are the ones that broke loaders before: huge and negative integers, infinities, NaN, wrong JSON
 types, names of callables, and component configs naming ``os.system`` & co. with a command that
-would create a sentinel file (which must never appear). The ``ci`` profile runs 100 examples per test (derandomized), ``dev`` 1000
-(4,000 in all), ``HYPOTHESIS_PROFILE=stress`` 5000.
+would create a sentinel file (which must never appear). The ``ci`` profile runs 100 examples per
+test (derandomized), ``dev`` 1000 (4,000 in all), ``HYPOTHESIS_PROFILE=stress`` 5000.
 """
 from __future__ import annotations
 
