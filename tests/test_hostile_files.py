@@ -344,3 +344,11 @@ def test_a_save_killed_midway_leaves_a_temporary_that_the_next_save_removes(tmp_
     assert len(left) == 1 and not target.exists()
     small_model().save(target)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.safetensors"]
+
+
+def test_a_failed_load_leaves_the_global_random_stream_where_it_was(saved):
+    edit_config(saved, lambda doc: doc["model"]["config"]["layers"][2]["config"].update(units=3))
+    state = neuropil.utils.global_rng().bit_generator.state
+    with pytest.raises(SavedFileError, match=r"'d1'.*\(4, 3\) by its saved config"):
+        load_model(saved)
+    assert neuropil.utils.global_rng().bit_generator.state == state
