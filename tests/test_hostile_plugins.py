@@ -43,10 +43,17 @@ class FragileBackward(Layer):
             raise ArithmeticError("backward of FragileBackward is broken")
         return x, backward
 
+class FragileInference(Layer):
+    def forward(self, x, training=False):
+        if not training:
+            raise LookupError("inference of FragileInference is broken")
+        return x, lambda dy: dy
+
 @neuropil.hookimpl
 def neuropil_register_layers(register):
     register("Fragile", Fragile)
     register("FragileBackward", FragileBackward)
+    register("FragileInference", FragileInference)
 """
 
 SECOND_DENSE = """
@@ -128,6 +135,18 @@ def test_an_exception_in_a_plugin_backward_names_the_plugin(install_distribution
     assert "layer 'FragileBackward', provided by plugin 'fragile' (distribution fragile-layers 2.1)" \
         in info.value.__notes__[0]
     assert model.predict(X, verbose=0).shape == (8, 2)  # its forward works; nothing else is affected
+
+
+def test_an_exception_in_evaluate_predict_or_features_names_the_plugin(install_distribution):
+    install_distribution("fragile-layers", "2.1", {"fragile": "fragile_layers"},
+                         {"fragile_layers.py": FAILS_IN_FORWARD})
+    model = fragile_model("FragileInference")
+    model.fit(X, Y, epochs=1, verbose=0)  # training mode works
+    for run in (lambda: model.evaluate(X, Y, verbose=0), lambda: model.predict(X, verbose=0),
+                lambda: model.extract_features(X, layer="weak"), lambda: model.test_on_batch(X, Y)):
+        with pytest.raises(LookupError, match="inference of FragileInference") as info:
+            run()
+        assert [n for n in info.value.__notes__ if "FragileInference" in n and "fragile-layers 2.1" in n]
 
 
 def test_errors_in_standard_layers_name_the_standard_distribution():

@@ -23,6 +23,7 @@ class Evaluation:
     """The inference half of :class:`Sequential`; the data preparation and step helpers it calls
     (``_prepare``, ``_ready``, ``_forward``, ``_to_backend`` ...) live in :class:`Training`."""
 
+    @names_plugin_on_error
     def _test_step(self, x: Any, y: Any, compiled: Compiled, weights: Any = None) -> Any:
         out, _ = self._forward(x, False, False)
         loss_value, _ = self._loss_of(compiled).forward(y, out, weights)

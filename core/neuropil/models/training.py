@@ -174,7 +174,6 @@ class Training:
         )
 
     # -- one step --------------------------------------------------------------------------------
-    @names_plugin_on_error
     def _forward(self, x: Any, training: bool, with_backward: bool) -> tuple[Any, list[Any]]:
         """Run the layers; returns the loss input and the backward closures (if asked for).
 
