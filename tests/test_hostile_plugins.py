@@ -66,9 +66,25 @@ class Dense(StandardDense):
         y, back = super().forward(x, training)
         return 2 * y, lambda dy: back(2 * dy)
 
+class Relu:
+    # another distribution's 'relu' activation: the identity (so a mix-up shows in the outputs)
+    name = "relu"
+    def __init__(self, **kwargs):
+        pass
+    def forward(self, x):
+        return x, lambda dy: dy
+    def __call__(self, x):
+        return x
+    def get_config(self):
+        return {}
+
 @neuropil.hookimpl
 def neuropil_register_layers(register):
     register("Dense", Dense)
+
+@neuropil.hookimpl
+def neuropil_register_activations(register):
+    register("relu", Relu)
 """
 
 
@@ -162,14 +178,18 @@ def test_errors_in_standard_layers_name_the_standard_distribution():
 
 def test_a_second_distribution_registering_dense_does_not_break_saved_models(install_distribution, tmp_path):
     path = tmp_path / "m.safetensors"
-    model = small_model()
+    neuropil.utils.set_random_seed(0)
+    model = neuropil.Sequential([neuropil.layers.Dense(4, activation="relu", input_shape=(3,), name="d0"),
+                                 neuropil.layers.Dense(2, name="d1")])
+    model.compile("adam", "mse")
     model.save(path)
     expected = model.predict(X, verbose=0)
     install_distribution("acme-dense", "1.0", {"acme": "acme_dense"}, {"acme_dense.py": SECOND_DENSE})
     with pytest.raises(PluginConflictError, match="Dense"):
         neuropil.layers.get("Dense", units=2)  # for new code, the name is ambiguous now
-    loaded = load_model(path)  # the file records neuropil-standard: that one is used
+    loaded = load_model(path)  # the file records neuropil-standard: that one is used, for its relu too
     assert all(type(layer).__module__.startswith("neuropil_standard") for layer in loaded.layers)
+    assert type(loaded.layers[0].activation).__module__.startswith("neuropil_standard")
     np.testing.assert_array_equal(loaded.predict(X, verbose=0), expected)
 
 

@@ -14,7 +14,7 @@ from .. import __version__, layers, losses, metrics, optimizers
 from ..base.metric import Metric
 from ..errors import ArgumentError, ArgumentTypeError, NeuropilError, UnknownComponentError
 from ..plugin_system.namespace import lookup, registry
-from ..plugin_system.registry import singular
+from ..plugin_system.registry import RECORDED_PROVIDERS, singular
 from .errors import MissingPluginError, SavedFileError, brief
 
 FORMAT = "neuropil.model"
@@ -143,9 +143,13 @@ def build(kind: str, module: Any, spec: dict[str, Any], doc: dict[str, Any], wha
 
     When several installed distributions provide the name, the one the file records as its provider
     is used if it is installed (a second plugin registering ``Dense`` does not make every saved model
-    ambiguous); otherwise the registry's usual rules (preferences, or a conflict error) apply.
+    ambiguous), and the names its config resolves in turn (a Dense's ``"relu"``) prefer that
+    distribution too; otherwise the registry's usual rules (preferences, or a conflict error) apply.
     """
     class_name = _recorded_provider_name(kind, spec)
+    who = spec.get("provider")
+    recorded = who.get("distribution") if isinstance(who, dict) else None
+    token = RECORDED_PROVIDERS.set((recorded,) if isinstance(recorded, str) and recorded else ())
     try:
         return module.get({"class_name": class_name, "config": spec.get("config") or {}})
     except UnknownComponentError as exc:
@@ -158,6 +162,8 @@ def build(kind: str, module: Any, spec: dict[str, Any], doc: dict[str, Any], wha
     except Exception as exc:  # noqa: BLE001 - a constructor fed hostile values may raise anything
         raise SavedFileError(f"could not rebuild {what} ({brief(spec['class_name'])}) from its saved config: "
                              f"{type(exc).__name__}: {brief(str(exc))}") from None
+    finally:
+        RECORDED_PROVIDERS.reset(token)
 
 
 def _recorded_provider_name(kind: str, spec: dict[str, Any]) -> str:
