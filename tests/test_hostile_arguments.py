@@ -128,3 +128,14 @@ def test_compile_refuses_a_loss_that_does_not_reduce():
     model = neuropil.Sequential([Dense(2, input_shape=(3,))])
     with pytest.raises(ArgumentError, match="reduction='none'"):
         model.compile("sgd", neuropil.losses.get("mse", reduction="none"))
+
+
+@pytest.mark.parametrize("axis", [1.5, "last", None, True])
+def test_softmax_axis_must_be_an_integer(axis):
+    with pytest.raises(ArgumentError, match=f"Softmax expects axis to be an integer, received axis={axis!r}"):
+        Softmax(axis=axis)
+
+
+def test_softmax_axis_outside_the_input_rank_is_refused_when_built():
+    with pytest.raises(ArgumentError, match=r"axis=3 for inputs of rank 2"):
+        neuropil.Sequential([Softmax(axis=3, input_shape=(4,))])
