@@ -14,6 +14,7 @@ import numpy as np
 from .. import checks
 from ..callbacks import CallbackList
 from ..errors import InputValidationError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import data
 from .compiled import Compiled
 from .progress import Progbar
@@ -24,6 +25,7 @@ class Evaluation(ModelSurface):
     """The inference half of :class:`Sequential`; the data preparation and step helpers it calls
     (``_prepare``, ``_ready``, ``_forward``, ``_to_backend`` ...) live in :class:`Training`."""
 
+    @names_plugin_on_error
     def _test_step(self, x: Any, y: Any, compiled: Compiled, weights: Any = None) -> Any:
         out, _ = self._forward(x, False, False)
         loss_value, _ = self._loss_of(compiled).forward(y, out, weights)
@@ -75,6 +77,7 @@ class Evaluation(ModelSurface):
             metric.reset_state()
         return results
 
+    @names_plugin_on_error
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
                 callbacks: list[Any] | None = None) -> np.ndarray:
         """Outputs for ``x`` as a NumPy array (inference mode: dropout off)."""

@@ -10,6 +10,7 @@ from .. import utils
 from ..base.backend import get_backend
 from ..base.layer import Layer, unique_name
 from ..errors import ArgumentError, ArgumentTypeError, EmptyModelError, InputValidationError, LayerError, ModelError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import summary as _summary
 from .evaluation import Evaluation
 from .features import Features
@@ -175,6 +176,7 @@ class Sequential(Persistence, Features, Evaluation, Training):
     def count_params(self) -> int:
         return sum(layer.count_params() for layer in self._layers)
 
+    @names_plugin_on_error
     def __call__(self, x: Any, training: bool = False) -> Any:
         """The model's output for one batch ``x`` as a backend array (Keras's ``model(x)``); with
         ``training=True``, dropout and other training-only behaviour are on."""

@@ -20,6 +20,7 @@ from .. import checks, utils
 from ..base.backend import get_backend
 from ..callbacks import CallbackList, History
 from ..errors import ArgumentTypeError, InputValidationError, ModelError, NotCompiledError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import data
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
@@ -202,6 +203,7 @@ class Training(ModelSurface):
         logits_loss, _ = self._fused or (None, None)
         return logits_loss if logits_loss is not None else compiled.loss
 
+    @names_plugin_on_error
     def _train_step(self, x: Any, y: Any, compiled: Compiled, plan: StepPlan, weights: Any = None) -> Any:
         out, backs = self._forward(x, True, True)
         loss_value, loss_backward = self._loss_of(compiled).forward(y, out, weights)

@@ -10,9 +10,8 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
-from .pooling import register_all as register_pooling
-from .reshaping import register_all as register_reshaping
 from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
+from .pooling import register_all as register_pooling
 from .preprocessing import (
     CenterCrop,
     RandomBrightness,
@@ -34,6 +33,7 @@ from .regularization import (
     SpatialDropout2D,
     SpatialDropout3D,
 )
+from .reshaping import register_all as register_reshaping
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
