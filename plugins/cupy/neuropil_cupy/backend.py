@@ -43,7 +43,7 @@ class CupyBackend(Backend):
         return self._status
 
     @property
-    def xp(self) -> Any:  # type: ignore[override]  # a lazy property where the base has a class attribute
+    def xp(self) -> Any:  # a lazy property where the base has a class attribute
         """The cupy module (imported, and TF32 applied if asked, on first use)."""
         if self._cupy is None:
             ok, why = self.availability()

@@ -43,7 +43,7 @@ class Crossentropy(Metric):
     name = "crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
-    example_configs = ({}, {"family": "binary"}, {"family": "sparse_categorical"})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"family": "binary"}, {"family": "sparse_categorical"})
 
     def __init__(self, family: str = "categorical", name: str | None = "crossentropy", dtype: str | None = None) -> None:
         self.family = one_of("Crossentropy", "family", family, tuple(FAMILIES))

@@ -229,21 +229,21 @@ def test_config_is_json_and_rebuilds_the_same_layer() -> None:
 # -- bad arguments ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("momentum", [-0.1, 1.5, "0.9", None, True])
 def test_refuses_momentum_outside_zero_one(momentum: Any) -> None:
-    with pytest.raises(ValueError, match=r"momentum to be a number in \[0, 1\], received momentum="
+    with pytest.raises(ValueError, match=r"BatchNormalization expects momentum to be a finite number in \[0, 1\], received momentum="
                        + repr(momentum).replace(".", r"\.")):
         BatchNormalization(momentum=momentum)
 
 
 @pytest.mark.parametrize("epsilon", [-1e-3, 0, float("inf"), "1e-3"])
 def test_refuses_epsilon_that_is_not_positive(epsilon: Any) -> None:
-    with pytest.raises(ValueError, match=r"epsilon to be a positive number, received epsilon="
+    with pytest.raises(ValueError, match=r"BatchNormalization expects epsilon to be a finite number > 0, received epsilon="
                        + repr(epsilon).replace(".", r"\.")):
         BatchNormalization(epsilon=epsilon)
 
 
 @pytest.mark.parametrize("axis", ["-1", 1.0, None, [1]])
 def test_refuses_an_axis_that_is_not_an_integer(axis: Any) -> None:
-    with pytest.raises(ValueError, match=r"axis to be an integer \(the features axis\), received axis="
+    with pytest.raises(ValueError, match=r"BatchNormalization expects axis to be an integer, received axis="
                        + repr(axis).replace(".", r"\.").replace("[", r"\[").replace("]", r"\]")):
         BatchNormalization(axis=axis)
 

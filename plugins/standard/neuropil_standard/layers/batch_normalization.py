@@ -19,13 +19,14 @@ passes. Everything goes through ``self.backend.xp`` so it runs on any backend.
 """
 from __future__ import annotations
 
-from numbers import Integral, Real
+from numbers import Real
 from typing import Any
 
 import neuropil.constraints
 import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
+from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
 from ._common import check_declared_shape, serialize_component
@@ -55,7 +56,22 @@ class BatchNormalization(Layer):
     (non-trainable), each of the feature axis's length.
     """
 
-    example_configs = (
+    axis: int
+    momentum: float
+    epsilon: float
+    center: bool
+    scale: bool
+    # The resolved component arguments (set from _COMPONENTS in __init__).
+    beta_initializer: Any
+    gamma_initializer: Any
+    moving_mean_initializer: Any
+    moving_variance_initializer: Any
+    beta_regularizer: Any
+    gamma_regularizer: Any
+    beta_constraint: Any
+    gamma_constraint: Any
+
+    example_configs: tuple[dict[str, Any], ...] = (
         {},
         {"axis": -2, "momentum": 0.5, "epsilon": 0.01},
         {"gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
@@ -73,22 +89,16 @@ class BatchNormalization(Layer):
                  moving_mean_initializer: Any = "zeros", moving_variance_initializer: Any = "ones",
                  beta_regularizer: Any = None, gamma_regularizer: Any = None, beta_constraint: Any = None,
                  gamma_constraint: Any = None, **kwargs: Any) -> None:
-        if isinstance(axis, bool) or not isinstance(axis, Integral):
-            raise ValueError(f"BatchNormalization expects axis to be an integer (the features axis), "
-                             f"received axis={axis!r}")
-        if not _is_number(momentum) or not 0 <= momentum <= 1:
-            raise ValueError(f"BatchNormalization expects momentum to be a number in [0, 1], "
-                             f"received momentum={momentum!r}")
-        if not _is_number(epsilon) or not 0 < epsilon < float("inf"):
-            raise ValueError(f"BatchNormalization expects epsilon to be a positive number, "
-                             f"received epsilon={epsilon!r}")
+        axis = checks.integer("BatchNormalization", "axis", axis)  # the features axis
+        momentum = checks.number("BatchNormalization", "momentum", momentum, minimum=0, maximum=1)
+        epsilon = checks.number("BatchNormalization", "epsilon", epsilon, minimum=0, min_inclusive=False)
         super().__init__(**kwargs)
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)
         self.center = bool(center)
         self.scale = bool(scale)
-        self._component_args = {
+        self._component_args: dict[str, Any] = {
             "beta_initializer": beta_initializer, "gamma_initializer": gamma_initializer,
             "moving_mean_initializer": moving_mean_initializer,
             "moving_variance_initializer": moving_variance_initializer,

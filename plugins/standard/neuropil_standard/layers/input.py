@@ -1,7 +1,7 @@
 """Input: declares the per-sample input shape at the head of a Sequential model."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from neuropil.base.layer import Backward, Layer
 
@@ -27,7 +27,7 @@ class Input(Layer):
             raise ValueError(f"Input takes shape or batch_shape, not both: received shape={shape}, "
                              f"batch_shape={batch_shape}")
         if batch_shape is not None:
-            batch_size, shape = batch_shape[0], tuple(batch_shape[1:])
+            batch_size, shape = batch_shape[0], cast(tuple[int, ...], tuple(batch_shape[1:]))  # checked below
         if shape is not None:
             if isinstance(shape, int):
                 shape = (shape,)
