@@ -48,7 +48,8 @@ def main() -> None:
             times[name].append(us_per_step([sys.executable, *COMPARATORS[name][1](args.workload)]))
     print(f"workload {args.workload}, {args.rounds} rounds, each round neuropil then {', '.join(present)}")
     for name, values in times.items():
-        line = f"{name:9s}: median {statistics.median(values):9.1f} us/step (min {min(values):.1f}, max {max(values):.1f})"
+        line = (f"{name:9s}: median {statistics.median(values):9.1f} us/step "
+                f"(min {min(values):.1f}, max {max(values):.1f})")
         if name != "neuropil":
             ratios = [ours / theirs for ours, theirs in zip(times["neuropil"], values)]
             line += (f"   neuropil/{name}: median {statistics.median(ratios):.3f} "

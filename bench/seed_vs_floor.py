@@ -42,9 +42,11 @@ def main() -> None:
         ours.append(us_per_step(ours_cmd))
     ratios = [o / f for o, f in zip(ours, floors)]
     print(f"workload {args.workload}, {args.rounds} rounds, alternating; metrics: {args.metrics or 'none'}")
-    print(f"numpy floor : median {statistics.median(floors):8.1f} us/step  (min {min(floors):.1f}, max {max(floors):.1f})")
+    print(f"numpy floor : median {statistics.median(floors):8.1f} us/step  "
+          f"(min {min(floors):.1f}, max {max(floors):.1f})")
     print(f"neuropil    : median {statistics.median(ours):8.1f} us/step  (min {min(ours):.1f}, max {max(ours):.1f})")
-    print(f"ratio neuropil/floor: median {statistics.median(ratios):.3f} (min {min(ratios):.3f}, max {max(ratios):.3f})")
+    print(f"ratio neuropil/floor: median {statistics.median(ratios):.3f} "
+          f"(min {min(ratios):.3f}, max {max(ratios):.3f})")
 
 
 if __name__ == "__main__":

@@ -129,7 +129,8 @@ def test_non_positive_units_and_batch_size():
         Dense(-3)
     model = compiled_model()
     for bad in (0, -1, 2.5):
-        with pytest.raises(NeuropilError, match=rf"fit expects batch_size to be a positive integer, received batch_size={bad}"):
+        with pytest.raises(NeuropilError,
+                           match=rf"fit expects batch_size to be a positive integer, received batch_size={bad}"):
             model.fit(np.zeros((4, 4)), np.zeros((4, 1)), batch_size=bad, verbose=0)
 
 

@@ -11,7 +11,6 @@ import ast
 from pathlib import Path
 
 import pytest
-
 from neuropil.plugin_system.manager import manager
 from neuropil.plugin_system.registry import normalize
 
@@ -23,7 +22,7 @@ CORE = Path(__file__).resolve().parents[1] / "core" / "neuropil"
 ALLOWED = {normalize(word) for word in ("linear", "sum", "none", "mean", "name", "config", "epoch", "loss",
                                          "numpy", "rmsprop")}
 #: The contracts themselves (``Activation`` is both the base class and a standard layer's name).
-CONTRACTS = {normalize(path.stem) for path in (Path(__file__).resolve().parents[1] / "core" / "neuropil" / "base").glob("*.py")}
+CONTRACTS = {normalize(path.stem) for path in (CORE / "base").glob("*.py")}
 
 
 def _first_party_names() -> set[str]:

@@ -8,7 +8,7 @@ import neuropil
 import neuropil.plugins
 import numpy as np
 import pytest
-from hostile import X, Y, small_model
+from hostile import X, Y
 from neuropil.errors import PluginConflictError, PluginLoadError, PluginLoadWarning
 from neuropil.models import load_model
 from neuropil.plugin_system.namespace import registry

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from neuropil.errors import LayerError, NeuropilError
 
 PROTOCOL_PLUGIN = '''

@@ -1,6 +1,7 @@
 """neuropil.initializers: initializers from every installed plugin, resolved through the registry.
 
-``get(identifier, **kwargs)`` takes an initializer name, e.g. 'glorot_uniform', a ``{"class_name", "config"}`` dict, or an
+``get(identifier, **kwargs)`` takes an initializer name, e.g. 'glorot_uniform', a
+``{"class_name", "config"}`` dict, or an
 instance; attribute access (``neuropil.initializers.Name``) returns the registered factory.
 """
 from __future__ import annotations

@@ -8,4 +8,5 @@ from __future__ import annotations
 from .base.metric import MeanMetricWrapper, Metric
 from .plugin_system.namespace import public_api
 
-get, serialize, deserialize, __getattr__, __dir__ = public_api("metrics", Metric, MeanMetricWrapper, ['Metric', 'MeanMetricWrapper'])
+get, serialize, deserialize, __getattr__, __dir__ = public_api(
+    "metrics", Metric, MeanMetricWrapper, ['Metric', 'MeanMetricWrapper'])

@@ -16,7 +16,8 @@ class LearningRateScheduler(Callback):
     def __init__(self, schedule: Callable[..., float], verbose: int = 0) -> None:
         super().__init__()
         if not callable(schedule):
-            raise ArgumentTypeError(f"LearningRateScheduler needs a callable schedule(epoch, lr), received {schedule!r}")
+            raise ArgumentTypeError(f"LearningRateScheduler needs a callable schedule(epoch, lr), "
+                                    f"received {schedule!r}")
         self.schedule, self.verbose = schedule, verbose
 
     def on_epoch_begin(self, epoch: int, logs: Logs | None = None) -> None:

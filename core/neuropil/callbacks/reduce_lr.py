@@ -16,7 +16,8 @@ class ReduceLROnPlateau(Callback):
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__()
         if not 0.0 <= float(factor) < 1.0:
-            raise ArgumentError(f"ReduceLROnPlateau does not support a factor >= 1.0 (or < 0); received factor={factor!r}")
+            raise ArgumentError(f"ReduceLROnPlateau does not support a factor >= 1.0 (or < 0); "
+                                f"received factor={factor!r}")
         for name, value in (("patience", patience), ("cooldown", cooldown)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ArgumentError(f"ReduceLROnPlateau {name} must be a non-negative integer, received {value!r}")

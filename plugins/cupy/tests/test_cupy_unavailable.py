@@ -47,7 +47,7 @@ def test_xp_and_fused_without_cupy(no_cupy: None) -> None:
     backend = CupyBackend()
     assert backend.fused("adam") is None
     with pytest.raises(BackendUnavailableError, match="pip install neuropil-cupy"):
-        backend.xp
+        _ = backend.xp
     backend.synchronize()  # nothing was queued: a no-op, not an error
 
 

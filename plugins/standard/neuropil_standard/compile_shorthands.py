@@ -45,7 +45,8 @@ class Crossentropy(Metric):
     prediction_kind = "distribution"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"family": "binary"}, {"family": "sparse_categorical"})
 
-    def __init__(self, family: str = "categorical", name: str | None = "crossentropy", dtype: str | None = None) -> None:
+    def __init__(self, family: str = "categorical", name: str | None = "crossentropy",
+                 dtype: str | None = None) -> None:
         self.family = one_of("Crossentropy", "family", family, tuple(FAMILIES))
         self.target_kind = {"sparse_categorical": "sparse", "binary": "binary", "categorical": "one_hot"}[self.family]
         self.prediction_kind = "probability" if self.family == "binary" else "distribution"

@@ -150,7 +150,8 @@ def test_layers_are_importable_from_neuropil_layers() -> None:
 
 # -- bad arguments ---------------------------------------------------------------------------------
 @pytest.mark.parametrize(("arguments", "message"), [
-    ({"negative_slope": -0.1}, r"ReLU expects negative_slope to be a finite number >= 0, received negative_slope=-0\.1"),
+    ({"negative_slope": -0.1},
+     r"ReLU expects negative_slope to be a finite number >= 0, received negative_slope=-0\.1"),
     ({"max_value": -1.0}, r"ReLU expects max_value to be a finite number >= 0, received max_value=-1\.0"),
     ({"threshold": -0.5}, r"ReLU expects threshold to be a finite number >= 0, received threshold=-0\.5"),
     ({"negative_slope": None}, r"negative_slope=None"),

@@ -229,14 +229,16 @@ def test_config_is_json_and_rebuilds_the_same_layer() -> None:
 # -- bad arguments ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("momentum", [-0.1, 1.5, "0.9", None, True])
 def test_refuses_momentum_outside_zero_one(momentum: Any) -> None:
-    with pytest.raises(ValueError, match=r"BatchNormalization expects momentum to be a finite number in \[0, 1\], received momentum="
+    with pytest.raises(ValueError, match=r"BatchNormalization expects momentum to be a finite number in \[0, 1\], "
+                                         r"received momentum="
                        + repr(momentum).replace(".", r"\.")):
         BatchNormalization(momentum=momentum)
 
 
 @pytest.mark.parametrize("epsilon", [-1e-3, 0, float("inf"), "1e-3"])
 def test_refuses_epsilon_that_is_not_positive(epsilon: Any) -> None:
-    with pytest.raises(ValueError, match=r"BatchNormalization expects epsilon to be a finite number > 0, received epsilon="
+    with pytest.raises(ValueError, match=r"BatchNormalization expects epsilon to be a finite number > 0, "
+                                         r"received epsilon="
                        + repr(epsilon).replace(".", r"\.")):
         BatchNormalization(epsilon=epsilon)
 

@@ -266,7 +266,7 @@ def test_logits_gradients_match_central_differences_for_drawn_batches(n: int, k:
     ]
     for loss, y in cases:
         _, backward = loss.forward(y, z)
-        expected = gradient_of(lambda p: float(loss.forward(y, p)[0]), z)
+        expected = gradient_of(lambda p, loss=loss, y=y: float(loss.forward(y, p)[0]), z)
         np.testing.assert_allclose(backward(1.0), expected, rtol=1e-5, atol=1e-8, err_msg=loss.name)
 
 

@@ -29,7 +29,8 @@ def test_combined_penalty(w: np.ndarray) -> None:
 def test_gradient_matches_finite_differences(w: np.ndarray, name: str, config: dict) -> None:
     reg = regularizers.get(name, **config)
     point = w.copy()
-    np.testing.assert_allclose(reg.gradient(w), central_difference(lambda: reg.loss(point), point), rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(reg.gradient(w), central_difference(lambda: reg.loss(point), point),
+                               rtol=1e-6, atol=1e-8)
 
 
 def test_l1_subgradient_at_zero_is_zero() -> None:

@@ -89,7 +89,8 @@ def test_a_scheduled_model_saves_loads_and_continues_as_if_never_stopped(tmp_pat
 
 
 @pytest.mark.parametrize("name, config, message", [
-    ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5}, "decay_steps to be a finite number > 0"),
+    ("ExponentialDecay", {"initial_learning_rate": 0.1, "decay_steps": 0, "decay_rate": 0.5},
+     "decay_steps to be a finite number > 0"),
     ("ExponentialDecay", {"initial_learning_rate": -1.0, "decay_steps": 2, "decay_rate": 0.5}, "initial_learning_rate"),
     ("PiecewiseConstantDecay", {"boundaries": [1, 2], "values": [1.0, 0.5]}, "one more value than boundaries"),
     ("PiecewiseConstantDecay", {"boundaries": [3, 2], "values": [1.0, 0.5, 0.1]}, "strictly increasing"),

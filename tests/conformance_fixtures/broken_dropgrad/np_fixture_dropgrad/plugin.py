@@ -1,5 +1,5 @@
-from neuropil.plugin_system.hookspecs import hookimpl
 from neuropil.base.layer import Layer
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class DropGradDense(Layer):

@@ -1,7 +1,7 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): three
 learning-rate schedules, each breaking one property."""
-from neuropil.plugin_system.hookspecs import hookimpl
 from neuropil.base.schedule import LearningRateSchedule
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class OvershootingDecay(LearningRateSchedule):

@@ -1,7 +1,7 @@
 import numpy as np
-from neuropil.plugin_system.hookspecs import hookimpl
 from neuropil.base.metric import Metric
 from neuropil.base.optimizer import Optimizer
+from neuropil.plugin_system.hookspecs import hookimpl
 
 
 class ForgetfulMomentum(Optimizer):
