@@ -6,30 +6,19 @@ module of ``w``, so the same object works on NumPy and CuPy weights.
 """
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.plugin_system.hookspecs import Register
-
-
-def _coefficient(name: str, value: Any) -> float:
-    """A penalty factor: a finite number >= 0, as Keras requires."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        number = math.nan
-    if not math.isfinite(number) or number < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, received {name}={value!r}")
-    return number
 
 
 class L1L2:
     """``l1 * sum(|w|) + l2 * sum(w**2)``; the subgradient of ``|w|`` at 0 is taken as 0."""
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
-        self.l1 = _coefficient("l1", l1)
-        self.l2 = _coefficient("l2", l2)
+        self.l1 = checks.number(type(self).__name__, "l1", l1, minimum=0)  # a penalty factor, as Keras requires
+        self.l2 = checks.number(type(self).__name__, "l2", l2, minimum=0)
 
     def loss(self, w: Any) -> Any:
         xp = array_module(w)

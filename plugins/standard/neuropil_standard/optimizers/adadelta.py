@@ -21,8 +21,8 @@ class Adadelta(Optimizer):
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.95,
                  epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.rho = in_unit_interval("rho", rho)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.rho = in_unit_interval(type(self).__name__, "rho", rho)
+        self.epsilon = non_negative(type(self).__name__, "epsilon", epsilon)
 
     def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
         xp = array_module(param)

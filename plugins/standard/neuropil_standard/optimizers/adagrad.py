@@ -19,8 +19,9 @@ class Adagrad(Optimizer):
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001,
                  initial_accumulator_value: float = 0.1, epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.initial_accumulator_value = non_negative("initial_accumulator_value", initial_accumulator_value)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.initial_accumulator_value = non_negative(type(self).__name__, "initial_accumulator_value",
+                                                      initial_accumulator_value)
+        self.epsilon = non_negative(type(self).__name__, "epsilon", epsilon)
 
     def initial_slot(self, slot: str, param: Any) -> Any:
         return array_module(param).full_like(param, self.initial_accumulator_value)

@@ -29,9 +29,9 @@ class Nadam(Optimizer):
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.beta_1 = in_unit_interval("beta_1", beta_1)
-        self.beta_2 = in_unit_interval("beta_2", beta_2)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.beta_1 = in_unit_interval(type(self).__name__, "beta_1", beta_1)
+        self.beta_2 = in_unit_interval(type(self).__name__, "beta_2", beta_2)
+        self.epsilon = non_negative(type(self).__name__, "epsilon", epsilon)
         self._product_step, self._product = 0, 1.0
 
     def _u(self, step: int) -> float:

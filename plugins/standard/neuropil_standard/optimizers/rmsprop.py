@@ -20,9 +20,9 @@ class RMSprop(Optimizer):
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.9,
                  momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.rho = in_unit_interval("rho", rho)
-        self.momentum = in_unit_interval("momentum", momentum, include_one=True)
-        self.epsilon = non_negative("epsilon", epsilon)
+        self.rho = in_unit_interval(type(self).__name__, "rho", rho)
+        self.momentum = in_unit_interval(type(self).__name__, "momentum", momentum, include_one=True)
+        self.epsilon = non_negative(type(self).__name__, "epsilon", epsilon)
         self.centered = bool(centered)
         self.slot_names = (("velocity",) + (("momentum",) if self.momentum > 0 else ())
                            + (("average_gradient",) if self.centered else ()))

@@ -21,7 +21,7 @@ class SGD(Optimizer):
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, **kwargs: Any) -> None:
         super().__init__(learning_rate, **kwargs)
-        self.momentum = in_unit_interval("momentum", momentum, include_one=True)
+        self.momentum = in_unit_interval(type(self).__name__, "momentum", momentum, include_one=True)
         self.nesterov = bool(nesterov)
         self.slot_names = ("momentum",) if self.momentum != 0 else ()
 
