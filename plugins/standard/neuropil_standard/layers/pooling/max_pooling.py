@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from neuropil.base.layer import Backward
 
 from ._base import Pooling
@@ -52,6 +53,29 @@ class MaxPooling(Pooling):
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward
+
+    def kink_distance(self, x: Any) -> Any:
+        """The Layer protocol for gradient checks: how far each input is from a tie for its window's
+        maximum (where the max is not differentiable), signed so that moving along the sign leaves the
+        tie: ``x - max(others)`` for the window's maximum, ``x - max`` for the rest, the smallest in
+        magnitude over the windows an input belongs to (inputs in no window: infinitely far)."""
+        xp = self.backend.xp if self.backend is not None else np
+        geo = self._geometry(x.shape)
+        padded = pad(xp, x, geo, -float("inf"))
+        windows = list(geo.offsets(x.ndim))
+        values = xp.stack([padded[window] for window in windows])
+        top = values.max(axis=0)
+        second = xp.sort(values, axis=0)[-2] if len(windows) > 1 else xp.full_like(top, -xp.inf)
+        first = values.argmax(axis=0)  # the maximum the backward routes to
+        distance = xp.full(padded.shape, xp.inf, dtype=padded.dtype)
+        for k, window in enumerate(windows):
+            is_first = first == k
+            gap = values[k] - xp.where(is_first, second, top)
+            # A tie: the routed maximum is pushed up, the other tied inputs down, which breaks it.
+            gap = xp.where(~is_first & (gap == 0), -xp.finfo(padded.dtype).tiny, gap)
+            current = distance[window]
+            distance[window] = xp.where(xp.abs(gap) < xp.abs(current), gap, current)
+        return distance[geo.interior(x.ndim)] if geo.padded else distance
 
 
 class MaxPooling1D(MaxPooling):
