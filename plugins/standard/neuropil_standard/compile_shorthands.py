@@ -11,8 +11,7 @@ from typing import Any
 
 import neuropil.losses
 import neuropil.metrics
-from neuropil.base.backend import array_module
-from neuropil.base.metric import Metric
+from neuropil.base.metric import MeanMetricWrapper, Metric
 from neuropil.checks import one_of
 from neuropil.plugin_system.hookspecs import Register
 
@@ -34,7 +33,7 @@ def target_family(loss: Any, output_shape: tuple[int, ...]) -> str:
     return "categorical"
 
 
-class Crossentropy(Metric):
+class Crossentropy(MeanMetricWrapper):
     """The mean cross-entropy of the family the compiled loss belongs to (``metrics=["crossentropy"]``
     or ``"ce"``); constructed directly, ``family`` chooses it."""
 
@@ -50,31 +49,12 @@ class Crossentropy(Metric):
         self.family = one_of("Crossentropy", "family", family, tuple(FAMILIES))
         self.target_kind = {"sparse_categorical": "sparse", "binary": "binary", "categorical": "one_hot"}[self.family]
         self.prediction_kind = "probability" if self.family == "binary" else "distribution"
-        self._loss = neuropil.losses.get(FAMILIES[self.family][1])
-        super().__init__(name=name, dtype=dtype)
+        loss = neuropil.losses.get(FAMILIES[self.family][1])
+        super().__init__(lambda y_true, y_pred: loss.per_sample(y_true, y_pred)[0], name=name, dtype=dtype)
 
     @classmethod
     def for_compile(cls, name: str, loss: Any, output_shape: tuple[int, ...]) -> Metric | None:
         return cls(family=target_family(loss, output_shape), name=name)
-
-    def reset_state(self) -> None:
-        self.total: Any = 0.0
-        self.count: Any = 0.0
-
-    def update_state(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> None:
-        xp = array_module(y_pred)
-        values = self._loss.per_sample(xp.asarray(y_true), xp.asarray(y_pred))[0]
-        if sample_weight is None:
-            self.total = self.total + values.sum(dtype=xp.float64)
-            self.count = self.count + values.shape[0]
-            return
-        weights = xp.asarray(sample_weight, dtype=xp.float64).reshape(values.shape)
-        self.total = self.total + (weights * values).sum()
-        self.count = self.count + weights.sum()
-
-    def result(self) -> float:
-        count = float(self.count)
-        return float(self.total) / count if count else 0.0
 
     def get_config(self) -> dict[str, Any]:
         return {"family": self.family, "name": self.name}

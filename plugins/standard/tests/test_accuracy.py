@@ -125,3 +125,37 @@ def test_config_rebuilds_the_metric() -> None:
     rebuilt = M.deserialize(M.serialize(metric))
     assert type(rebuilt) is type(metric)
     assert (rebuilt.name, rebuilt.threshold) == ("acc_at_0_3", 0.3)
+
+
+@pytest.mark.parametrize(("loss", "targets", "expected_name"), [
+    ("binary_crossentropy", "binary", "binary"),
+    ("categorical_crossentropy", "one_hot", "categorical"),
+    ("sparse_categorical_crossentropy", "sparse", "sparse_categorical"),
+])
+def test_compile_shorthands_follow_the_loss_as_keras_does(loss, targets, expected_name):
+    """metrics=["accuracy", "crossentropy"] mean the accuracy and cross-entropy of the loss's targets;
+    the values are those of the explicit metrics, computed here in float64."""
+    import neuropil
+    from neuropil.layers import Dense
+    from neuropil.models import Sequential
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    labels = rng.integers(0, 3 if targets != "binary" else 2, size=40)
+    units, activation = (1, "sigmoid") if targets == "binary" else (3, "softmax")
+    y = {"binary": labels[:, None].astype("float32"), "one_hot": np.eye(3, dtype="float32")[labels],
+         "sparse": labels}[targets]
+    model = Sequential([Dense(units, activation=activation, input_shape=(4,))])
+    model.compile(optimizer="sgd", loss=loss, metrics=["accuracy", "ce"])
+    logs = model.evaluate(x, y, return_dict=True, verbose=0)
+    p = model.predict(x, verbose=0).astype(np.float64)
+    if targets == "binary":
+        accuracy = np.mean((p[:, 0] > 0.5) == labels)
+        crossentropy = -np.mean(labels * np.log(p[:, 0]) + (1 - labels) * np.log(1 - p[:, 0]))
+    else:
+        accuracy = np.mean(p.argmax(axis=1) == labels)
+        crossentropy = -np.mean(np.log(p[np.arange(40), labels]))
+    assert logs["accuracy"] == pytest.approx(accuracy)
+    assert logs["ce"] == pytest.approx(crossentropy, rel=1e-4)
+    assert model.compiled.metrics[1].family == expected_name
+    assert neuropil.metrics.get("crossentropy", family=expected_name).family == expected_name
