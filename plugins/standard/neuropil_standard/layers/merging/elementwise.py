@@ -8,7 +8,7 @@ rule, for the chain of pairwise maxima Keras computes), so the gradients always 
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from neuropil.base.layer import Backward
@@ -25,7 +25,8 @@ def distinct(grad: Any, n: int) -> list[Any]:
 class ElementwiseMerge(Merge):
     """Shape checking and the broadcast for the elementwise merges; subclasses write ``merge``."""
 
-    example_input_shapes = ([(3,), (3,)], [(2, 3), (2, 3), (2, 3)], [(2, 3), (1, 3)], [(4, 2), (2,)])
+    example_input_shapes: ClassVar[tuple[Any, ...]] = (
+        [(3,), (3,)], [(2, 3), (2, 3), (2, 3)], [(2, 3), (1, 3)], [(4, 2), (2,)])
 
     def build(self, input_shape: Any, backend: Any, rng: np.random.Generator) -> None:
         broadcast_shape(self, self.input_shapes(input_shape))
