@@ -46,7 +46,8 @@ class Dot(Merge):
     max_inputs = 2
     example_configs = ({"axes": 1}, {"axes": -1, "normalize": True}, {"axes": (1, 2)},
                        {"axes": (2, 1), "normalize": True})
-    example_input_shapes = ([(3,), (3,)], [(2, 3), (4, 3)], [(2, 3), (3, 2)], [(3, 2), (4, 3)], [(3,), (2, 3)])
+    example_input_shapes = ([(3,), (3,)], [(3, 2), (3, 4)], [(2, 3), (4, 3)], [(2, 3), (3, 2)], [(3, 2), (4, 3)],
+                            [(3,), (2, 3)])
 
     def __init__(self, axes: Any, normalize: bool = False, **kwargs: Any) -> None:
         pair = _axes_argument(axes)
