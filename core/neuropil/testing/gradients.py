@@ -63,6 +63,12 @@ class Differentiable:
     variables: dict[str, np.ndarray]
     forward: Callable[[], tuple[Any, Backward]]
     project: dict[str, Callable[[np.ndarray], np.ndarray]] = field(default_factory=dict)
+    #: Names standing for several variables, wherever names are asked for: a multi-input layer's
+    #: ``x`` is ``x[0]``, ``x[1]``, ...
+    groups: dict[str, list[str]] = field(default_factory=dict)
+
+    def expand(self, names: list[str]) -> list[str]:
+        return [member for name in names for member in self.groups.get(name, [name])]
 
     def output(self) -> np.ndarray:
         return np.array(self.forward()[0], dtype=np.float64)
@@ -140,7 +146,7 @@ def check_gradients(fn: Differentiable, rng: np.random.Generator, *, names: list
     Raises :class:`GradientMismatch` naming the variable and the first disagreeing entry, or
     :class:`KinkFound` when the point is too close to a non-differentiable one to judge.
     """
-    names = list(fn.variables) if names is None else names
+    names = list(fn.variables) if names is None else fn.expand(names)
     for name in names:
         if fn.variables[name].dtype != np.float64:
             raise GradientMismatch(f"{name}: gradient checks need float64, got {fn.variables[name].dtype}")
@@ -205,7 +211,10 @@ def _directional(fn: Differentiable, names: list[str], y0: np.ndarray, rng: np.r
 def check_pure_backward(fn: Differentiable, watched: dict[str, np.ndarray], rng: np.random.Generator) -> None:
     """The backward contract besides correctness: calling it twice gives the same gradients (it
     assigns, never accumulates), neither it nor the forward modifies the inputs (``watched``) or the
-    upstream gradient, and float64 in gives float64 out."""
+    upstream gradient, and float64 in gives float64 out. A watched list (a multi-input layer's
+    inputs) is watched array by array, as ``name[0]``, ``name[1]``, ..."""
+    watched = {f"{k}[{i}]" if isinstance(v, (list, tuple)) else k: a
+               for k, v in watched.items() for i, a in enumerate(v if isinstance(v, (list, tuple)) else [v])}
     before = {k: np.array(v, copy=True) for k, v in watched.items()}
     y, backward = fn.forward()
     y_arr = np.asarray(y)

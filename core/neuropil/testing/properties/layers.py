@@ -2,8 +2,11 @@
 forward and a backward may change (:mod:`.layer_state`).
 
 A multi-input layer (one declaring lists of shapes in ``example_input_shapes``) is fed a list of
-inputs, and each input is a variable of its own (``x[0]``, ``x[1]``, ...): its backward must return
-one gradient per input, and each is checked against central differences like ``x`` is.
+inputs, and each input is a variable of its own (``x[0]``, ``x[1]``, ...; the name ``x`` stands for
+them all): its backward must return one gradient per input, each checked like ``x`` is.
+
+The ``test`` functions keep their text: Hypothesis's derandomized (``ci``) examples are seeded from a
+test function's source, so editing one would hand every layer new examples.
 
 The contract a layer's backward keeps: in *each* mode, the backward returned by ``forward(x,
 training)`` is the gradient of that very forward. Both modes are checked, because both are used in
@@ -26,6 +29,7 @@ from typing import Any
 from ...plugin_system.registry import Entry
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
+from . import layer_config
 from ._common import avoiding_kinks, nudger, run_hypothesis
 from ._layer_runs import (
     Inputs,
@@ -52,6 +56,7 @@ def problem(layer: Any, x: Inputs, training: bool, params: bool = True, missing_
     to assign is reported as missing rather than read stale from an earlier call."""
     names = trainable_names(layer) if params else []
     variables = {**dict(zip(input_names(x), input_list(x))), **{f"params[{n}]": layer.params[n] for n in names}}
+    groups = {"x": input_names(x)} if isinstance(x, (list, tuple)) else {}
     start = snapshot(layer) if start is None else start
 
     def forward() -> tuple[Any, Callable[[Any], dict[str, Any]]]:
@@ -72,7 +77,7 @@ def problem(layer: Any, x: Inputs, training: bool, params: bool = True, missing_
 
         return y, full_backward
 
-    return Differentiable(variables, forward)
+    return Differentiable(variables, forward, groups=groups)
 
 
 def _gradient_property(params: bool) -> Callable[[Entry], None]:
@@ -90,13 +95,13 @@ def _gradient_property(params: bool) -> Callable[[Entry], None]:
             def run() -> None:
                 for training in modes:
                     fn = problem(layer, x, training, params, start=built)
-                    names = [n for n in fn.variables if n.startswith("params[")] if params else input_names(x)
+                    names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
                     try:
                         check_gradients(fn, rng, names=names)
                     except GradientMismatch as exc:
                         raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
 
-            avoiding_kinks(run, nudger(input_list(x), rng))
+            avoiding_kinks(run, nudger([x], rng))
 
         run_hypothesis(test)
 
@@ -111,8 +116,7 @@ def pure_backward(entry: Entry) -> None:
     def test(data: Any) -> None:
         layer, x, rng = draw_layer(data, entry, configs)
         built = snapshot(layer)
-        watched = {**dict(zip(input_names(x), input_list(x))),
-                   **{f"params[{n}]": layer.params[n] for n in trainable_names(layer)}}
+        watched = {"x": x, **{f"params[{n}]": layer.params[n] for n in trainable_names(layer)}}
         for training in (True, False):
             # A gradient the backward does not assign at all is param_gradients' failure to report.
             fn = problem(layer, x, training, missing_ok=True, start=built)
@@ -129,4 +133,5 @@ PROPERTIES = {
     "param_gradients": _gradient_property(params=True),
     "pure_backward": pure_backward,
     "state": state,
+    **layer_config.PROPERTIES,
 }
