@@ -1,6 +1,7 @@
 """Concatenate: join a list of inputs along one axis (Keras 3 ``Concatenate(axis=-1)``)."""
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -60,7 +61,7 @@ class Concatenate(Merge):
         xp = self.backend.xp
         arrays = self.inputs_of(inputs)
         axis = self.per_sample_axis([tuple(x.shape[1:]) for x in arrays]) + 1
-        edges = np.cumsum([int(x.shape[axis]) for x in arrays])[:-1].tolist()  # host ints, from shapes
+        edges = list(itertools.accumulate(int(x.shape[axis]) for x in arrays))[:-1]  # where each input ends
         y = xp.concatenate(arrays, axis=axis)
 
         def backward(dy: Any) -> list[Any]:
