@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from neuropil.plugin_system.namespace import lookup
 from neuropil.testing.gradients import GradientMismatch
-from neuropil.testing.instances import build_layer, layer_configs
+from neuropil.testing.instances import build_layer, host_backend, layer_configs
 from neuropil.testing.properties._layer_runs import input_gradients
 from neuropil.testing.properties.layers import problem
 from neuropil.testing.suite import cases
@@ -81,3 +81,30 @@ def test_each_input_is_a_variable_of_the_gradient_problem() -> None:
     grads = backward(np.ones((1, 2)))
     np.testing.assert_array_equal(grads["x[0]"], x[1])
     np.testing.assert_array_equal(grads["x[1]"], x[0])
+
+
+def test_pure_backward_names_the_input_a_multi_input_layer_modifies() -> None:
+    from neuropil.layers import Add
+    from neuropil.testing.gradients import check_pure_backward
+
+    class ClampsSecondInput(Add):
+        def forward(self, inputs, training=False):
+            inputs[1][...] = inputs[1].clip(-1.0, 1.0)  # the bug: writes into the caller's array
+            return super().forward(inputs, training)
+
+    layer = ClampsSecondInput()
+    layer.ensure_built([(3,), (3,)], host_backend(), np.random.default_rng(0))
+    x = [np.array([[0.5, -0.5, 0.0]]), np.array([[3.0, -3.0, 0.5]])]
+    fn = problem(layer, x, training=False, missing_ok=True)
+    with pytest.raises(GradientMismatch, match=r"modified its input 'x\[1\]' in place"):
+        check_pure_backward(fn, {"x": x}, np.random.default_rng(0))
+
+
+def test_backends_compares_every_input_of_multi_input_layers(installed) -> None:  # noqa: F811
+    """With a second backend (broken_layer_state's fused_numpy), ``backends`` really runs on the
+    fixture's and the standard merge layers, comparing the output and each input's gradient."""
+    installed("broken_merge", "broken_layer_state")
+    selected = [c for c in cases(["broken_merge", "neuropil-standard"], kinds=["layers"]) if c.prop == "backends"
+                and c.name in {"WeightedSum", "Add", "Maximum", "Concatenate", "Dot"}]
+    assert len(selected) == 5
+    assert {c.id: outcome(c) for c in selected} == {c.id: "passed" for c in selected}
