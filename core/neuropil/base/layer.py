@@ -38,11 +38,11 @@ def snake_case(name: str) -> str:
 
 
 def per_sample_shape(input_shape: Any) -> Any:
-    """One input's per-sample shape as a tuple of ints, or several inputs' (a sequence of shapes, as
-    a multi-input layer receives them) as a list of such tuples."""
+    """One input's per-sample shape as a tuple, or several inputs' (a sequence of shapes, as a
+    multi-input layer receives them) as a list of tuples; the sides are left as given."""
     items = list(input_shape)
     if items and all(isinstance(item, (tuple, list)) for item in items):
-        return [tuple(int(d) for d in item) for item in items]
+        return [tuple(item) for item in items]
     return tuple(input_shape)
 
 
