@@ -193,8 +193,8 @@ def test_concatenate_keras_example() -> None:
 
 # -- Dot -------------------------------------------------------------------------------------------
 def dot_loop(xs: list[np.ndarray], axes: Any, normalize: bool) -> np.ndarray:
-    """Sample by sample: optionally divide by the L2 norm along the dot axis (floored at 1e-7 under
-    the square root, as Keras), then sum the products over that axis of both."""
+    """Sample by sample: optionally divide by the L2 norm along the dot axis (floored at 1e-7, as
+    Keras 3's ``ops.normalize``), then sum the products over that axis of both."""
     x1, x2 = xs
     pair = (axes, axes) if isinstance(axes, int) else axes
     a0, a1 = (a % x.ndim for a, x in zip(pair, (x1, x2)))  # batch-inclusive
@@ -202,8 +202,8 @@ def dot_loop(xs: list[np.ndarray], axes: Any, normalize: bool) -> np.ndarray:
     for b in range(x1.shape[0]):
         u, v = x1[b], x2[b]
         if normalize:
-            u = u / np.sqrt(np.maximum(np.sum(u ** 2, axis=a0 - 1, keepdims=True), 1e-7))
-            v = v / np.sqrt(np.maximum(np.sum(v ** 2, axis=a1 - 1, keepdims=True), 1e-7))
+            u = u / np.maximum(np.sqrt(np.sum(u ** 2, axis=a0 - 1, keepdims=True)), 1e-7)
+            v = v / np.maximum(np.sqrt(np.sum(v ** 2, axis=a1 - 1, keepdims=True)), 1e-7)
         um, vm = np.moveaxis(u, a0 - 1, 0), np.moveaxis(v, a1 - 1, 0)
         out = np.zeros(um.shape[1:] + vm.shape[1:])
         for index in itertools.product(*(range(n) for n in out.shape)):
@@ -230,13 +230,14 @@ def test_dot_with_normalize_is_the_cosine_similarity() -> None:
 
 
 def test_dot_of_an_all_zero_slice_stays_finite() -> None:
-    """Keras's floor under the squared norm: a zero vector normalises to zero, its gradient is finite."""
+    """Keras's floor under the norm: a zero vector normalises to zero, its gradient is finite (the
+    divisor is the constant 1e-7 there)."""
     x1, x2 = np.zeros((1, 3)), np.array([[1.0, 2.0, 2.0]])
     layer = build(Dot(axes=1, normalize=True), [(3,), (3,)])
     y, backward = layer.forward([x1, x2])
     np.testing.assert_array_equal(y, [[0.0]])
     d1, d2 = backward(np.ones((1, 1)))
-    np.testing.assert_allclose(d1, x2 / 3.0 / np.sqrt(1e-7))
+    np.testing.assert_allclose(d1, x2 / 3.0 / 1e-7)
     np.testing.assert_array_equal(d2, np.zeros((1, 3)))
 
 

@@ -12,8 +12,8 @@ from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
 from ._merge import Merge, Shapes
 
-#: Keras's ``normalize`` floor under the squared norm (``backend.epsilon()``): an all-zero slice
-#: divides by ``sqrt(1e-7)`` instead of by zero.
+#: Keras's floor under the norm in ``ops.normalize`` (``backend.epsilon()``): a slice whose L2 norm is
+#: below it is divided by 1e-7 instead (an all-zero slice stays zero, never 0 / 0).
 NORM_EPSILON = 1e-7
 
 
@@ -38,8 +38,8 @@ class Dot(Merge):
     negative ones count from the last. The output holds the first input's remaining axes, then the
     second's; two vectors give ``(batch, 1)``.
 
-    ``normalize=True`` first divides each input by its L2 norm along its dot axis (Keras's
-    ``x / sqrt(max(sum(x ** 2), 1e-7))``), so the output is the cosine proximity of the two.
+    ``normalize=True`` first divides each input by its L2 norm along its dot axis (Keras 3's
+    ``ops.normalize``: ``x / max(norm(x), 1e-7)``), so the output is the cosine proximity of the two.
     """
 
     min_inputs = 2
@@ -120,15 +120,15 @@ class Dot(Merge):
 
 
 def _l2_normalize(xp: Any, x: Any, axis: int) -> tuple[Any, Any]:
-    """``u = x / sqrt(max(sum(x ** 2, axis), eps))`` and the map from ``du`` to ``dx``.
+    """``u = x / max(norm(x, axis), eps)`` and the map from ``du`` to ``dx``.
 
-    Where the squared norm is above the floor, ``dx = (du - u * sum(du * u)) / norm``: the part of
-    ``du`` along ``u`` is removed, since scaling ``x`` leaves ``u`` unchanged; below it the divisor is
-    a constant and ``dx = du / sqrt(eps)``.
+    Where the norm is above the floor, ``dx = (du - u * sum(du * u)) / norm``: the part of ``du``
+    along ``u`` is removed, since scaling ``x`` leaves ``u`` unchanged; below it the divisor is a
+    constant and ``dx = du / eps``.
     """
-    squared = xp.sum(x * x, axis=axis, keepdims=True)
-    floored = squared <= NORM_EPSILON
-    inverse = 1.0 / xp.sqrt(xp.maximum(squared, NORM_EPSILON))
+    norm = xp.sqrt(xp.sum(x * x, axis=axis, keepdims=True))
+    floored = norm <= NORM_EPSILON
+    inverse = 1.0 / xp.maximum(norm, NORM_EPSILON)
     u = x * inverse
 
     def backward(du: Any) -> Any:
