@@ -63,8 +63,9 @@ class Layer:
     * ``forward(inputs, training)`` receives a list of arrays of one batch size and returns
       ``(y, backward)``;
     * ``backward(dy)`` returns a list with one ``dx`` per input, in the inputs' order (``None`` is
-      allowed for an input whose gradient is not needed while ``input_gradient`` is False), each a
-      separate array, and assigns parameter gradients to ``grads`` as any layer does.
+      allowed for an input whose gradient is not needed while ``input_gradient`` is False), no two
+      sharing memory (one may be a view of ``dy``, as a single-input layer's may), and assigns
+      parameter gradients to ``grads`` as any layer does.
 
     Such a layer declares in ``example_input_shapes`` lists of shapes it accepts, so that generic
     checks (the conformance suite) can feed it several inputs.
