@@ -99,12 +99,20 @@ class Dot(Merge):
         batch, n = int(x1.shape[0]), int(left.shape[-1])
         p, q = math.prod(kept1), math.prod(kept2)
         left3, right3 = left.reshape(batch, p, n), right.reshape(batch, n, q)
-        y = xp.matmul(left3, right3).reshape((batch,) + (kept1 + kept2 or (1,)))
+        if p == q == 1:  # a dot of two vectors per sample: a product and a sum beat a batch of 1x1 matmuls
+            rows1, rows2 = left3.reshape(batch, n), right3.reshape(batch, n)
+            y = xp.sum(rows1 * rows2, axis=1, keepdims=True).reshape((batch,) + (kept1 + kept2 or (1,)))
+        else:
+            y = xp.matmul(left3, right3).reshape((batch,) + (kept1 + kept2 or (1,)))
 
         def backward(dy: Any) -> list[Any]:
-            g = dy.reshape(batch, p, q)
-            d_left = xp.matmul(g, xp.swapaxes(right3, 1, 2)).reshape(left.shape)
-            d_right = xp.matmul(xp.swapaxes(left3, 1, 2), g).reshape(right.shape)
+            if p == q == 1:
+                g = dy.reshape(batch, 1)
+                d_left, d_right = (g * rows2).reshape(left.shape), (g * rows1).reshape(right.shape)
+            else:
+                g = dy.reshape(batch, p, q)
+                d_left = xp.matmul(g, xp.swapaxes(right3, 1, 2)).reshape(left.shape)
+                d_right = xp.matmul(xp.swapaxes(left3, 1, 2), g).reshape(right.shape)
             d1, d2 = xp.moveaxis(d_left, -1, a0), xp.moveaxis(d_right, 1, a1)
             if self.normalize:
                 d1, d2 = unnormalize1(d1), unnormalize2(d2)

@@ -108,23 +108,30 @@ class Average(ElementwiseMerge):
 
 
 class _Extremum(ElementwiseMerge):
-    """The running extremum over the inputs in order, remembering which input won each element."""
+    """The running extremum over the inputs in order. The backward finds each element's winner by
+    equality with the output (the output *is* one of the inputs' values): the first input equal to
+    it takes the gradient, so a tie goes to the earliest input and no index array is kept."""
 
-    def beats(self, xp: Any, candidate: Any, best: Any) -> Any:
+    def extremum(self, xp: Any, a: Any, b: Any) -> Any:
         raise NotImplementedError
 
     def merge(self, xp: Any, arrays: list[Any]) -> tuple[Any, Any]:
-        shape = tuple(int(d) for d in np.broadcast_shapes(*(tuple(x.shape) for x in arrays)))
-        best = xp.broadcast_to(arrays[0], shape)
-        winner = xp.zeros(shape, dtype=np.int64)
-        for i, x in enumerate(arrays[1:], start=1):
-            better = self.beats(xp, x, best)  # strict: a tie stays with the earlier input
-            best = xp.where(better, x, best)
-            winner = xp.where(better, i, winner)
-        y = best.copy() if len(arrays) == 1 else best
+        y = arrays[0]
+        for x in arrays[1:]:
+            y = self.extremum(xp, y, x)
+        if len(arrays) == 1:
+            y = y.copy()
 
         def grads_of(dy: Any) -> list[Any]:
-            return [dy * (winner == i) for i in range(len(arrays))]
+            taken = arrays[0] == y
+            grads = [dy * taken]
+            for x in arrays[1:-1]:
+                wins = (x == y) & ~taken
+                taken = taken | wins
+                grads.append(dy * wins)
+            if len(arrays) > 1:
+                grads.append(dy * ~taken)  # the last input won wherever no earlier one did
+            return grads
 
         return y, grads_of
 
@@ -133,13 +140,13 @@ class Maximum(_Extremum):
     """Keras ``Maximum()``: the elementwise maximum; the gradient goes to the winning input (on a tie,
     to the first of the tied inputs)."""
 
-    def beats(self, xp: Any, candidate: Any, best: Any) -> Any:
-        return candidate > best
+    def extremum(self, xp: Any, a: Any, b: Any) -> Any:
+        return xp.maximum(a, b)
 
 
 class Minimum(_Extremum):
     """Keras ``Minimum()``: the elementwise minimum; the gradient goes to the winning input (on a tie,
     to the first of the tied inputs)."""
 
-    def beats(self, xp: Any, candidate: Any, best: Any) -> Any:
-        return candidate < best
+    def extremum(self, xp: Any, a: Any, b: Any) -> Any:
+        return xp.minimum(a, b)
