@@ -36,6 +36,27 @@ def test_kink_is_reported_not_failed() -> None:
     check_gradients(elementwise(np.abs, np.sign, move_from_points(x, (0.0,))), np.random.default_rng(0))
 
 
+@pytest.mark.parametrize("shape", [(1, 2), (8, 40)])  # full Jacobian, then directional derivatives
+def test_a_feature_finer_than_the_step_is_a_kink_not_a_failure(shape) -> None:
+    """``x / max(|x|, 1e-9)`` is differentiable at 0 (slope 1e9 inside the floor) but a step of 6e-6
+    jumps from -1 to 1, an odd function whose one-sided differences agree: only the retaken, finer
+    difference shows that no slope was measured. Off the point the same backward passes."""
+    floor = 1e-9
+    x = np.zeros(shape)
+
+    def sign_like(x):
+        return x / np.maximum(np.abs(x), floor)
+
+    def derivative(x):
+        return np.where(np.abs(x) <= floor, 1 / floor, 0.0)
+
+    with pytest.raises(KinkFound, match="do not settle"):
+        check_gradients(elementwise(sign_like, derivative, x), np.random.default_rng(0))
+    check_gradients(elementwise(sign_like, derivative, x + 0.5), np.random.default_rng(0))
+    with pytest.raises(GradientMismatch):  # a wrong slope of a function that settles is still wrong
+        check_gradients(elementwise(sign_like, lambda x: np.ones_like(x), x + 0.5), np.random.default_rng(0))
+
+
 def test_input_mutation_and_accumulating_backward_are_caught() -> None:
     x = np.array([[-1.0, 2.0]])
 

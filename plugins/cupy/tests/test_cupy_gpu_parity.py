@@ -88,15 +88,18 @@ def _layer_cases() -> list[Any]:
             for entry in standard("layers") for i, config in enumerate(instances.example_configs(entry))]
 
 
-def _input_shape(entry: Entry, config: dict[str, Any]) -> tuple[int, ...]:
-    """The per-sample shape the config declares, else the first probe shape it runs on (on NumPy)."""
+def _input_shape(entry: Entry, config: dict[str, Any]) -> Any:
+    """The per-sample shape the config declares, else the first of the layer's own
+    ``example_input_shapes`` (a list of shapes for a merge layer) or of the probe shapes it runs on
+    (on NumPy)."""
     declared = instances.declared_shape(entry, config) or (tuple(config["shape"]) if "shape" in config else None)
-    for shape in [declared] if declared else instances.PROBE_SHAPES:
+    candidates = [declared] if declared else instances.declared_input_shapes(entry) + list(instances.PROBE_SHAPES)
+    for shape in candidates:
         try:
             layer = entry.factory(**config)
             layer.ensure_built(shape, neuropil.backends.get("numpy"), np.random.default_rng(0))
-            layer.forward(np.zeros((2, *shape), np.float32))
-            return tuple(shape)
+            layer.forward(instances.zero_inputs(shape))
+            return shape
         except Exception:  # noqa: BLE001 - not this shape
             continue
     pytest.fail(f"{entry.name} {config}: no input shape found that the layer accepts")
@@ -114,13 +117,17 @@ def test_layer_parity(gpu: Any, entry: Entry, config: dict[str, Any]) -> None:
         layer.ensure_built(shape, backend, np.random.default_rng(0))
         layers.append(layer)
     rng = np.random.default_rng(1)
-    x = rng.normal(size=(4, *shape)).astype(np.float32)
+    several = instances.is_multi_input(shape)  # a merge layer: a list of inputs, a list of dx
+    xs = [rng.normal(size=(4, *s)).astype(np.float32) for s in (shape if several else [shape])]
     training = not getattr(layers[0], "rate", 0)
-    y, backward = layers[0].forward(x, training=training)
-    y_gpu, backward_gpu = layers[1].forward(gpu.asarray(x), training=training)
+    y, backward = layers[0].forward(xs if several else xs[0], training=training)
+    xs_gpu = [gpu.asarray(x) for x in xs]
+    y_gpu, backward_gpu = layers[1].forward(xs_gpu if several else xs_gpu[0], training=training)
     close(gpu, y_gpu, y)
     dy = rng.normal(size=np.shape(y)).astype(np.float32)
-    close(gpu, backward_gpu(gpu.asarray(dy)), backward(dy))
+    dxs, dxs_gpu = backward(dy), backward_gpu(gpu.asarray(dy))
+    for dx_gpu, dx in zip(dxs_gpu if several else [dxs_gpu], dxs if several else [dxs]):
+        close(gpu, dx_gpu, dx)
     assert layers[1].grads.keys() == layers[0].grads.keys()
     for name, grad in layers[0].grads.items():
         close(gpu, layers[1].grads[name], grad)

@@ -49,10 +49,12 @@ def avoiding_kinks(check: Callable[[], None], nudge: Callable[[], None]) -> None
 
 def nudger(arrays: list[np.ndarray], rng: np.random.Generator, size: float = 0.05,
            clip: tuple[float, float] | None = None) -> Callable[[], None]:
-    """A ``nudge`` adding uniform noise of ``size`` to ``arrays`` in place."""
+    """A ``nudge`` adding uniform noise of ``size`` to ``arrays`` in place (an entry that is a list,
+    a multi-input layer's inputs, is nudged array by array)."""
+    flat = [a for entry in arrays for a in (entry if isinstance(entry, (list, tuple)) else [entry])]
 
     def nudge() -> None:
-        for a in arrays:
+        for a in flat:
             a += rng.uniform(-size, size, size=a.shape)
             if clip is not None:
                 np.clip(a, *clip, out=a)

@@ -10,6 +10,7 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
+from .merging import register_all as register_merging
 from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
 from .pooling import register_all as register_pooling
 from .preprocessing import (
@@ -78,3 +79,4 @@ def register_all(register: Register) -> None:
     register("RandomCrop", RandomCrop)
     register("RandomContrast", RandomContrast)
     register("RandomBrightness", RandomBrightness)
+    register_merging(register)

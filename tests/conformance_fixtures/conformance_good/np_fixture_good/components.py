@@ -70,6 +70,9 @@ class ReluDense(Layer):
 
         return y, backward
 
+    def get_config(self):
+        return {**super().get_config(), "units": self.units, "use_relu": self.use_relu}
+
 
 class RunningCenter(Layer):
     """``gamma * (x - mean)`` per feature (the last axis), where a training forward first moves the
