@@ -14,7 +14,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import BackendUnavailableError
+from ..errors import BackendUnavailableError, NeuropilError
+
+
+class CaptureUnavailableError(NeuropilError, RuntimeError):
+    """A backend could not capture a training step here (say, a library refusing calls during stream
+    capture); ``fit`` then trains eagerly, with a warning quoting this message."""
 
 
 class Backend:

@@ -28,6 +28,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+from ..base.backend import CaptureUnavailableError
 from ..base.device_step import DeviceStep, device_step_problem
 from ..plugin_system.attribution import names_plugin_on_error
 
@@ -93,7 +94,8 @@ class CapturedTraining:
             # eager: the ragged last batch, or the warm-up before a (new) capture
             self.eager_steps += 1
             loss_value = model._train_step(xb, yb, compiled, plan, wb)
-            if len(xb) == self.batch_size and (self.graph is None or key != self._plan_key):
+            if len(xb) == self.batch_size and self._plan_key != "eager" and (self.graph is None
+                                                                               or key != self._plan_key):
                 self._prepare_capture(xb, yb, wb, plan, key)
             return loss_value
         self.x[...] = xb
@@ -101,7 +103,15 @@ class CapturedTraining:
         if wb is not None:
             self.w[...] = wb
         before = optimizer._iterations
-        loss_value, out = self.graph()
+        try:
+            loss_value, out = self.graph()
+        except CaptureUnavailableError as error:  # e.g. a library refusing calls during capture
+            warnings.warn(f"jit_compile=True: training eagerly, because {error}", RuntimeWarning, stacklevel=3)
+            optimizer._iterations = before  # the failed capture ran no kernel; undo its host bookkeeping
+            counter.refresh(before, optimizer._learning_rate)
+            self.graph, self._plan_key = None, "eager"  # never captured again in this fit
+            self.eager_steps += 1
+            return model._train_step(xb, yb, compiled, plan, wb)
         # The host's bookkeeping: on a device the replay runs no Python, so the host counts the step.
         optimizer._iterations = counter.mirror = before + 1
         self.launches += 1

@@ -90,7 +90,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     def __call__(self, step: int) -> float:
         xp = _device_ops(step)
         if xp is not None:  # the same choice, branch-free: from the last interval back to the first
-            rate = xp.full((), self.values[-1], dtype=step.dtype)
+            rate = xp.full((), self.values[-1], dtype=xp.float64)
             for boundary, value in zip(reversed(self.boundaries), reversed(self.values[:-1])):
                 rate = xp.where(step <= boundary, value, rate)
             return rate
