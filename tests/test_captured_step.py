@@ -303,3 +303,18 @@ def test_standard_schedules_give_the_host_rate_for_a_device_step(schedule: dict[
                 value = rate(device_step)
             assert device.owns(value)
             np.testing.assert_allclose(device.to_numpy(value), rate(step), rtol=1e-12, err_msg=f"step {step}")
+
+
+def test_a_capture_the_backend_cannot_make_falls_back_to_eager_training(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As on CuPy when a call refuses to run during stream capture: a warning quoting the reason, and
+    the fit continues eagerly with the same results (the failed capture ran nothing)."""
+    from neuropil.base.backend import CaptureUnavailableError
+
+    def refuse() -> Any:
+        raise CaptureUnavailableError("CUDA-graph capture of the training step failed: cuBLAS refused")
+
+    eager = _train(_seed_model, False, n=64, epochs=2)
+    monkeypatch.setattr(EmulatedDevice, "capture", lambda self, step_fn: refuse)
+    with pytest.warns(RuntimeWarning, match="training eagerly, because CUDA-graph capture .* cuBLAS refused"):
+        captured = _train(_seed_model, True, n=64, epochs=2)
+    _assert_same_training(eager, captured)
