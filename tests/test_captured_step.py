@@ -318,3 +318,20 @@ def test_a_capture_the_backend_cannot_make_falls_back_to_eager_training(monkeypa
     with pytest.warns(RuntimeWarning, match="training eagerly, because CUDA-graph capture .* cuBLAS refused"):
         captured = _train(_seed_model, True, n=64, epochs=2)
     _assert_same_training(eager, captured)
+
+
+def _regularized_model() -> Sequential:
+    from neuropil.layers import BatchNormalization
+
+    return Sequential([Dense(16, input_dim=10, activation="relu", kernel_regularizer="l2",
+                             kernel_constraint="max_norm"), BatchNormalization(), Dense(1, activation="sigmoid")])
+
+
+@pytest.mark.parametrize("optimizer", ["adamw", "rmsprop"])
+def test_regularizers_constraints_batch_norm_and_weight_decay_capture_like_eager(optimizer: str,
+                                                                                 replays: _Replays) -> None:
+    """AdamW's decay factor comes from the device rate too; BatchNormalization's moving statistics,
+    penalties and constraints run inside the captured step; validation runs eagerly after each epoch."""
+    _assert_same_training(_train(_regularized_model, False, optimizer=optimizer, validation_split=0.2),
+                          _train(_regularized_model, True, optimizer=optimizer, validation_split=0.2))
+    assert sum(replay for replay, _, _ in replays.calls) >= 6

@@ -195,6 +195,7 @@ class Optimizer:
             lr = self.learning_rate  # before counting this call: a schedule sees 0 on the first
             step = self.iterations + 1
         else:  # device scalars computed inside the step, so a captured graph does not freeze them
+            self.device_counter.refresh(self._iterations, self._learning_rate)  # host compares; writes if set
             lr = self.device_counter.learning_rate(self._learning_rate)
             step = self.device_counter.counter + 1.0
         shrink = 1.0 - self.weight_decay * lr if self.weight_decay else None
@@ -203,7 +204,8 @@ class Optimizer:
             if slots is None:
                 slots = self.slots[key] = {s: self.initial_slot(s, param) for s in self.slot_names}
             if shrink is not None and self._decays_weight(key, param):
-                param *= shrink
+                # a device scalar in the parameter's dtype, as a host float multiplies (NumPy's rule)
+                param *= shrink if self.device_counter is None else shrink.astype(param.dtype)
             if param.ndim == 0:  # update rules index and reduce: give them one axis (views, so in place)
                 param, grad = param.reshape(1), grad.reshape(1)
                 slots = {s: v.reshape(1) if v.ndim == 0 else v for s, v in slots.items()}

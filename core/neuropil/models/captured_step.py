@@ -72,6 +72,7 @@ class CapturedTraining:
     @classmethod
     def for_fit(cls, model: Any, compiled: Any, batch_size: int) -> CapturedTraining | None:
         """The captured path when ``jit_compile=True`` and both backend and optimizer can take it."""
+        compiled.optimizer.device_counter = None  # left by a captured fit that raised: host scalars again
         if getattr(model, "jit_compile", False) is not True:
             return None
         backend = model.backend
