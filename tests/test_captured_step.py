@@ -31,6 +31,11 @@ def _seed_model() -> Sequential:
     return model
 
 
+def _small_model() -> Sequential:
+    return Sequential([Dense(16, input_dim=10, activation="relu"), Dense(8, activation="tanh"),
+                       Dense(1, activation="sigmoid")])
+
+
 def _dropout_model() -> Sequential:
     return Sequential([Dense(16, input_dim=10, activation="relu"), Dropout(0.3), Dense(1, activation="sigmoid")])
 
@@ -335,3 +340,19 @@ def test_regularizers_constraints_batch_norm_and_weight_decay_capture_like_eager
     _assert_same_training(_train(_regularized_model, False, optimizer=optimizer, validation_split=0.2),
                           _train(_regularized_model, True, optimizer=optimizer, validation_split=0.2))
     assert sum(replay for replay, _, _ in replays.calls) >= 6
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd", "rmsprop", "adagrad", "adadelta", "adamax", "lion", "ftrl",
+                                  "lamb"])
+def test_every_optimizer_that_declares_a_device_step_captures_like_eager(name: str, replays: _Replays) -> None:
+    assert type(neuropil.optimizers.get(name)).device_step
+    _assert_same_training(_train(_small_model, False, optimizer=name, n=90, epochs=2),
+                          _train(_small_model, True, optimizer=name, n=90, epochs=2))
+    assert sum(replay for replay, _, _ in replays.calls) == 2 * 5 - 2  # 5 full batches per epoch, less warm-up, capture
+
+
+@pytest.mark.parametrize("name", ["nadam", "adafactor"])
+def test_optimizers_with_host_step_scalars_train_eagerly_under_jit_compile(name: str) -> None:
+    assert not type(neuropil.optimizers.get(name)).device_step
+    with pytest.warns(RuntimeWarning, match="computes its per-step scalars on the host"):
+        _train(_small_model, True, optimizer=name, n=48, epochs=1)
