@@ -36,7 +36,8 @@ from ..plugin_system.attribution import names_plugin_on_error
 @names_plugin_on_error
 def gradient_step(model: Any, x: Any, y: Any, compiled: Any, plan: Any, weights: Any) -> tuple[Any, Any]:
     """One step without metrics: forward, loss, backward, regularization, update, constraints.
-    Returns (loss, model output); this is what gets captured."""
+    Returns (loss, model output); this is what gets captured. It mirrors ``Training._train_step`` less
+    the metric update (metrics run eagerly after each launch): a change to one belongs in both."""
     out, backs = model._forward(x, True, True)
     loss_value, loss_backward = model._loss_of(compiled).forward(y, out, weights)
     grad = loss_backward()
