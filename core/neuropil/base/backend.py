@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from ..errors import BackendUnavailableError
+from ..errors import BackendUnavailableError, NeuropilError
+
+
+class CaptureUnavailableError(NeuropilError, RuntimeError):
+    """A backend could not capture a training step here (say, a library refusing calls during stream
+    capture); ``fit`` then trains eagerly, with a warning quoting this message."""
 
 
 class Backend:
@@ -52,6 +58,18 @@ class Backend:
 
     def synchronize(self) -> None:
         """Wait until queued device work is done (a no-op on synchronous backends)."""
+
+    def capture(self, step_fn: Callable[[], Any]) -> Callable[[], Any] | None:
+        """A replayable form of ``step_fn`` (a whole training step reading and writing only device
+        buffers that exist before it runs), or None when this backend cannot capture; the NumPy
+        backend cannot, so ``compile(jit_compile=True)`` trains eagerly there.
+
+        The returned callable's first call captures the step and runs it; each later call replays the
+        captured work (on CuPy, one CUDA-graph launch) and returns the same output buffers, which the
+        caller must read before the next call. The step's Python does not run again on a real device,
+        so it must keep per-step values on the device (:mod:`.device_step`) and write state in place.
+        """
+        return None
 
     def fused(self, name: str) -> Any:
         """A fused kernel for operation ``name`` (e.g. an optimizer's whole update), or None when this

@@ -17,6 +17,7 @@ import numpy as np
 from .. import checks
 from ..errors import ArgumentError, ArgumentTypeError
 from .backend import array_module
+from .device_step import DeviceStep
 
 #: State names of the arrays the base class keeps per parameter, beside the subclass's slots.
 AVERAGE, ACCUMULATOR = "average", "gradient_accumulator"
@@ -46,6 +47,9 @@ class Optimizer:
 
     name: str = "optimizer"
     slot_names: tuple[str, ...] = ()
+    #: Whether :meth:`update_step` accepts ``lr`` and ``step`` as 0-d device arrays, which a training
+    #: step captured as a CUDA graph needs (see :mod:`.device_step`).
+    device_step: bool = False
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, *, clipnorm: float | None = None,
                  clipvalue: float | None = None, global_clipnorm: float | None = None,
@@ -84,6 +88,8 @@ class Optimizer:
         self._excluded_keys: set[str] = set()
         self._excluded_pattern: re.Pattern[str] | None = None
         self._decays: dict[str, bool] = {}
+        #: The device-side step counter while a captured training step uses it (None: host scalars).
+        self.device_counter: DeviceStep | None = None
 
     # -- counting --------------------------------------------------------------------------------
     @property
@@ -177,19 +183,29 @@ class Optimizer:
         if self.use_ema:
             self._update_averages(triples)
         self._iterations += 1
+        if self.device_counter is not None:
+            self.device_counter.advance()
 
     def _update(self, triples: list[tuple[str, Any, Any]]) -> None:
         """Clip, decay and apply one update to every parameter."""
         grads = self._clip([g for _, _, g in triples])
-        lr = self.learning_rate  # before counting this call: a schedule sees 0 on the first
-        step = self.iterations + 1
+        lr: Any
+        step: Any
+        if self.device_counter is None:
+            lr = self.learning_rate  # before counting this call: a schedule sees 0 on the first
+            step = self.iterations + 1
+        else:  # device scalars computed inside the step, so a captured graph does not freeze them
+            self.device_counter.refresh(self._iterations, self._learning_rate)  # host compares; writes if set
+            lr = self.device_counter.learning_rate(self._learning_rate)
+            step = self.device_counter.counter + 1.0
         shrink = 1.0 - self.weight_decay * lr if self.weight_decay else None
         for (key, param, _), grad in zip(triples, grads):
             slots = self.slots.get(key)
             if slots is None:
                 slots = self.slots[key] = {s: self.initial_slot(s, param) for s in self.slot_names}
             if shrink is not None and self._decays_weight(key, param):
-                param *= shrink
+                # a device scalar in the parameter's dtype, as a host float multiplies (NumPy's rule)
+                param *= shrink if self.device_counter is None else shrink.astype(param.dtype)
             if param.ndim == 0:  # update rules index and reduce: give them one axis (views, so in place)
                 param, grad = param.reshape(1), grad.reshape(1)
                 slots = {s: v.reshape(1) if v.ndim == 0 else v for s, v in slots.items()}

@@ -22,6 +22,7 @@ from ..callbacks import CallbackList, History
 from ..errors import ArgumentTypeError, InputValidationError, ModelError, NotCompiledError
 from ..plugin_system.attribution import names_plugin_on_error
 from . import data
+from .captured_step import CapturedTraining
 from .compiled import Compiled, fused_output, resolve_loss, resolve_optimizer
 from .evaluation import shape_result, verbosity
 from .progress import Progbar
@@ -54,16 +55,22 @@ class Training(ModelSurface):
         #: A callback may set this in ``on_train_begin`` to make ``fit`` start at that epoch (resuming).
         self.resume_from_epoch: int | None = None
         self.progress_stream: TextIO | None = None  # None: sys.stdout at call time
+        #: compile's ``jit_compile``: True captures the training step (see :mod:`.captured_step`).
+        self.jit_compile: bool | str = "auto"
 
     # -- compile ---------------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None, metrics: Iterable[Any] | None = None,
-                backend: Any = None, weighted_metrics: Iterable[Any] | None = None) -> None:
+                backend: Any = None, weighted_metrics: Iterable[Any] | None = None,
+                jit_compile: bool | str = "auto") -> None:
         """Choose optimizer, loss and metrics (names, instances, or plain ``fn(y_true, y_pred)``), and
         optionally the backend. Nothing changes on the model unless every piece resolves.
 
         As in Keras, ``metrics`` ignore sample and class weights; ``weighted_metrics`` are weighted by
-        them (and equal plain metrics when no weights are given).
+        them (and equal plain metrics when no weights are given). ``jit_compile=True`` captures the
+        training step once and replays it (a CUDA graph on CuPy; see :mod:`.captured_step`); where the
+        backend cannot capture, and with ``"auto"`` (the default) or False, ``fit`` runs eagerly.
         """
+        jit_compile = checks.one_of("compile", "jit_compile", jit_compile, (True, False, "auto"))
         for argument, value in (("metrics", metrics), ("weighted_metrics", weighted_metrics)):
             if value is not None and (isinstance(value, (str, dict)) or not isinstance(value, Iterable)):
                 raise ArgumentTypeError(f"{argument} must be a list, received {type(value).__name__} ({value!r}); "
@@ -78,6 +85,7 @@ class Training(ModelSurface):
             self._move_to(chosen_backend)
         self.backend = chosen_backend
         self.compiled = compiled
+        self.jit_compile = jit_compile
         self._fused = None  # the fused output path depends on the loss: derived again on first use
 
     def _move_to(self, backend: Any) -> None:
@@ -291,6 +299,7 @@ class Training(ModelSurface):
         if self.resume_from_epoch is not None:  # set by a callback's on_train_begin (BackupAndRestore)
             initial_epoch, self.resume_from_epoch = self.resume_from_epoch, None
         stream = self.progress_stream or sys.stdout
+        captured = CapturedTraining.for_fit(self, compiled, batch_size)  # None: the eager step
         for epoch in range(initial_epoch, epochs):
             plan = self._plan()
             for metric in compiled.metrics:
@@ -313,7 +322,8 @@ class Training(ModelSurface):
                 if callback_list.wants_batches["on_train_batch_begin"]:
                     callback_list.on_train_batch_begin(step)
                 wb = None if we is None else we[start:start + batch_size]
-                loss_value = self._train_step(xb, yb, compiled, plan, wb)
+                loss_value = self._train_step(xb, yb, compiled, plan, wb) if captured is None else \
+                    captured.step(xb, yb, wb, plan)
                 count = len(xb)
                 loss_sum = loss_sum + loss_value * count
                 seen += count
@@ -331,6 +341,8 @@ class Training(ModelSurface):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if captured is not None:
+            captured.close()
         finalize = getattr(compiled.optimizer, "finalize_variable_values", None)
         if finalize is not None and epochs > initial_epoch:  # Keras: e.g. the EMA weights replace the trained ones
             finalize([(key, layer.params[name]) for key, layer, name in self._plan().slots])

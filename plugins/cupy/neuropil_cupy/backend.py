@@ -84,6 +84,16 @@ class CupyBackend(Backend):
         if self._cupy is not None:
             self._cupy.cuda.Device().synchronize()
 
+    # -- graph capture ---------------------------------------------------------------------------
+    def capture(self, step_fn: Callable[[], Any]) -> Any:
+        """The training step as a CUDA graph (:class:`neuropil_cupy.graph.CupyGraph`): captured on its
+        first call, launched on every call; None where the backend cannot run."""
+        if not self.availability()[0]:
+            return None
+        from .graph import CupyGraph
+
+        return CupyGraph(self.xp, step_fn)
+
     # -- fused kernels ---------------------------------------------------------------------------
     def fused(self, name: str) -> Callable[..., Any] | None:
         """The fused kernel called ``name`` (see :data:`neuropil_cupy.kernels.NAMES`), or None when

@@ -60,6 +60,13 @@ NAMES: tuple[str, ...] = ("adam", "sgd", "sgd_momentum", "rmsprop", "rmsprop_mom
                           "relu", "relu_backward", "sigmoid", "sigmoid_backward", "tanh_backward")
 
 
+def _scalar(t: Any, value: Any) -> Any:
+    """A scalar argument in the kernel's type ``T``: a host number cast on the host; a 0-d device
+    array (a per-step scalar a captured training step computes on the device) cast on the device and
+    passed as an array, which the kernel broadcasts, so capture records a pointer, not a value."""
+    return value.astype(t) if type(value).__module__.partition(".")[0] == "cupy" else t(value)
+
+
 def compile_kernels(cupy: Any) -> dict[str, Any]:
     """One ``cupy.ElementwiseKernel`` per spec (CuPy compiles each on its first call, per dtype)."""
     return {name: cupy.ElementwiseKernel(inputs, outputs, body, f"neuropil_{name}")
@@ -77,24 +84,24 @@ def fused_ops(cupy: Any) -> dict[str, Callable[..., Any]]:
     def adam(param: Any, grad: Any, m: Any, v: Any, *, alpha: float, beta_1: float, beta_2: float,
              epsilon: float) -> None:
         t = param.dtype.type
-        k["adam"](grad, t(1.0 - beta_1), t(1.0 - beta_2), t(alpha), t(epsilon), param, m, v)
+        k["adam"](grad, t(1.0 - beta_1), t(1.0 - beta_2), _scalar(t, alpha), t(epsilon), param, m, v)
 
     def sgd(param: Any, grad: Any, *, lr: float) -> None:
-        k["sgd"](grad, param.dtype.type(lr), param)
+        k["sgd"](grad, _scalar(param.dtype.type, lr), param)
 
     def sgd_momentum(param: Any, grad: Any, m: Any, *, lr: float, momentum: float,
                      nesterov: bool = False) -> None:
         t = param.dtype.type
-        k["sgd_nesterov" if nesterov else "sgd_momentum"](grad, t(lr), t(momentum), param, m)
+        k["sgd_nesterov" if nesterov else "sgd_momentum"](grad, _scalar(t, lr), t(momentum), param, m)
 
     def rmsprop(param: Any, grad: Any, v: Any, *, lr: float, rho: float, epsilon: float) -> None:
         t = param.dtype.type
-        k["rmsprop"](grad, t(lr), t(rho), t(1.0 - rho), t(epsilon), param, v)
+        k["rmsprop"](grad, _scalar(t, lr), t(rho), t(1.0 - rho), t(epsilon), param, v)
 
     def rmsprop_momentum(param: Any, grad: Any, v: Any, mom: Any, *, lr: float, rho: float, momentum: float,
                          epsilon: float) -> None:
         t = param.dtype.type
-        k["rmsprop_momentum"](grad, t(lr), t(rho), t(1.0 - rho), t(momentum), t(epsilon), param, v, mom)
+        k["rmsprop_momentum"](grad, _scalar(t, lr), t(rho), t(1.0 - rho), t(momentum), t(epsilon), param, v, mom)
 
     return {
         "adam": adam,

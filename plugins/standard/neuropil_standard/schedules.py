@@ -6,9 +6,11 @@ schedule checks its arguments at construction, so a bad one fails where it is wr
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
+from neuropil.base.backend import array_module
 from neuropil.base.schedule import LearningRateSchedule
 from neuropil.plugin_system.hookspecs import Register
 
@@ -19,6 +21,12 @@ def _number(owner: str, name: str, value: Any, *, minimum: float | None = 0.0, p
     """A checked argument (non-negative unless told otherwise); step counts stay integers in configs."""
     number = finite_number(owner, name, value, minimum=minimum, positive=positive)
     return int(value) if isinstance(value, int) else number
+
+
+def _device_ops(step: Any) -> Any:
+    """The array module of a device step (a 0-d array: a captured training step counts on the device,
+    so the rate must be computed there too, branch-free), or None for a host number."""
+    return None if isinstance(step, numbers.Number) else array_module(step)
 
 
 class _TimeDecay(LearningRateSchedule):
@@ -38,7 +46,10 @@ class _TimeDecay(LearningRateSchedule):
 
     def _elapsed(self, step: int) -> float:
         elapsed = step / self.decay_steps
-        return math.floor(elapsed) if self.staircase else elapsed
+        if not self.staircase:
+            return elapsed
+        xp = _device_ops(step)
+        return math.floor(elapsed) if xp is None else xp.floor(elapsed)
 
     def get_config(self) -> dict[str, Any]:
         return {"initial_learning_rate": self.initial_learning_rate, "decay_steps": self.decay_steps,
@@ -77,6 +88,12 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.name = name
 
     def __call__(self, step: int) -> float:
+        xp = _device_ops(step)
+        if xp is not None:  # the same choice, branch-free: from the last interval back to the first
+            rate = xp.full((), self.values[-1], dtype=xp.float64)
+            for boundary, value in zip(reversed(self.boundaries), reversed(self.values[:-1])):
+                rate = xp.where(step <= boundary, value, rate)
+            return rate
         for boundary, value in zip(self.boundaries, self.values):
             if step <= boundary:
                 return value
@@ -105,9 +122,15 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle, self.name = bool(cycle), name
 
     def __call__(self, step: int) -> float:
-        horizon: float = self.decay_steps
-        position: float = step
-        if self.cycle:
+        horizon: Any = self.decay_steps
+        position: Any = step
+        xp = _device_ops(step)
+        if xp is not None:
+            if self.cycle:
+                horizon = horizon * xp.maximum(xp.ceil(step / self.decay_steps), 1.0)
+            else:
+                position = xp.minimum(step, float(horizon))
+        elif self.cycle:
             horizon *= 1.0 if step == 0 else math.ceil(step / self.decay_steps)
         else:
             position = min(step, horizon)
@@ -139,11 +162,21 @@ class CosineDecay(LearningRateSchedule):
         self.warmup_steps = _number(owner, "warmup_steps", warmup_steps)
         self.name = name
 
-    def _cosine(self, step: float, start: float) -> float:
+    def _cosine(self, step: Any, start: float) -> Any:
+        xp = _device_ops(step)
+        if xp is not None:
+            fraction = xp.minimum(step, float(self.decay_steps)) / self.decay_steps
+            return start * ((1.0 - self.alpha) * 0.5 * (1.0 + xp.cos(math.pi * fraction)) + self.alpha)
         fraction = min(step, self.decay_steps) / self.decay_steps
         return start * ((1.0 - self.alpha) * 0.5 * (1.0 + math.cos(math.pi * fraction)) + self.alpha)
 
     def __call__(self, step: int) -> float:
+        xp = _device_ops(step)
+        if xp is not None and self.warmup_target is not None:  # both branches, chosen on the device
+            climb = self.warmup_target - self.initial_learning_rate
+            warming = self.initial_learning_rate + climb * step / max(self.warmup_steps, 1)
+            return xp.where(step < self.warmup_steps, warming,
+                            self._cosine(xp.maximum(step - self.warmup_steps, 0.0), self.warmup_target))
         if self.warmup_target is None:
             return self._cosine(step, self.initial_learning_rate)
         if step < self.warmup_steps:

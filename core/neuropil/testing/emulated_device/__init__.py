@@ -11,7 +11,9 @@ per batch that makes the host wait. None of that fails on the NumPy backend. On 
 - every synchronising call (``to_numpy``, ``.get()``, ``float()``, ``int()``, ``bool()``, ``.item()``,
   printing) is counted in :data:`COUNTER`, with the line that made it; :meth:`SyncCounter.forbid`
   turns them into :class:`HostSyncError`;
-- :meth:`EmulatedDevice.fused` offers stand-ins for the CuPy plugin's fused kernels.
+- :meth:`EmulatedDevice.fused` offers stand-ins for the CuPy plugin's fused kernels;
+- :meth:`EmulatedDevice.capture` stands in for CUDA-graph capture (:mod:`.graph`): static buffers
+  from an arena, no sync or upload inside the step, every replayed kernel checked against the capture.
 
 Use :func:`emulated_backend` (or the pytest fixture ``emulated_device``) to register it as backend
 ``"emulated"`` for a test; the conformance suite compares every component on it with NumPy.
@@ -29,9 +31,10 @@ from .errors import (
     MixedArrayError,
 )
 from .fused import FUSED
+from .graph import Arena, EmulatedGraph
 from .namespace import XP
 from .sync import COUNTER, SyncCounter, SyncEvent
 
 __all__ = ["NAME", "EmulatedDevice", "emulated_backend", "DeviceArray", "XP", "FUSED", "COUNTER", "SyncCounter",
            "SyncEvent", "DeviceError", "ImplicitTransferError", "MixedArrayError", "MissingFunctionError",
-           "HostSyncError", "CaptureError"]
+           "HostSyncError", "CaptureError", "Arena", "EmulatedGraph"]

@@ -17,6 +17,7 @@ from ...base.backend import Backend, offer_fused
 from ...plugin_system.hookspecs import Register, hookimpl
 from .device_array import DeviceArray
 from .fused import FUSED
+from .graph import EmulatedGraph
 from .namespace import XP, EmulatedGenerator
 from .sync import COUNTER, SyncCounter
 
@@ -70,6 +71,11 @@ class EmulatedDevice(Backend):
     def synchronize(self) -> None:
         COUNTER.record("synchronize")
 
+    def capture(self, step_fn: Callable[[], Any]) -> EmulatedGraph:
+        """The stand-in for CUDA-graph capture (see :mod:`.graph`): the first call captures ``step_fn``
+        and runs it, each later call replays it under capture's rules, checked kernel by kernel."""
+        return EmulatedGraph(step_fn)
+
     def fused(self, name: str) -> Callable[..., Any] | None:
         if not self.use_fused or name not in FUSED:
             return None
@@ -77,7 +83,9 @@ class EmulatedDevice(Backend):
 
         def launch(*args: Any, **kwargs: Any) -> Any:
             self.fused_calls[name] += 1
-            return kernel(*args, **kwargs)
+            result = kernel(*args, **kwargs)
+            COUNTER.launch(f"fused.{name}", (args, kwargs), result)
+            return result
 
         return launch
 

@@ -71,7 +71,9 @@ def _binary(op: Callable[[Any, Any], Any]) -> Callable[[DeviceArray, Any], Any]:
     def method(self: DeviceArray, other: Any) -> Any:
         if not isinstance(other, (DeviceArray, np.ndarray, *SCALARS)):
             return NotImplemented
-        return wrap(op(self._data, unwrap(other)))
+        result = wrap(op(self._data, unwrap(other)))
+        COUNTER.launch(op.__name__, (self, other), result)
+        return result
 
     return method
 
@@ -80,7 +82,9 @@ def _reflected(op: Callable[[Any, Any], Any]) -> Callable[[DeviceArray, Any], An
     def method(self: DeviceArray, other: Any) -> Any:
         if not isinstance(other, (DeviceArray, np.ndarray, *SCALARS)):
             return NotImplemented
-        return wrap(op(unwrap(other), self._data))
+        result = wrap(op(unwrap(other), self._data))
+        COUNTER.launch(op.__name__, (other, self), result)
+        return result
 
     return method
 
@@ -90,6 +94,7 @@ def _inplace(op: Callable[[Any, Any], Any]) -> Callable[[DeviceArray, Any], Any]
         if not isinstance(other, (DeviceArray, np.ndarray, *SCALARS)):
             return NotImplemented
         op(self._data, unwrap(other))
+        COUNTER.launch(op.__name__, (self, other), self)
         return self
 
     return method
@@ -97,7 +102,9 @@ def _inplace(op: Callable[[Any, Any], Any]) -> Callable[[DeviceArray, Any], Any]
 
 def _unary(op: Callable[[Any], Any]) -> Callable[[DeviceArray], Any]:
     def method(self: DeviceArray) -> Any:
-        return wrap(op(self._data))
+        result = wrap(op(self._data))
+        COUNTER.launch(op.__name__, (self,), result)
+        return result
 
     return method
 
@@ -120,9 +127,12 @@ class DeviceArray:
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, data: np.ndarray) -> None:
-        self._data = data
         if data.base is None:  # a buffer of its own (a view reuses its base's memory)
-            COUNTER.record_allocation(data.nbytes)
+            if COUNTER.arena is not None:  # a captured step: the buffer comes from its static arena
+                data = COUNTER.arena.serve(data)
+            else:
+                COUNTER.record_allocation(data.nbytes)
+        self._data = data
 
     # -- what CuPy refuses -----------------------------------------------------------------------
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
@@ -255,7 +265,9 @@ class DeviceArray:
         result = self._data[index]
         if isinstance(result, np.generic):  # CuPy gives a 0-d view of the element, not a new buffer
             result = self._data[(*index, Ellipsis) if isinstance(index, tuple) else (index, Ellipsis)]
-        return wrap(result)
+        result = wrap(result)
+        COUNTER.launch("getitem", (self, key), result)
+        return result
 
     def __setitem__(self, key: Any, value: Any) -> None:
         if isinstance(value, np.ndarray):  # CuPy copies NumPy values over (a host-to-device transfer)
@@ -263,9 +275,11 @@ class DeviceArray:
             self._data[_index(key)] = value
             return
         self._data[_index(key)] = unwrap(value)
+        COUNTER.launch("setitem", (self, key, value), self)
 
     def fill(self, value: Any) -> None:
         self._data.fill(unwrap(value))
+        COUNTER.launch("fill", (self, value), self)
 
     # -- operators -------------------------------------------------------------------------------
     __add__, __radd__, __iadd__ = _binary(operator.add), _reflected(operator.add), _inplace(operator.iadd)
@@ -300,7 +314,9 @@ def _array_method(name: str) -> Callable[..., Any]:
         out = kwargs.get("out")
         result = getattr(self._data, name)(*unwrap(args), **{k: unwrap(v, f"argument {k!r}")
                                                               for k, v in kwargs.items()})
-        return out if isinstance(out, DeviceArray) and result is out._data else wrap(result)
+        result = out if isinstance(out, DeviceArray) and result is out._data else wrap(result)
+        COUNTER.launch(name, (self, args, kwargs), result)
+        return result
 
     method.__name__ = name
     method.__doc__ = f"``ndarray.{name}``, on the device."

@@ -33,26 +33,33 @@ def _data(kernel: str, *arrays: Any) -> list[np.ndarray]:
     return out
 
 
+def _scalar(t: Any, value: Any) -> Any:
+    """A kernel's scalar argument in the parameter's dtype: a host number cast on the host, a 0-d
+    device array (a per-step scalar computed on the device, for a captured step) read on the device,
+    as the kernel would broadcast it, without a synchronisation."""
+    return value._data.astype(t) if isinstance(value, DeviceArray) else t(value)
+
+
 def adam(param: Any, grad: Any, m: Any, v: Any, *, alpha: float, beta_1: float, beta_2: float,
          epsilon: float) -> None:
     p, g, m_, v_ = _data("adam", param, grad, m, v)
     t = p.dtype.type
     m_ += (g - m_) * t(1.0 - beta_1)
     v_ += (g * g - v_) * t(1.0 - beta_2)
-    p -= t(alpha) * (m_ / (np.sqrt(v_) + t(epsilon)))
+    p -= _scalar(t, alpha) * (m_ / (np.sqrt(v_) + t(epsilon)))
 
 
 def sgd(param: Any, grad: Any, *, lr: float) -> None:
     p, g = _data("sgd", param, grad)
-    p -= g * p.dtype.type(lr)
+    p -= g * _scalar(p.dtype.type, lr)
 
 
 def sgd_momentum(param: Any, grad: Any, m: Any, *, lr: float, momentum: float, nesterov: bool = False) -> None:
     p, g, m_ = _data("sgd_momentum", param, grad, m)
     t = p.dtype.type
-    m_[...] = m_ * t(momentum) - g * t(lr)
+    m_[...] = m_ * t(momentum) - g * _scalar(t, lr)
     if nesterov:
-        p += m_ * t(momentum) - g * t(lr)
+        p += m_ * t(momentum) - g * _scalar(t, lr)
     else:
         p += m_
 
@@ -61,7 +68,7 @@ def rmsprop(param: Any, grad: Any, v: Any, *, lr: float, rho: float, epsilon: fl
     p, g, v_ = _data("rmsprop", param, grad, v)
     t = p.dtype.type
     v_[...] = v_ * t(rho) + g * g * t(1.0 - rho)
-    p -= g / np.sqrt(v_ + t(epsilon)) * t(lr)
+    p -= g / np.sqrt(v_ + t(epsilon)) * _scalar(t, lr)
 
 
 def rmsprop_momentum(param: Any, grad: Any, v: Any, mom: Any, *, lr: float, rho: float, momentum: float,
@@ -69,7 +76,7 @@ def rmsprop_momentum(param: Any, grad: Any, v: Any, mom: Any, *, lr: float, rho:
     p, g, v_, mom_ = _data("rmsprop_momentum", param, grad, v, mom)
     t = p.dtype.type
     v_[...] = v_ * t(rho) + g * g * t(1.0 - rho)
-    mom_[...] = mom_ * t(momentum) + g / np.sqrt(v_ + t(epsilon)) * t(lr)
+    mom_[...] = mom_ * t(momentum) + g / np.sqrt(v_ + t(epsilon)) * _scalar(t, lr)
     p -= mom_
 
 

@@ -35,10 +35,13 @@ def _device_function(name: str, function: Callable[..., Any]) -> Callable[..., A
         result = function(*unwrap(list(args), f"an argument of xp.{name}"),
                           **{k: unwrap(v, f"argument {k!r} of xp.{name}") for k, v in kwargs.items()})
         if isinstance(out, DeviceArray) and result is out._data:
-            return out
-        if name in _DEVICE_SCALARS and isinstance(result, (bool, int, float)):
-            return DeviceArray(np.asarray(result))
-        return wrap(result)
+            result = out
+        elif name in _DEVICE_SCALARS and isinstance(result, (bool, int, float)):
+            result = DeviceArray(np.asarray(result))
+        else:
+            result = wrap(result)
+        COUNTER.launch(name, (args, kwargs), result)
+        return result
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = f"``numpy.{name}`` on device arrays (CuPy has ``cupy.{name}``)."
@@ -166,7 +169,9 @@ class EmulatedGenerator:
         def draw(*args: Any, **kwargs: Any) -> Any:
             out = kwargs.get("out")
             result = method(*unwrap(list(args)), **{k: unwrap(v) for k, v in kwargs.items()})
-            return out if isinstance(out, DeviceArray) else wrap(result)
+            result = out if isinstance(out, DeviceArray) else wrap(result)
+            COUNTER.launch(f"random.{name}", (args, kwargs), result)
+            return result
 
         return draw
 

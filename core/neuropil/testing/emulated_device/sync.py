@@ -14,6 +14,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from .errors import CaptureError, HostSyncError
 
@@ -56,6 +57,10 @@ class SyncCounter:
         self.allocated_bytes = 0
         self._forbidden: list[str] = []
         self._static: list[str] = []
+        #: While a captured step runs: the arena serving its buffers, and the kernels it launches
+        #: (see :mod:`.graph`); None otherwise, so the eager path pays one attribute test.
+        self.arena: Any = None
+        self.tape: list[Any] | None = None
 
     @property
     def count(self) -> int:
@@ -83,7 +88,17 @@ class SyncCounter:
         self.allocated_bytes += nbytes
 
     def record_upload(self) -> None:
+        if self._static:
+            raise CaptureError(f"a host-to-device copy at {caller()}, inside {self._static[-1]}: a captured graph "
+                               f"would replay the host memory's address, not the values the host has then")
         self.uploads += 1
+
+    def launch(self, kernel: str, operands: Any, result: Any = None) -> None:
+        """Note one kernel launch on the tape of the step being captured (when there is one)."""
+        if self.tape is not None:
+            from .graph import node
+
+            self.tape.append(node(kernel, operands, result, caller()))
 
     def since(self, mark: int) -> list[SyncEvent]:
         """The events after ``mark`` (a value of :attr:`count` taken earlier)."""

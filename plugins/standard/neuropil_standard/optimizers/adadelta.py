@@ -16,6 +16,7 @@ class Adadelta(Optimizer):
     """
 
     name = "adadelta"
+    device_step = True  # lr and step may be 0-d device arrays (captured training)
     slot_names = ("accumulated_grad", "accumulated_delta_var")
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.95,

@@ -14,6 +14,7 @@ class Adagrad(Optimizer):
     """``acc += g²``; ``p -= lr·g / sqrt(acc + epsilon)``; ``acc`` starts at ``initial_accumulator_value``."""
 
     name = "adagrad"
+    device_step = True  # lr and step may be 0-d device arrays (captured training)
     slot_names = ("accumulator",)
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001,

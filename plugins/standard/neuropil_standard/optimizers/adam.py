@@ -25,6 +25,7 @@ class Adam(Optimizer):
     """
 
     name = "adam"
+    device_step = True  # the bias correction below also works from a device step counter
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, beta_1: float = 0.9,
                  beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False, **kwargs: Any) -> None:
@@ -38,7 +39,10 @@ class Adam(Optimizer):
     def update_step(self, param: Any, grad: Any, slots: dict[str, Any], lr: float, step: int) -> None:
         xp = array_module(param)
         m, v = slots["momentum"], slots["velocity"]
-        alpha = lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)
+        if isinstance(step, int):
+            alpha: Any = lr * math.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)
+        else:  # a device step (captured training): the same scalar as a 0-d device array
+            alpha = self._device_alpha(xp, lr, step, param.dtype)
         fused = None if self.amsgrad else fused_for(param, "adam")
         if fused is not None:  # the whole update in one kernel on backends that offer it
             fused(param, grad, m, v, alpha=alpha, beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
@@ -51,6 +55,16 @@ class Adam(Optimizer):
         xp.divide(m, scratch, out=scratch)
         scratch *= alpha
         param -= scratch
+
+    def _device_alpha(self, xp: Any, lr: Any, step: Any, dtype: Any) -> Any:
+        """The step size from device scalars, computed once per update (the base class passes the same
+        ``lr`` and ``step`` arrays for every parameter) rather than once per parameter."""
+        cached = getattr(self, "_alpha_cache", None)
+        if cached is not None and cached[0] is lr and cached[1] is step and cached[2] == dtype:
+            return cached[3]
+        alpha = (lr * xp.sqrt(1.0 - self.beta_2 ** step) / (1.0 - self.beta_1 ** step)).astype(dtype)
+        self._alpha_cache = (lr, step, dtype, alpha)
+        return alpha
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon,

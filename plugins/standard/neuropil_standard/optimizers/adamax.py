@@ -19,6 +19,7 @@ class Adamax(Optimizer):
     """
 
     name = "adamax"
+    device_step = True  # lr and step may be 0-d device arrays (captured training)
     slot_names = ("momentum", "norm")
     example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_1": 0.8, "beta_2": 0.99, "epsilon": 1e-3})
 

@@ -22,6 +22,7 @@ class Ftrl(Optimizer):
     """
 
     name = "ftrl"
+    device_step = True  # lr and step may be 0-d device arrays (captured training)
     #: Read by the conformance suite's descent check, which it skips: a step solved from ``z`` may go
     #: uphill from a start far from the origin (Keras's Ftrl does the same).
     descends_from_any_start = False

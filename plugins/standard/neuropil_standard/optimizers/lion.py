@@ -20,6 +20,7 @@ class Lion(Optimizer):
     """
 
     name = "lion"
+    device_step = True  # lr and step may be 0-d device arrays (captured training)
     slot_names = ("momentum",)
     example_configs: tuple[dict[str, Any], ...] = ({}, {"beta_1": 0.5, "beta_2": 0.9})
 

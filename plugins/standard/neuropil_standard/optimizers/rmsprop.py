@@ -16,6 +16,7 @@ class RMSprop(Optimizer):
     ``mom = momentum·mom + step``, ``p -= mom``; else ``p -= step``."""
 
     name = "rmsprop"
+    device_step = True  # lr may be a 0-d device array (captured training)
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, rho: float = 0.9,
                  momentum: float = 0.0, epsilon: float = 1e-7, centered: bool = False, **kwargs: Any) -> None:

@@ -17,6 +17,7 @@ class SGD(Optimizer):
     """
 
     name = "sgd"
+    device_step = True  # lr may be a 0-d device array (captured training)
 
     def __init__(self, learning_rate: float | Callable[[int], float] = 0.01, momentum: float = 0.0,
                  nesterov: bool = False, **kwargs: Any) -> None:
