@@ -5,10 +5,10 @@ import json
 import os
 from typing import Any, cast
 
-from .surface import ModelSurface
+from .structure import ModelStructure
 
 
-class Persistence(ModelSurface):
+class Persistence(ModelStructure):
     """``save`` / ``save_weights`` / ``load_weights`` / ``get_config`` / ``from_config``."""
 
     def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True) -> None:

@@ -9,11 +9,11 @@ from .batch_normalization import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
-from .input import Input
+from .input import Input, InputLayer
 from .pooling import register_all as register_pooling
 from .reshaping import register_all as register_reshaping
 
-__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
+__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
 
 
@@ -22,7 +22,8 @@ def register_all(register: Register) -> None:
     register("Dropout", Dropout)
     register("Activation", Activation)
     register("Flatten", Flatten)
-    register("Input", Input, aliases=("InputLayer",))
+    register("Input", Input)
+    register("InputLayer", InputLayer)
     register("ReLU", ReLU)
     register("LeakyReLU", LeakyReLU)
     register("Softmax", Softmax)
