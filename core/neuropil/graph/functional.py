@@ -19,7 +19,9 @@ from ..errors import ArgumentError, ModelError
 from ..models.features import Features
 from ..models.persistence import Persistence
 from ..models.trainer import Trainer
+from ..saving import architectures
 from . import calls
+from . import config as graph_config
 from .executor import Executor, leaf_layers
 from .tensor import SymbolicTensor
 
@@ -48,6 +50,9 @@ class Model(Persistence, Features, Trainer):
     name the inputs (for ``fit(x={...})``) and the outputs (for ``compile(loss={...})``), otherwise
     the Input's name and the output layer's name do.
     """
+
+    #: The model kind saved files name (Keras's "Functional"); rebuilt by :func:`_rebuild`.
+    saved_class_name = "Functional"
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None) -> None:
         if name is not None and (not isinstance(name, str) or not name):
@@ -285,6 +290,21 @@ class Model(Persistence, Features, Trainer):
     def count_trainable_params(self) -> int:
         return sum(layer.count_trainable_params() for layer in self._layers)
 
+    # -- the architecture as data ---------------------------------------------------------------
+    def get_config(self) -> dict[str, Any]:
+        """Keras's functional config: each layer once with its inbound nodes, the input and output
+        tensors (see :mod:`neuropil.graph.config`)."""
+        from ..saving.config import layer_spec
+
+        return graph_config.graph_config(self, layer_spec)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        """A new model (fresh weights) from :meth:`get_config`'s output; layers resolve through the
+        registries only."""
+        doc: dict[str, Any] = {"plugins": {}}
+        return architectures.build({"class_name": cls.saved_class_name, "config": config}, doc, "the config")
+
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print Keras's functional table: layers, output shapes, parameter counts, inbound connections."""
         from . import summary
@@ -301,5 +321,20 @@ def _unique(layers: list[Any]) -> list[Any]:
         seen.setdefault(id(layer), layer)
     return list(seen.values())
 
+
+def _rebuild(config: dict[str, Any], doc: dict[str, Any], what: str) -> Model:
+    from .. import layers
+    from ..errors import LayerError
+    from ..saving.config import build
+    from ..saving.errors import SavedFileError
+
+    try:
+        return graph_config.rebuild(config, doc, what, lambda spec, part: build("layers", layers, spec, doc, part),
+                                    lambda inputs, outputs, name: Model(inputs, outputs, name=name))
+    except (LayerError, ModelError) as exc:
+        raise SavedFileError(f"{what}: the saved graph does not rebuild: {exc}") from None
+
+
+architectures.register(Model.saved_class_name, _rebuild)
 
 __all__ = ["Model"]

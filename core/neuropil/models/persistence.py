@@ -39,7 +39,8 @@ class Persistence(ModelStructure):
 
     def to_json(self, **dumps_arguments: Any) -> str:
         """The architecture (no weights) as JSON, for :func:`neuropil.models.model_from_json`."""
-        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **dumps_arguments)
+        kind = getattr(self, "saved_class_name", "Sequential")
+        return json.dumps({"class_name": kind, "config": self.get_config()}, **dumps_arguments)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:

@@ -19,7 +19,9 @@ from ..graph.executor import Executor
 from ..graph.functional import Model
 from ..graph.input_layer import InputLayer
 from ..graph.tensor import SymbolicTensor
+from ..saving import architectures
 from . import summary as _summary
+from .persistence import Persistence
 
 
 class Sequential(Model):
@@ -28,6 +30,8 @@ class Sequential(Model):
     The model builds itself as soon as the input shape is known: from the first layer's
     ``input_shape``/``input_dim`` or an ``Input``, or else from the data of the first ``fit``.
     """
+
+    saved_class_name = "Sequential"
 
     def __init__(self, layers: Iterable[Any] | None = None, name: str | None = None) -> None:
         self.name = name or unique_name("sequential")
@@ -230,6 +234,14 @@ class Sequential(Model):
             return calls.call_symbolic(self, x)
         return Model.__call__(self, x, training)
 
+    def get_config(self) -> dict[str, Any]:
+        """Keras's Sequential config: ``{"name", "layers": [{"class_name", "config"}...], "build_input_shape"}``."""
+        return Persistence.get_config(self)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Any:
+        return Persistence.from_config.__func__(cls, config)  # type: ignore[attr-defined]
+
     def summary(self, print_fn: Callable[[str], Any] = print) -> None:
         """Print the Keras-style table of layers, output shapes and parameter counts."""
         _summary.render(self, print_fn)
@@ -237,3 +249,23 @@ class Sequential(Model):
     def __repr__(self) -> str:
         return f"<Sequential name={self.name!r} layers={[layer.name for layer in self.layers]}>"
 
+
+
+def _rebuild(config: dict[str, Any], doc: dict[str, Any], what: str) -> Sequential:
+    """A Sequential model from its saved config: each layer through the registries, in order."""
+    from .. import layers
+    from ..saving.config import build
+
+    specs = config["layers"]
+    built = [build("layers", layers, spec, doc, f"layer #{i}") for i, spec in enumerate(specs)]
+    name = config.get("name") if isinstance(config.get("name"), str) and config.get("name") else None
+    model = Sequential(name=name)
+    for layer in built:
+        model.add(layer)
+    shape = config.get("build_input_shape")
+    if shape is not None and not model.built:
+        model.build(tuple(shape))
+    return model
+
+
+architectures.register(Sequential.saved_class_name, _rebuild)

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from .. import utils
+from . import architectures, rng, state
 from . import config as model_config
-from . import rng, state
 from .atomic import atomic_write
 from .errors import SavedFileError
 from .safetensors_io import SafetensorsFile, parse_json, write
@@ -54,17 +54,12 @@ def read_document(file: SafetensorsFile) -> dict[str, Any]:
 def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
     """Rebuild a model saved by :func:`save_model`. Nothing named in the file is imported: every class
     resolves through the registries, and an unknown one names the plugin to install."""
-    from ..models.sequential import Sequential
-
     with SafetensorsFile(filepath) as file:
         doc = read_document(file)
         source = f"'{file.path}'"
-        arch = doc["model"]["config"]
-        built_layers = [model_config.build("layers", _layers_module(), spec, doc, f"layer #{i}")
-                        for i, spec in enumerate(arch["layers"])]
-        name = arch.get("name") if isinstance(arch.get("name"), str) and arch.get("name") else None
-        model = Sequential(name=name)
-        _without_touching_global_rng(lambda: _add_all(model, built_layers, arch.get("build_input_shape")))
+        built: list[Any] = []
+        _without_touching_global_rng(lambda: built.append(architectures.build(doc["model"], doc, source)))
+        model = built[0]
         tensors = file.read_all()
     weights = {k[len(WEIGHTS):]: v for k, v in tensors.items() if k.startswith(WEIGHTS)}
     if model.built:
@@ -80,19 +75,6 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
         if slots and model.built:
             state.set_optimizer_state(model, optimizer, slots, source)
     return model
-
-
-def _layers_module() -> Any:
-    from .. import layers
-
-    return layers
-
-
-def _add_all(model: Any, layers: list[Any], input_shape: list[int] | None) -> None:
-    for layer in layers:
-        model.add(layer)
-    if input_shape is not None and not model.built:
-        model.build(tuple(input_shape))
 
 
 def _without_touching_global_rng(action: Any) -> None:
