@@ -21,7 +21,8 @@ CORE = Path(__file__).resolve().parents[1] / "core" / "neuropil"
 #: ``activations.get(None)``), config keys, NumPy (the core's array library: the NumPy backend shares
 #: its name), and ``compile``'s Keras default optimizer, resolved through the registry like any name.
 ALLOWED = {normalize(word) for word in ("linear", "sum", "none", "mean", "name", "config", "epoch", "loss",
-                                         "numpy", "rmsprop")}
+                                         "numpy", "rmsprop",
+                                         "average")}  # the optimizer's EMA state name, not the Average layer
 #: The contracts themselves (``Activation`` is both the base class and a standard layer's name).
 CONTRACTS = {normalize(path.stem) for path in (Path(__file__).resolve().parents[1] / "core" / "neuropil" / "base").glob("*.py")}
 

@@ -38,6 +38,15 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()  # a lower-to-upper step
 
 
+def per_sample_shape(input_shape: Any) -> Any:
+    """One input's per-sample shape as a tuple of ints, or several inputs' (a sequence of shapes, as
+    a multi-input layer receives them) as a list of such tuples."""
+    items = list(input_shape)
+    if items and all(isinstance(item, (tuple, list)) for item in items):
+        return [tuple(int(d) for d in item) for item in items]
+    return tuple(input_shape)
+
+
 class Layer:
     """Base class of layers.
 
@@ -45,6 +54,21 @@ class Layer:
     :meth:`add_weight`); :meth:`compute_output_shape` when the output shape differs from the input's;
     and :meth:`get_config` returning the constructor's keyword arguments (JSON-able) so saved models
     can be rebuilt through the registries.
+
+    **Multi-input layers** (the merge layers: Add, Concatenate, Dot, ...) keep the same methods with
+    lists in place of single values, and a caller (a model's graph, a test) calls them exactly so
+    whenever a layer is called on a list of tensors:
+
+    * ``build(input_shape, ...)`` and ``compute_output_shape(input_shape)`` receive a list of
+      per-sample shapes, one per input (:func:`per_sample_shape` normalises what a caller passes);
+    * ``forward(inputs, training)`` receives a list of arrays of one batch size and returns
+      ``(y, backward)``;
+    * ``backward(dy)`` returns a list with one ``dx`` per input, in the inputs' order (``None`` is
+      allowed for an input whose gradient is not needed while ``input_gradient`` is False), each a
+      separate array, and assigns parameter gradients to ``grads`` as any layer does.
+
+    Such a layer declares in ``example_input_shapes`` lists of shapes it accepts, so that generic
+    checks (the conformance suite) can feed it several inputs.
     """
 
     #: Constructor arguments generic checks (the conformance suite) build this layer with; a layer
@@ -57,6 +81,11 @@ class Layer:
     #: ``InputLayer``). It may only stand first in a Sequential model, and ``model.layers`` leaves it
     #: out, as Keras does. The core asks this attribute, never a class name.
     is_input: ClassVar[bool] = False
+    #: Per-sample input shapes generic checks (the conformance suite) may build this layer for, tried
+    #: with every example config; each one that builds and runs is used. A multi-input layer must list
+    #: some, each a list of per-sample shapes (one per input); a single-input layer may, to be checked
+    #: on shapes of its choosing rather than the suite's probes.
+    example_input_shapes: ClassVar[tuple[Any, ...]] = ()
 
     def __init__(self, *, name: str | None = None, trainable: bool = True,
                  input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,
@@ -109,9 +138,9 @@ class Layer:
 
     def ensure_built(self, input_shape: Any, backend: Any, rng: np.random.Generator) -> None:
         """Build once; later calls only check that the input shape still fits."""
-        input_shape = _as_shape(input_shape)
+        input_shape = per_sample_shape(input_shape)
         if self.built:
-            if self.input_shape is not None and _as_shape(self.input_shape) != input_shape:
+            if self.input_shape is not None and per_sample_shape(self.input_shape) != input_shape:
                 raise LayerError(
                     f"layer {self.name!r} expects inputs of per-sample shape {self.input_shape}, "
                     f"received {input_shape}")
@@ -308,9 +337,7 @@ class Layer:
 
 def _as_shape(shape: Any) -> Any:
     """A per-sample shape as a tuple of ints, or a list of them for a layer taking several inputs."""
-    if isinstance(shape, list) and shape and all(isinstance(s, (list, tuple)) for s in shape):
-        return [tuple(s) for s in shape]
-    return tuple(shape)
+    return per_sample_shape(shape)
 
 
 def _keras_build(build: Callable[..., None]) -> Callable[..., None]:

@@ -303,6 +303,9 @@ class Trainer(ModelStructure):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        finalize = getattr(compiled.optimizer, "finalize_variable_values", None)
+        if finalize is not None and epochs > initial_epoch:  # Keras: e.g. the EMA weights replace the trained ones
+            finalize([(key, layer.params[name]) for key, layer, name in executor.plan_gradients().slots])
         callback_list.on_train_end(logs if epochs > initial_epoch else {})
         self.history = history
         return history

@@ -45,6 +45,13 @@ def neuropil_register_layers(register: Register) -> None:
     or softmax trains fused with cross-entropy), ``has_loss_terms`` with ``activity_loss`` (a loss
     term of the layer's own), and ``random_generators()`` or ``get_rng_state``/``set_rng_state``
     (random streams saved for bit-exact resumption). See docs/plugins.md, "Optional protocols".
+
+    Multi-input layers (merge layers such as Add or Concatenate) receive a *list* wherever a
+    single-input layer receives one thing: ``build``/``compute_output_shape`` a list of per-sample
+    shapes, ``forward`` a list of arrays (one batch size); ``backward(dy)`` returns a list with one
+    ``dx`` per input (``None`` allowed for an input whose gradient is not needed, when
+    ``input_gradient`` is False). Such a layer declares ``example_input_shapes`` (lists of shapes) so
+    the conformance suite can feed it; see docs/plugins.md, "Multi-input layers".
     """
 
 

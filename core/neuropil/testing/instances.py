@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import config as np_config
 from ..base.backend import Backend
+from ..base.layer import per_sample_shape
 from ..errors import NeuropilError
 from ..plugin_system.registry import Entry
 
@@ -62,12 +63,32 @@ def host_backend() -> Backend:
     return Backend()
 
 
-def build_layer(entry: Entry, config: dict[str, Any], input_shape: tuple[int, ...], seed: int,
+def build_layer(entry: Entry, config: dict[str, Any], input_shape: Any, seed: int,
                 backend: Backend | None = None) -> Any:
+    """``entry`` made from ``config`` and built in float64 for ``input_shape`` (one per-sample shape,
+    or a list of them for a multi-input layer)."""
     with float64():
         layer = make(entry, config)
-        layer.ensure_built(tuple(input_shape), backend or host_backend(), np.random.default_rng(seed))
+        layer.ensure_built(per_sample_shape(input_shape), backend or host_backend(), np.random.default_rng(seed))
     return layer
+
+
+def is_multi_input(input_shape: Any) -> bool:
+    """Whether ``input_shape`` (as :func:`~neuropil.base.layer.per_sample_shape` normalises it) is
+    several inputs' shapes."""
+    return isinstance(input_shape, list)
+
+
+def zero_inputs(input_shape: Any, batch: int = 2) -> Any:
+    """A batch of zeros for ``input_shape``: one array, or one per input of a multi-input layer."""
+    if is_multi_input(input_shape):
+        return [np.zeros((batch,) + tuple(s)) for s in input_shape]
+    return np.zeros((batch,) + tuple(input_shape))
+
+
+def declared_input_shapes(entry: Entry) -> list[Any]:
+    """The layer's ``example_input_shapes``, normalised (tuples; a list of tuples for several inputs)."""
+    return [per_sample_shape(shape) for shape in getattr(entry.factory, "example_input_shapes", ())]
 
 
 def declared_shape(entry: Entry, config: dict[str, Any]) -> tuple[int, ...] | None:
@@ -80,26 +101,40 @@ def declared_shape(entry: Entry, config: dict[str, Any]) -> tuple[int, ...] | No
     return tuple(declared) if declared is not None else None
 
 
-def layer_configs(entry: Entry) -> list[tuple[dict[str, Any], tuple[int, ...], bool]]:
-    """Each example config with a per-sample input shape the layer accepts (found by trying
-    :data:`PROBE_SHAPES` unless the config fixes it) and whether the config fixes it."""
-    out: list[tuple[dict[str, Any], tuple[int, ...], bool]] = []
+def _runs(entry: Entry, config: dict[str, Any], shape: Any, problems: list[str]) -> bool:
+    try:
+        layer = build_layer(entry, config, shape, 0)
+        layer.forward(zero_inputs(shape), training=False)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not this shape"
+        problems.append(f"input shape {shape}: {type(exc).__name__}: {exc}")
+        return False
+    return True
+
+
+def layer_configs(entry: Entry) -> list[tuple[dict[str, Any], Any, bool]]:
+    """Each example config with the per-sample input shapes the layer accepts, and whether the config
+    fixes the shape.
+
+    A shape the config fixes (``input_shape``) is the only one; otherwise every shape of the layer's
+    ``example_input_shapes`` that builds and runs with the config is used (a multi-input layer's
+    lists of shapes among them), and, when none does, the first of :data:`PROBE_SHAPES` that does.
+    """
+    out: list[tuple[dict[str, Any], Any, bool]] = []
+    declared = declared_input_shapes(entry)
     for config in example_configs(entry):
         problems: list[str] = []
         fixed = declared_shape(entry, config)
-        candidates = [fixed] if fixed else list(PROBE_SHAPES)
-        for shape in candidates:
-            try:
-                layer = build_layer(entry, config, shape, 0)
-                layer.forward(np.zeros((2,) + tuple(shape)), training=False)
-            except Exception as exc:  # noqa: BLE001 - any failure means "not this shape"
-                problems.append(f"input shape {shape}: {type(exc).__name__}: {exc}")
-                continue
-            out.append((config, tuple(shape), fixed is not None))
-            break
+        if fixed:
+            accepted = [fixed] if _runs(entry, config, fixed, problems) else []
         else:
+            accepted = [shape for shape in declared if _runs(entry, config, shape, problems)]
+            probed = (shape for shape in PROBE_SHAPES if _runs(entry, config, shape, problems))
+            accepted = accepted or [shape for shape in [next(probed, None)] if shape is not None]
+        if not accepted:
             raise AssertionError(
                 f"could not build and run the layer from example config {config} with any input shape "
-                f"(give the config an `input_shape` when the layer needs a particular one). Tried: "
+                f"(give the config an `input_shape`, or the layer `example_input_shapes`, when it needs "
+                f"particular ones; a multi-input layer lists lists of shapes there). Tried: "
                 + "; ".join(problems))
+        out.extend((config, shape, fixed is not None) for shape in accepted)
     return out

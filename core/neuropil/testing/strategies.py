@@ -164,25 +164,40 @@ def weights(shape: tuple[int, ...] | st.SearchStrategy) -> st.SearchStrategy:
     return hnp.arrays(np.float64, shape, elements=st.just(0.0) | magnitude | magnitude.map(lambda v: -v))
 
 
+#: A layer's per-sample input shape: a tuple for one input, a list of tuples for a multi-input layer.
+InputShape = tuple[int, ...] | list[tuple[int, ...]]
+
+
 @dataclass(frozen=True)
 class LayerExample:
-    """One layer to check: which example config, the per-sample input shape, the input, the seed."""
+    """One layer to check: which example config, the per-sample input shape, the input, the seed.
+
+    A multi-input layer's ``input_shape`` is a list of per-sample shapes and its ``x`` a list of
+    arrays of one batch size, in the same order.
+    """
 
     config: dict
-    input_shape: tuple[int, ...]
-    x: np.ndarray
+    input_shape: InputShape
+    x: np.ndarray | list[np.ndarray]
     seed: int
 
 
 @st.composite
-def layer_examples(draw: st.DrawFn, configs: Sequence[tuple[dict, tuple[int, ...], bool]]) -> LayerExample:
+def layer_examples(draw: st.DrawFn, configs: Sequence[tuple[dict, InputShape, bool]]) -> LayerExample:
     """``configs`` pairs each example config with a per-sample input shape it is known to accept and
     whether the config fixes that shape.
 
     Sides grow from that shape by up to 2 (a shape the config fixes stays fixed), so shrinking returns
-    to the known-good shape.
+    to the known-good shape. Several inputs' shapes stay as declared: their sides depend on each other
+    (equal for Add, equal but one for Concatenate), which the layer knows and the suite does not, so a
+    multi-input layer declares every combination worth checking in ``example_input_shapes``.
     """
     config, base, fixed = draw(st.sampled_from(list(configs)))
+    if isinstance(base, list):
+        shapes = [tuple(s) for s in base]
+        batch = draw(batch_sizes)
+        xs = [draw(arrays((batch,) + s)) for s in shapes]
+        return LayerExample(config, shapes, xs, draw(seeds))
     if fixed:
         shape = tuple(base)
     else:

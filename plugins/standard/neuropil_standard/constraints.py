@@ -10,6 +10,7 @@ from typing import Any
 
 from neuropil import config
 from neuropil.base.backend import array_module
+from neuropil.base.constraint import Constraint
 from neuropil.plugin_system.hookspecs import Register
 
 Axis = int | tuple[int, ...] | list[int]
@@ -22,19 +23,6 @@ def _axis(axis: Axis) -> int | tuple[int, ...]:
 def _norms(w: Any, axis: int | tuple[int, ...]) -> Any:
     xp = array_module(w)
     return xp.sqrt((w * w).sum(axis=axis, keepdims=True))
-
-
-class Constraint:
-    """Base class: ``constraint(w)`` returns the projected weight (a new array; ``w`` is untouched)."""
-
-    def __call__(self, w: Any) -> Any:
-        raise NotImplementedError
-
-    def get_config(self) -> dict[str, Any]:
-        return {}
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
 
 class MaxNorm(Constraint):
@@ -63,14 +51,11 @@ class MinMaxNorm(Constraint):
                              f"min_value={min_value}, max_value={max_value}")
         self.min_value, self.max_value, self.rate = min_value, max_value, rate
         self.axis = _axis(axis)
+        #: A projection only at ``rate == 1``: a smaller rate moves part of the way on each call, by
+        #: design (the conformance suite reads this to skip its idempotence check).
+        self.idempotent = rate == 1.0
 
-    example_configs = ({}, {"min_value": 0.5, "max_value": 2.0, "rate": 0.5})
-
-    @property
-    def idempotent(self) -> bool:
-        """A projection only at ``rate == 1``: a smaller rate moves part of the way on each call, by
-        design (the conformance suite reads this to skip its idempotence check)."""
-        return self.rate == 1.0
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"min_value": 0.5, "max_value": 2.0, "rate": 0.5})
 
     def __call__(self, w: Any) -> Any:
         xp = array_module(w)

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 from neuropil import config, utils
+from neuropil.errors import ArgumentError, ArgumentTypeError
 from neuropil.plugin_system.hookspecs import Register
 
 Shape = tuple[int, ...]
@@ -69,21 +70,37 @@ class Initializer:
 
 
 class Constant(Initializer):
-    """Every entry equal to ``value``."""
+    """Every entry equal to ``value``: a number, or an array broadcast to the weight's shape (Keras
+    multiplies the value by ones of the shape, so any broadcastable array works)."""
 
-    def __init__(self, value: float = 0.0) -> None:
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"value": 0.5}, {"value": [0.25]})
+
+    def __init__(self, value: Any = 0.0) -> None:
         super().__init__()
-        self.value = float(value)
+        try:
+            array = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ArgumentTypeError(f"Constant expects value to be a number or an array of numbers, "
+                                    f"received value={value!r}") from None
+        if not np.isfinite(array).all():
+            raise ArgumentError(f"Constant expects value to hold finite numbers, received value={value!r}")
+        self.value: float | np.ndarray = float(array) if array.ndim == 0 else array
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
-        return np.full(shape, self.value)
+        try:
+            return np.array(np.broadcast_to(self.value, shape))
+        except ValueError:
+            raise ArgumentError(f"Constant's value of shape {np.shape(self.value)} cannot fill a weight of shape "
+                                f"{shape}") from None
 
     def get_config(self) -> dict[str, Any]:
-        return {"value": self.value}
+        return {"value": self.value.tolist() if isinstance(self.value, np.ndarray) else self.value}
 
 
 class Zeros(Constant):
     """All zeros: Dense's default bias."""
+
+    example_configs: tuple[dict[str, Any], ...] = ({},)
 
     def __init__(self) -> None:
         super().__init__(0.0)
@@ -94,6 +111,8 @@ class Zeros(Constant):
 
 class Ones(Constant):
     """All ones."""
+
+    example_configs: tuple[dict[str, Any], ...] = ({},)
 
     def __init__(self) -> None:
         super().__init__(1.0)
@@ -145,6 +164,9 @@ class VarianceScaling(Initializer):
 
     MODES = ("fan_in", "fan_out", "fan_avg")
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+    example_configs: tuple[dict[str, Any], ...] = (
+        {}, {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
+        {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"})
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed: int | None = None) -> None:
@@ -186,7 +208,7 @@ def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str)
         return {"seed": self.seed}
 
     return type(cls_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                               "__doc__": doc, "__module__": __name__})
+                                               "example_configs": ({},), "__doc__": doc, "__module__": __name__})
 
 
 GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform",
@@ -215,3 +237,7 @@ def register_all(register: Register) -> None:
     register("HeNormal", HeNormal)
     register("LecunUniform", LecunUniform)
     register("LecunNormal", LecunNormal)
+    from .matrix_initializers import Identity, Orthogonal  # after this module's classes exist
+
+    register("Identity", Identity, aliases=("IdentityInitializer",))
+    register("Orthogonal", Orthogonal, aliases=("OrthogonalInitializer",))

@@ -84,3 +84,6 @@ def register_all(register: Register) -> None:
     register("L1", L1)
     register("L2", L2)
     register("L1L2", L1L2)
+    from .orthogonal_regularizer import OrthogonalRegularizer
+
+    register("OrthogonalRegularizer", OrthogonalRegularizer)

@@ -9,8 +9,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from neuropil.plugin_system.hookspecs import Register
 from neuropil.base.schedule import LearningRateSchedule
+from neuropil.plugin_system.hookspecs import Register
 
 from ._checks import finite_number
 
@@ -105,12 +105,13 @@ class PolynomialDecay(LearningRateSchedule):
         self.cycle, self.name = bool(cycle), name
 
     def __call__(self, step: int) -> float:
-        horizon = self.decay_steps
+        horizon: float = self.decay_steps
+        position: float = step
         if self.cycle:
             horizon *= 1.0 if step == 0 else math.ceil(step / self.decay_steps)
         else:
-            step = min(step, horizon)
-        remaining = (1.0 - step / horizon) ** self.power
+            position = min(step, horizon)
+        remaining = (1.0 - position / horizon) ** self.power
         return (self.initial_learning_rate - self.end_learning_rate) * remaining + self.end_learning_rate
 
     def get_config(self) -> dict[str, Any]:
@@ -159,3 +160,6 @@ class CosineDecay(LearningRateSchedule):
 def register_all(register: Register) -> None:
     for schedule in (ExponentialDecay, InverseTimeDecay, PiecewiseConstantDecay, PolynomialDecay, CosineDecay):
         register(schedule.__name__, schedule)
+    from .restart_schedules import CosineDecayRestarts
+
+    register("CosineDecayRestarts", CosineDecayRestarts)

@@ -17,6 +17,7 @@ import numpy as np
 
 from ...plugin_system.registry import Entry
 from .. import strategies as s
+from ..gradients import GradientMismatch
 from ..instances import build_layer
 
 #: Batch size of the determinism probe. A random training forward must differ between two calls
@@ -51,7 +52,53 @@ def host(layer: Any, value: Any) -> np.ndarray:
     return np.array(layer.backend.to_numpy(value))
 
 
-def deterministic_training(layer: Any, x: np.ndarray) -> bool:
+Inputs = Any  # one array, or a list of arrays for a multi-input layer
+
+
+def input_list(x: Inputs) -> list[Any]:
+    """The inputs as a list: ``[x]`` for a single-input layer, the list itself for a multi-input one."""
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def input_names(x: Inputs) -> list[str]:
+    """How reports name the inputs: ``x``, or ``x[0]``, ``x[1]``, ... for a multi-input layer."""
+    return [f"x[{i}]" for i in range(len(x))] if isinstance(x, (list, tuple)) else ["x"]
+
+
+def map_inputs(x: Inputs, fn: Any) -> Inputs:
+    """``fn`` applied to each input, keeping the structure (one array or a list)."""
+    return [fn(a) for a in x] if isinstance(x, (list, tuple)) else fn(x)
+
+
+def copy_inputs(x: Inputs) -> Inputs:
+    return map_inputs(x, lambda a: a.copy())
+
+
+def on_backend(layer: Any, x: Inputs) -> Inputs:
+    """The host inputs moved to the layer's backend."""
+    return map_inputs(x, layer.backend.asarray)
+
+
+def input_gradients(x: Inputs, dx: Any) -> dict[str, Any]:
+    """A backward's return value by input name, checked against the multi-input contract: one ``dx``
+    for one input; a list or tuple of one ``dx`` per input, none of them None, for several."""
+    names = input_names(x)
+    if not isinstance(x, (list, tuple)):
+        if dx is None:
+            raise GradientMismatch("backward returned None instead of dx")
+        return {"x": dx}
+    if not isinstance(dx, (list, tuple)) or len(dx) != len(names):
+        got = f"{len(dx)} gradients" if isinstance(dx, (list, tuple)) else f"a {type(dx).__name__}"
+        raise GradientMismatch(f"backward of a layer called on {len(names)} inputs returned {got}, "
+                               f"expected a list of {len(names)} (one dx per input)")
+    for name, grad in zip(names, dx):
+        if grad is None:
+            raise GradientMismatch(f"backward returned None for {name} (input_gradient is True: every "
+                                   f"input's gradient is needed)")
+    return dict(zip(names, dx))
+
+
+def deterministic_training(layer: Any, x: Inputs) -> bool:
     """Whether two training forwards from the same parameter state give the same output, judged on a
     generic input of ``x``'s per-sample shape (``x`` itself may be all zeros, which a random mask
     leaves unchanged) and :data:`PROBE_BATCH` samples; the layer is left in the state it came in.
@@ -60,18 +107,23 @@ def deterministic_training(layer: Any, x: np.ndarray) -> bool:
     its masks on one backend, but CuPy's generator draws other numbers than NumPy's from a seed.
     """
     saved = snapshot(layer)
+    shapes = [tuple(a.shape) for a in input_list(x)]
+    several = isinstance(x, (list, tuple))
     try:
         try:
-            first, second = _two_training_outputs(layer, saved, (PROBE_BATCH,) + x.shape[1:])
+            first, second = _two_training_outputs(layer, saved, [(PROBE_BATCH,) + s[1:] for s in shapes], several)
         except Exception:  # noqa: BLE001 - a layer that fixes its batch size: probe with x's
-            first, second = _two_training_outputs(layer, saved, x.shape)
+            first, second = _two_training_outputs(layer, saved, shapes, several)
     finally:
         restore(layer, saved)
     return bool(np.array_equal(first, second, equal_nan=True))
 
 
-def _two_training_outputs(layer: Any, saved: Params, shape: tuple[int, ...]) -> list[np.ndarray]:
-    probe = layer.backend.asarray(np.random.default_rng(0).uniform(0.5, 1.5, size=shape))
+def _two_training_outputs(layer: Any, saved: Params, shapes: list[tuple[int, ...]],
+                          several: bool) -> list[np.ndarray]:
+    rng = np.random.default_rng(0)
+    probes = [layer.backend.asarray(rng.uniform(0.5, 1.5, size=shape)) for shape in shapes]
+    probe = probes if several else probes[0]
     outputs = []
     for _ in range(2):
         restore(layer, saved)
@@ -79,7 +131,7 @@ def _two_training_outputs(layer: Any, saved: Params, shape: tuple[int, ...]) -> 
     return outputs
 
 
-def deterministic_modes(layer: Any, x: np.ndarray) -> tuple[bool, ...]:
+def deterministic_modes(layer: Any, x: Inputs) -> tuple[bool, ...]:
     """The ``training`` values in which the layer's forward is a function of ``x`` and its parameters,
     which finite differences and comparisons across backends need: inference always (the forward a
     frozen layer runs even while its model trains, and the only one of a random layer), training too
@@ -92,9 +144,9 @@ def mode_name(training: bool) -> str:
     return "training" if training else "inference"
 
 
-def draw_layer(data: Any, entry: Entry, configs: list) -> tuple[Any, np.ndarray, np.random.Generator]:
-    """A layer built in float64 from one of ``configs``, an input for it, and a generator seeded from
-    the example (for upstream gradients and nudges)."""
+def draw_layer(data: Any, entry: Entry, configs: list) -> tuple[Any, Inputs, np.random.Generator]:
+    """A layer built in float64 from one of ``configs``, an input for it (a list of inputs for a
+    multi-input layer), and a generator seeded from the example (for upstream gradients and nudges)."""
     example = data.draw(s.layer_examples(configs), label="layer")
     layer = build_layer(entry, example.config, example.input_shape, example.seed)
-    return layer, example.x.copy(), np.random.default_rng(example.seed)
+    return layer, copy_inputs(example.x), np.random.default_rng(example.seed)

@@ -12,7 +12,7 @@ from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, build_layer, example_configs, host_backend, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
-from ._layer_runs import deterministic_modes, host, mode_name, trainable_names
+from ._layer_runs import Inputs, deterministic_modes, host, input_names, mode_name, on_backend, trainable_names
 
 #: float64 results of one algorithm on two backends differ by reduction order only.
 RTOL, ATOL = 1e-7, 1e-10
@@ -64,15 +64,18 @@ def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
         _compare("dx", b, backward_b(b.asarray(dy)), dx)
 
 
-def _layer_pass(layer: Any, x: np.ndarray, training: bool, seed: int) -> dict[str, np.ndarray]:
+def _layer_pass(layer: Any, x: Inputs, training: bool, seed: int) -> dict[str, np.ndarray]:
     """Host copies of everything one forward and backward of ``layer`` give or change: the output,
-    ``dx``, the gradients, and every parameter afterwards (a training forward may move statistics)."""
-    y, backward = layer.forward(layer.backend.asarray(x), training=training)
+    ``dx`` (``dx[i]`` for each input of a multi-input layer), the gradients, and every parameter
+    afterwards (a training forward may move statistics)."""
+    y, backward = layer.forward(on_backend(layer, x), training=training)
     out = {"output": host(layer, y)}
     dy = np.random.default_rng(seed).standard_normal(out["output"].shape)
     dx = backward(layer.backend.asarray(dy))
-    if dx is not None:
-        out["dx"] = host(layer, dx)
+    several = isinstance(x, (list, tuple))
+    for name, grad in zip(input_names(x), dx if several and isinstance(dx, (list, tuple)) else [dx]):
+        if grad is not None:
+            out["d" + name] = host(layer, grad)
     out.update({f"grads[{n!r}]": host(layer, layer.grads[n]) for n in trainable_names(layer)})
     out.update({f"params[{n!r}] afterwards": host(layer, v) for n, v in layer.params.items()})
     return out

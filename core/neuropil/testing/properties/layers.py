@@ -1,6 +1,10 @@
 """Layers: input and parameter gradients against central differences, a pure backward, and what a
 forward and a backward may change (:mod:`.layer_state`).
 
+A multi-input layer (one declaring lists of shapes in ``example_input_shapes``) is fed a list of
+inputs, and each input is a variable of its own (``x[0]``, ``x[1]``, ...): its backward must return
+one gradient per input, and each is checked against central differences like ``x`` is.
+
 The contract a layer's backward keeps: in *each* mode, the backward returned by ``forward(x,
 training)`` is the gradient of that very forward. Both modes are checked, because both are used in
 training: the training forward's backward on every step, the inference forward's wherever a model
@@ -19,24 +23,35 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
 from ...plugin_system.registry import Entry
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
 from ._common import avoiding_kinks, nudger, run_hypothesis
-from ._layer_runs import Params, deterministic_modes, draw_layer, mode_name, restore, snapshot, trainable_names
+from ._layer_runs import (
+    Inputs,
+    Params,
+    deterministic_modes,
+    draw_layer,
+    input_gradients,
+    input_list,
+    input_names,
+    mode_name,
+    restore,
+    snapshot,
+    trainable_names,
+)
 from .layer_state import state
 
 
-def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True, missing_ok: bool = False,
+def problem(layer: Any, x: Inputs, training: bool, params: bool = True, missing_ok: bool = False,
             start: Params | None = None) -> Differentiable:
-    """Variables: ``x`` and (with ``params``) ``params[name]`` for every trainable parameter (the
-    layer's own arrays, perturbed in place). Every other parameter is restored to ``start`` (default:
-    the state now) before each forward. ``grads`` is emptied before each backward, so a gradient the
-    backward fails to assign is reported as missing rather than read stale from an earlier call."""
+    """Variables: ``x`` (``x[0]``, ``x[1]``, ... for a multi-input layer, whose ``x`` is a list) and
+    (with ``params``) ``params[name]`` for every trainable parameter (the layer's own arrays,
+    perturbed in place). Every other parameter is restored to ``start`` (default: the state now)
+    before each forward. ``grads`` is emptied before each backward, so a gradient the backward fails
+    to assign is reported as missing rather than read stale from an earlier call."""
     names = trainable_names(layer) if params else []
-    variables = {"x": x, **{f"params[{n}]": layer.params[n] for n in names}}
+    variables = {**dict(zip(input_names(x), input_list(x))), **{f"params[{n}]": layer.params[n] for n in names}}
     start = snapshot(layer) if start is None else start
 
     def forward() -> tuple[Any, Callable[[Any], dict[str, Any]]]:
@@ -45,10 +60,7 @@ def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True, miss
 
         def full_backward(dy: Any) -> dict[str, Any]:
             layer.grads.clear()
-            dx = backward(dy)
-            if dx is None:
-                raise GradientMismatch("backward returned None instead of dx")
-            out = {"x": dx}
+            out = input_gradients(x, backward(dy))
             for n in names:
                 if n not in layer.grads and missing_ok:
                     continue
@@ -78,13 +90,13 @@ def _gradient_property(params: bool) -> Callable[[Entry], None]:
             def run() -> None:
                 for training in modes:
                     fn = problem(layer, x, training, params, start=built)
-                    names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
+                    names = [n for n in fn.variables if n.startswith("params[")] if params else input_names(x)
                     try:
                         check_gradients(fn, rng, names=names)
                     except GradientMismatch as exc:
                         raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
 
-            avoiding_kinks(run, nudger([x], rng))
+            avoiding_kinks(run, nudger(input_list(x), rng))
 
         run_hypothesis(test)
 
@@ -99,7 +111,8 @@ def pure_backward(entry: Entry) -> None:
     def test(data: Any) -> None:
         layer, x, rng = draw_layer(data, entry, configs)
         built = snapshot(layer)
-        watched = {"x": x, **{f"params[{n}]": layer.params[n] for n in trainable_names(layer)}}
+        watched = {**dict(zip(input_names(x), input_list(x))),
+                   **{f"params[{n}]": layer.params[n] for n in trainable_names(layer)}}
         for training in (True, False):
             # A gradient the backward does not assign at all is param_gradients' failure to report.
             fn = problem(layer, x, training, missing_ok=True, start=built)

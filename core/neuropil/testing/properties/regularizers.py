@@ -1,5 +1,8 @@
 """Regularizers: ``gradient(w)`` is the derivative of ``loss(w)`` (kinks such as L1's at 0 are
-detected and stepped off), and neither modifies ``w``."""
+detected and stepped off), and neither modifies ``w``. Weights have 1 or 2 axes, or the numbers of
+axes the regularizer declares in ``ndims`` (Keras's OrthogonalRegularizer takes matrices only); such a
+regularizer works on shapes, and usually on norms, so its weights are drawn as constraints' are (see
+:func:`neuropil.testing.strategies.weights`: entries 0 or of magnitude 0.05 to 3)."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -24,7 +27,11 @@ def problem(regularizer: Any, w: np.ndarray) -> Differentiable:
 def gradient(entry: Entry) -> None:
     def test(data: Any) -> None:
         regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-        w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+        ndims = getattr(regularizer, "ndims", None)  # a regularizer for matrices only says so
+        if ndims is None:
+            w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+        else:  # drawn as constraints' weights: norms far from the epsilon guards such penalties divide by
+            w = data.draw(s.weights(s.weight_shapes(ndims, max_side=4)), label="w")
         rng = np.random.default_rng(data.draw(s.seeds, label="seed"))
         avoiding_kinks(lambda: check_gradients(problem(regularizer, w), rng), nudger([w], rng))
         check_pure_backward(problem(regularizer, w), {"w": w}, rng)

@@ -10,6 +10,7 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input, InputLayer
+from .merging import register_all as register_merging
 from .pooling import register_all as register_pooling
 from .reshaping import register_all as register_reshaping
 
@@ -31,3 +32,4 @@ def register_all(register: Register) -> None:
     register("BatchNormalization", BatchNormalization)
     register_pooling(register)
     register_reshaping(register)
+    register_merging(register)

@@ -11,6 +11,7 @@ from typing import Any
 
 from neuropil.base.backend import array_module
 from neuropil.base.optimizer import Optimizer
+from neuropil.errors import ArgumentError
 
 from ._args import in_unit_interval, non_negative
 from ._moments import update_moments
@@ -59,8 +60,11 @@ class AdamW(Adam):
 
     name = "adamw"
 
-    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, weight_decay: float = 0.004,
+    def __init__(self, learning_rate: float | Callable[[int], float] = 0.001, weight_decay: float | None = 0.004,
                  beta_1: float = 0.9, beta_2: float = 0.999, epsilon: float = 1e-7, amsgrad: bool = False,
                  **kwargs: Any) -> None:
+        if weight_decay is None:  # Keras refuses it too: AdamW without decay would silently be Adam
+            raise ArgumentError("AdamW expects weight_decay to be a number >= 0 (use Adam for no decay), "
+                                "received weight_decay=None")
         super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon, amsgrad=amsgrad,
                          weight_decay=weight_decay, **kwargs)  # checked by the base, as for every optimizer
