@@ -6,12 +6,14 @@ Reference values are written out in float64 here (the formulas), never taken fro
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import neuropil
 import numpy as np
 import pytest
-from functional_helpers import PairSum
 from neuropil.errors import InputValidationError, LayerError, ModelError
-from neuropil.layers import Dense, Dropout
+from neuropil.layers import Add, Concatenate, Dense, Dropout
+from neuropil.models import clone_model, load_model, model_from_json
 
 
 def _data(seed: int, n: int, width: int) -> np.ndarray:
@@ -26,7 +28,7 @@ def _ticket_model() -> neuropil.Model:
     t = Dense(5, activation="relu", name="title_features")(title)
     b = Dense(5, activation="relu", name="body_features")(body)
     g = Dense(5, activation="relu", name="tag_features")(tags)
-    merged = PairSum(name="merge_tb")([PairSum(name="merge_t_b")([t, b]), g])
+    merged = Concatenate(name="merged")([t, b, g])
     priority = Dense(1, activation="sigmoid", name="priority")(merged)
     department = Dense(3, activation="softmax", name="department")(merged)
     return neuropil.Model(inputs=[title, body, tags], outputs=[priority, department], name="tickets")
@@ -40,7 +42,37 @@ def _ticket_data(n: int = 96) -> tuple[dict[str, np.ndarray], dict[str, np.ndarr
     return x, y
 
 
-def test_multi_input_multi_output_with_loss_dict_and_loss_weights() -> None:
+def _round_trips(model: neuropil.Model, x: object, y: object, path: Path) -> neuropil.Model:
+    """Save and load ``model`` (and rebuild it from JSON and by cloning): the loaded model predicts
+    and evaluates exactly as the original, and the rebuilt ones have the same architecture."""
+    expected = model.predict(x, verbose=0)
+    model.save(path / "model.safetensors")
+    loaded = load_model(path / "model.safetensors")
+    assert type(loaded) is type(model)
+    assert [layer.name for layer in loaded.layers] == [layer.name for layer in model.layers]
+    for a, b in zip(_leaves(expected), _leaves(loaded.predict(x, verbose=0))):
+        np.testing.assert_array_equal(a, b)
+    if model.compiled is not None:
+        assert loaded.evaluate(x, y, verbose=0, return_dict=True) == model.evaluate(x, y, verbose=0, return_dict=True)
+    rebuilt = model_from_json(model.to_json())
+    rebuilt.set_weights(model.get_weights())
+    for a, b in zip(_leaves(expected), _leaves(rebuilt.predict(x, verbose=0))):
+        np.testing.assert_array_equal(a, b)
+    clone = clone_model(model)
+    assert [w.shape for w in clone.get_weights()] == [w.shape for w in model.get_weights()]
+    assert clone.get_config() == model.get_config()
+    return loaded
+
+
+def _leaves(value: object) -> list[np.ndarray]:
+    if isinstance(value, dict):
+        return [np.asarray(v) for v in value.values()]
+    if isinstance(value, (list, tuple)):
+        return [np.asarray(v) for v in value]
+    return [np.asarray(value)]
+
+
+def test_multi_input_multi_output_with_loss_dict_and_loss_weights(tmp_path: Path) -> None:
     neuropil.utils.set_random_seed(0)
     model = _ticket_model()
     model.compile(optimizer="adam", loss={"priority": "binary_crossentropy", "department": "categorical_crossentropy"},
@@ -60,6 +92,11 @@ def test_multi_input_multi_output_with_loss_dict_and_loss_weights() -> None:
     np.testing.assert_allclose(logs["department_loss"], cce, rtol=1e-4)
     np.testing.assert_allclose(logs["loss"], bce + 0.2 * cce, rtol=1e-4)
     np.testing.assert_allclose(logs["priority_accuracy"], np.mean((p[:, 0] > 0.5) == (y["priority"][:, 0] > 0.5)))
+    loaded = _round_trips(model, x, y, tmp_path)
+    assert loaded.metrics_names == ["loss", "priority_loss", "department_loss", "priority_accuracy"]
+    resumed = loaded.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)  # optimizer state came back
+    model.fit(x, y, epochs=1, batch_size=16, verbose=0, shuffle=False)
+    assert resumed.history["loss"] == model.history.history["loss"]
 
 
 def test_loss_list_and_targets_in_order_match_dicts_by_name() -> None:
@@ -80,11 +117,11 @@ def test_loss_list_and_targets_in_order_match_dicts_by_name() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_shared_layer_sums_its_parameter_gradients_over_its_calls() -> None:
+def test_shared_layer_sums_its_parameter_gradients_over_its_calls(tmp_path: Path) -> None:
     neuropil.utils.set_random_seed(1)
     a_in, b_in = neuropil.Input(shape=(3,), name="a"), neuropil.Input(shape=(3,), name="b")
     shared = Dense(2, name="shared")
-    out = PairSum()([shared(a_in), shared(b_in)])
+    out = Add()([shared(a_in), shared(b_in)])
     model = neuropil.Model([a_in, b_in], out)
     model.compile(optimizer=neuropil.optimizers.SGD(learning_rate=0.1), loss="mse")
     a, b, target = _data(5, 8, 3), _data(6, 8, 3), _data(7, 8, 2)
@@ -99,6 +136,8 @@ def test_shared_layer_sums_its_parameter_gradients_over_its_calls() -> None:
     np.testing.assert_allclose(new_bias, expected_bias, rtol=1e-5, atol=1e-6)
     with pytest.raises(LayerError, match="inbound nodes"):
         _ = shared.output
+    loaded = _round_trips(model, [a, b], target, tmp_path)
+    assert len(loaded.get_layer("shared").weights) == 2  # still one layer, called twice
 
 
 def _residual_model() -> neuropil.Model:
@@ -106,12 +145,12 @@ def _residual_model() -> neuropil.Model:
     h = Dense(4, activation="relu", name="block_in")(inputs)
     r = Dense(4, activation="relu", name="block_a")(h)
     r = Dense(4, name="block_b")(r)
-    h = PairSum(name="residual")([h, r])
+    h = Add(name="residual")([h, r])
     outputs = Dense(1, name="head")(h)
     return neuropil.Model(inputs, outputs, name="resnet_like")
 
 
-def test_residual_connection_trains_and_predicts_what_the_formula_gives() -> None:
+def test_residual_connection_trains_and_predicts_what_the_formula_gives(tmp_path: Path) -> None:
     neuropil.utils.set_random_seed(2)
     model = _residual_model()
     x = _data(8, 128, 5)
@@ -126,9 +165,10 @@ def test_residual_connection_trains_and_predicts_what_the_formula_gives() -> Non
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(model.evaluate(x, y, verbose=0, batch_size=128), np.mean((expected - y) ** 2),
                                rtol=1e-4)
+    _round_trips(model, x, y, tmp_path)
 
 
-def test_a_model_used_as_a_layer_trains_inside_the_outer_model() -> None:
+def test_a_model_used_as_a_layer_trains_inside_the_outer_model(tmp_path: Path) -> None:
     neuropil.utils.set_random_seed(4)
     encoder_in = neuropil.Input(shape=(6,), name="encoder_input")
     encoder = neuropil.Model(encoder_in, Dense(3, activation="tanh", name="code")(encoder_in), name="encoder")
@@ -147,6 +187,8 @@ def test_a_model_used_as_a_layer_trains_inside_the_outer_model() -> None:
     expected = np.tanh(x @ code_k + code_b) @ score_k + score_b
     np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(np.asarray(encoder(x)), np.tanh(x @ code_k + code_b), rtol=1e-5, atol=1e-6)
+    loaded = _round_trips(model, x, y, tmp_path)
+    assert isinstance(loaded.get_layer("encoder"), neuropil.Model)
     encoder.trainable = False
     frozen = encoder.get_weights()
     model.fit(x, y, epochs=1, batch_size=16, verbose=0)
@@ -154,7 +196,7 @@ def test_a_model_used_as_a_layer_trains_inside_the_outer_model() -> None:
         np.testing.assert_array_equal(a, b)
 
 
-def test_feature_extraction_from_every_layer_of_a_trained_sequential_model() -> None:
+def test_feature_extraction_from_every_layer_of_a_trained_sequential_model(tmp_path: Path) -> None:
     neuropil.utils.set_random_seed(5)
     model = neuropil.Sequential([neuropil.Input(shape=(4,)), Dense(6, activation="relu", name="hidden"),
                                  Dropout(0.5), Dense(2, activation="softmax", name="probs")])
@@ -167,6 +209,7 @@ def test_feature_extraction_from_every_layer_of_a_trained_sequential_model() -> 
     np.testing.assert_allclose(hidden, np.maximum(x @ k + b, 0), rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(dropped, hidden)  # inference: dropout is off
     np.testing.assert_array_equal(probs, model.predict(x, verbose=0))
+    _round_trips(extractor, x, None, tmp_path)
 
 
 def test_sequential_and_functional_mlp_from_one_seed_end_bit_identical() -> None:
@@ -216,7 +259,7 @@ def test_summary_lists_each_layers_inbound_connections() -> None:
 
 def test_graph_errors_are_raised_when_the_model_is_made() -> None:
     a, b = neuropil.Input(shape=(3,), name="left"), neuropil.Input(shape=(3,), name="right")
-    out = Dense(1)(PairSum()([a, b]))
+    out = Dense(1)(Add()([a, b]))
     with pytest.raises(ModelError, match="'right'.*not among the model's inputs"):
         neuropil.Model(a, out)
     with pytest.raises(ModelError, match="used twice"):
@@ -225,8 +268,8 @@ def test_graph_errors_are_raised_when_the_model_is_made() -> None:
     dense(neuropil.Input(shape=(4,)))
     with pytest.raises(LayerError, match=r"'narrow'.*\(4,\).*\(3,\)"):
         dense(a)
-    with pytest.raises(LayerError, match="PairSum"):
-        PairSum()([a, neuropil.Input(shape=(5,))])
+    with pytest.raises(LayerError, match="'mismatched'"):
+        Add(name="mismatched")([a, neuropil.Input(shape=(5,))])
 
 
 def test_fit_refuses_structures_and_names_that_match_no_input_or_output() -> None:
