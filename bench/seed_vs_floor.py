@@ -35,7 +35,8 @@ def main() -> None:
     parser.add_argument("--workload", default="seed", choices=["seed", "mnist"])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--metrics", nargs="*", default=[], help="metrics to compile neuropil with")
-    parser.add_argument("--floor", default=str(FLOOR), help="the floor script (default: ../shared/anchors/ref_numpy.py)")
+    parser.add_argument("--floor", default=str(FLOOR),
+                        help="the floor script (default: ../shared/anchors/ref_numpy.py)")
     parser.add_argument("--no-functional", action="store_true", help="skip the functional-model run")
     args = parser.parse_args()
     floor_cmd = [sys.executable, args.floor, args.workload]

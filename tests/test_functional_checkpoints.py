@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import neuropil
 import numpy as np
 import pytest
-
-import neuropil
 from neuropil.callbacks import BackupAndRestore, Callback, ModelCheckpoint
 from neuropil.layers import Add, Dense, Dropout
 from neuropil.models import load_model

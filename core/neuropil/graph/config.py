@@ -97,7 +97,8 @@ def rebuild(config: dict[str, Any], doc: dict[str, Any], what: str, build_layer:
         else:
             layer = build_layer(spec, f"{what}, layer #{i} ({name!r})")
         if getattr(layer, "name", None) != name:
-            raise _fail(what, f"layer #{i} is saved as {name!r} but its config names it {getattr(layer, 'name', None)!r}")
+            raise _fail(what, f"layer #{i} is saved as {name!r} but its config names it "
+                              f"{getattr(layer, 'name', None)!r}")
         created[name] = layer
         outputs[name] = []
         if getattr(layer, "is_input", False):

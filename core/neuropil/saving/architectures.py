@@ -39,7 +39,8 @@ def _load_model_classes() -> None:
 def build(spec: Any, doc: dict[str, Any], what: str = "the model") -> Any:
     """A model from ``{"class_name": <a model kind>, "config": {...}}``."""
     _load_model_classes()
-    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict) or spec.get("class_name") not in _BUILDERS:
+    if not isinstance(spec, dict) or not isinstance(spec.get("config"), dict) \
+            or spec.get("class_name") not in _BUILDERS:
         kind = spec.get("class_name") if isinstance(spec, dict) else None
         raise SavedFileError(f"{what} must be {{'class_name': one of {', '.join(map(repr, sorted(_BUILDERS)))}, "
                              f"'config': {{...}}}}, received class_name {str(kind)[:80]!r}")
