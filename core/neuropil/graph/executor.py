@@ -106,6 +106,13 @@ class Executor:
         self._producer = {s: i for i, step in enumerate(steps) for s in step.outputs}
         self._sub: dict[tuple[int, ...], Executor] = {}
         self.gradient_plan: GradientPlan | None = None
+        #: A chain (each call reads the previous call's one output, no layer called twice): run by the
+        #: plain loops of :meth:`_forward_chain` / :meth:`_backward_chain`, the cost of a hand-written
+        #: Sequential loop.
+        self.is_chain = len(self.inputs) == 1 and len(self.outputs) == 1 and all(
+            not step.as_list and len(step.outputs) == 1 and not step.shared
+            and step.inputs[0] == (steps[i - 1].outputs[0] if i else 0) for i, step in enumerate(steps)) \
+            and (self.output_slots[0] == (steps[-1].outputs[0] if steps else 0))
 
     # -- planning ----------------------------------------------------------------------------------
     def layers(self) -> list[Any]:
@@ -184,6 +191,8 @@ class Executor:
         """The outputs for input arrays ``xs`` and, with ``with_backward``, one backward closure per
         step (None for steps that need none). The outputs are the logits where :meth:`set_logits`
         granted them, unless ``logits`` is False (predictions)."""
+        if self.is_chain:
+            return self._forward_chain(xs[0], training, with_backward, logits)
         values: list[Any] = [None] * self.n_slots
         values[:len(xs)] = xs
         backs: list[Any] = []
@@ -204,9 +213,32 @@ class Executor:
                 backs.append(back if step.needs_backward else None)
         return [values[s] for s in self.output_slots], backs
 
+    def _forward_chain(self, x: Any, training: bool, with_backward: bool,
+                       logits: bool) -> tuple[list[Any], list[Any]]:
+        backs: list[Any] = []
+        h = x
+        for step in self.steps:
+            if step.logits and logits:
+                h, back = step.layer.forward_logits(h, training)
+            else:
+                h, back = step.layer.forward(h, training)
+            if with_backward:
+                backs.append(back if step.needs_backward else None)
+        return [h], backs
+
+    def _backward_chain(self, backs: list[Any], grad: Any) -> list[Any]:
+        # In a chain the steps needing a backward are a suffix: stop at the first that needs none.
+        for back in reversed(backs):
+            if back is None or grad is None:
+                return [None]
+            grad = back(grad)
+        return [grad]
+
     def backward(self, backs: list[Any], output_grads: list[Any]) -> list[Any]:
         """Run the backward closures in reverse from the outputs' gradients; parameter gradients of a
         shared layer are summed over its calls. Returns the inputs' gradients (None where unneeded)."""
+        if self.is_chain:
+            return self._backward_chain(backs, output_grads[0])
         grads: list[Any] = [None] * self.n_slots
         for s, g in zip(self.output_slots, output_grads):
             if g is not None:

@@ -15,6 +15,10 @@ from .compiled import Compiled
 
 def _losses(compiled: Compiled, ys: list[Any], outs: list[Any], weights: Any,
             with_gradients: bool) -> tuple[Any, list[Any], list[Any]]:
+    objectives = compiled.objectives
+    if len(objectives) == 1 and objectives[0].weight is None:  # one output: nothing to weigh or sum
+        value, backward = objectives[0].training_loss.forward(ys[0], outs[0], weights)
+        return value, [value], [backward() if with_gradients else None]
     total: Any = None
     per_output: list[Any] = []
     grads: list[Any] = []
