@@ -297,3 +297,27 @@ def test_input_is_at_keras_paths_and_sequential_accepts_its_tensor() -> None:
     assert [t.shape for t in model.inputs] == [(None, 4)] and [t.shape for t in model.outputs] == [(None, 2)]
     assert isinstance(neuropil.layers.get({"class_name": "InputLayer", "config": {"shape": [3]}}),
                       neuropil.graph.InputLayer)
+
+
+def test_the_saving_package_imports_no_models_module() -> None:
+    """Saving reaches the model classes only through neuropil.saving.architectures."""
+    import ast
+
+    saving = Path(neuropil.__file__).parent / "saving"
+    offences = []
+    for path in sorted(saving.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and ("models" in node.module.split(".")
+                                                                    or node.module.startswith("graph")):
+                offences.append(f"{path.name}:{node.lineno}: from {'.' * node.level}{node.module}")
+            elif isinstance(node, ast.Import):
+                offences += [f"{path.name}:{node.lineno}: import {a.name}" for a in node.names if "models" in a.name]
+    assert not offences, offences
+
+
+def test_layer_names_must_be_unique_across_nested_models() -> None:
+    inner_in = neuropil.Input(shape=(2,))
+    inner = neuropil.Model(inner_in, Dense(2, name="twin")(inner_in))
+    outer_in = neuropil.Input(shape=(2,))
+    with pytest.raises(ModelError, match="two layers named 'twin'"):
+        neuropil.Model(outer_in, Dense(1, name="twin")(inner(outer_in)))

@@ -84,6 +84,12 @@ class Model(Persistence, Features, Trainer):
             names[layer.name] = layer
         self._graph_layers = ordered
         self._layers = _unique([leaf for layer in ordered for leaf in leaf_layers(layer)])
+        leaves: dict[str, Any] = {}
+        for leaf in self._layers:  # weights are saved as "<layer>/<weight>": one name, one layer
+            if leaf.name in leaves and leaves[leaf.name] is not leaf:
+                raise ModelError(f"model {self.name!r} holds two layers named {leaf.name!r} (one inside a nested "
+                                 f"model); layer names must be unique across nested models (pass name=...)")
+            leaves[leaf.name] = leaf
         self.inbound_nodes: list[Any] = []
         self.trainable_flag = True
         self.input_gradient = True
