@@ -321,3 +321,20 @@ def test_layer_names_must_be_unique_across_nested_models() -> None:
     outer_in = neuropil.Input(shape=(2,))
     with pytest.raises(ModelError, match="two layers named 'twin'"):
         neuropil.Model(outer_in, Dense(1, name="twin")(inner(outer_in)))
+
+
+def test_validation_of_a_multi_output_model_logs_each_outputs_val_loss() -> None:
+    neuropil.utils.set_random_seed(8)
+    model = _ticket_model()
+    model.compile("adam", loss={"priority": "binary_crossentropy", "department": "categorical_crossentropy"},
+                  metrics={"priority": ["accuracy"]})
+    x, y = _ticket_data(64)
+    history = model.fit(x, y, epochs=1, batch_size=16, verbose=0, validation_split=0.25)
+    assert {"val_loss", "val_priority_loss", "val_department_loss", "val_priority_accuracy"} <= set(history.history)
+    x_val = {name: value[48:] for name, value in x.items()}
+    y_val = {name: value[48:] for name, value in y.items()}
+    again = model.fit(x, y, epochs=1, batch_size=16, verbose=0, validation_data=(x_val, y_val), shuffle=False)
+    assert set(again.history) == set(history.history)
+    evaluated = model.evaluate(x_val, y_val, batch_size=16, verbose=0, return_dict=True)
+    for name, value in evaluated.items():  # validation ran on the epoch's final weights, as evaluate does
+        assert again.history[f"val_{name}"] == [value]
