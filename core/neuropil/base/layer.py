@@ -11,17 +11,25 @@ import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import config
-from ..errors import LayerError
+from .. import checks, config
+from ..errors import ArgumentError, LayerError
 
 Backward = Callable[[Any], Any]
 Shape = tuple  # per-sample shape, without the batch axis
 
 _NAME_COUNTS: defaultdict[str, int] = defaultdict(int)
+
+#: Set while a saved file builds its model: ``plan(layer, weight_name, shape)`` raises unless the file
+#: holds that weight with that shape. A config's sizes (``units=20000``) thus never allocate more
+#: than the file's own tensors justify: each weight is checked before its memory is taken, and is
+#: then zeros rather than an initializer's draw, as the saved value overwrites it.
+WEIGHT_PLAN: ContextVar[Callable[[Any, str, tuple[int, ...]], None] | None] = ContextVar(
+    "neuropil_weight_plan", default=None)
 
 
 def unique_name(prefix: str) -> str:
@@ -45,6 +53,37 @@ def per_sample_shape(input_shape: Any) -> Any:
     if items and all(isinstance(item, (tuple, list)) for item in items):
         return [tuple(int(d) for d in item) for item in items]
     return tuple(input_shape)
+#: The float types a layer may compute in (``dtype=``); neuropil has no integer or mixed policies.
+LAYER_DTYPES = ("float16", "float32", "float64")
+
+
+def _declared_shape(owner: str, input_shape: Any, input_dim: Any, batch_input_shape: Any) -> tuple[int, ...] | None:
+    """The per-sample shape a layer was declared with, from whichever of Keras's three spellings was
+    given. Every entry must be a positive integer: neuropil builds weights for fixed shapes, so a
+    ``None`` (variable) dimension is refused here rather than at the first ``fit``."""
+    # Each spelling given is checked; when several are, Keras's precedence picks one.
+    dim = (checks.count(owner, "input_dim", input_dim),) if input_dim is not None else None
+    shape = checks.shape(owner, "input_shape", input_shape) if input_shape is not None else None
+    if batch_input_shape is not None:
+        full = checks.shape(owner, "batch_input_shape", batch_input_shape, allow_none=True)
+        if not full or any(d is None for d in full[1:]):
+            raise ArgumentError(f"{owner} expects batch_input_shape to be (batch or None, positive integers...), "
+                                f"received batch_input_shape={batch_input_shape!r}")
+        return tuple(full[1:])
+    return shape if shape is not None else dim
+
+
+def _layer_dtype(owner: str, dtype: Any) -> str | None:
+    if dtype is None:
+        return None
+    try:
+        name = np.dtype(dtype).name if isinstance(dtype, (str, type, np.dtype)) else None
+    except TypeError:
+        name = None
+    if name not in LAYER_DTYPES:
+        raise ArgumentError(f"{owner} expects dtype to be one of {', '.join(LAYER_DTYPES)} or None, "
+                            f"received dtype={dtype!r}")
+    return name
 
 
 class Layer:
@@ -90,17 +129,17 @@ class Layer:
     def __init__(self, *, name: str | None = None, trainable: bool = True,
                  input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,
                  batch_input_shape: tuple[int | None, ...] | None = None, dtype: str | None = None) -> None:
+        owner = type(self).__name__
         if name is not None and (not isinstance(name, str) or not name):
-            raise ValueError(f"layer name must be a non-empty string, got {name!r}")
+            raise ArgumentError(f"{owner} expects name to be a non-empty string or None, received name={name!r}")
+        if name is not None and "/" in name:
+            raise ArgumentError(f"{owner} expects name without '/' (weights are saved as '<layer>/<weight>'), "
+                                f"received name={name!r}")
         self.name = name or unique_name(snake_case(type(self).__name__))
-        self.trainable = bool(trainable)
-        if input_dim is not None:
-            input_shape = (int(input_dim),)
-        if batch_input_shape is not None:
-            input_shape = tuple(batch_input_shape[1:])
-        self.declared_input_shape: tuple[int, ...] | None = (
-            tuple(int(d) for d in input_shape) if input_shape is not None else None)
-        self.dtype = dtype
+        self.trainable = checks.boolean(owner, "trainable", trainable)
+        self.declared_input_shape: tuple[int, ...] | None = _declared_shape(
+            owner, input_shape, input_dim, batch_input_shape)
+        self.dtype = _layer_dtype(owner, dtype)
         self.params: dict[str, Any] = {}
         self.grads: dict[str, Any] = {}
         self.trainable_params: set[str] = set()
@@ -163,7 +202,12 @@ class Layer:
                    regularizer: Any = None, constraint: Any = None, trainable: bool = True) -> Any:
         """Create a parameter: initialised on the host from ``rng`` (same seed, same weights on every
         backend), then moved to the backend in the compute dtype."""
-        host = np.asarray(initializer(tuple(shape), self.compute_dtype, rng), dtype=self.compute_dtype)
+        plan = WEIGHT_PLAN.get()
+        if plan is not None:  # loading a file: its tensor must fit before anything is allocated
+            plan(self, name, tuple(shape))
+            host = np.zeros(tuple(shape), dtype=self.compute_dtype)  # the saved value replaces it
+        else:
+            host = np.asarray(initializer(tuple(shape), self.compute_dtype, rng), dtype=self.compute_dtype)
         value = self.backend.asarray(host)
         self.params[name] = value
         if trainable:

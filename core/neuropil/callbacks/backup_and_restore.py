@@ -60,33 +60,61 @@ class BackupAndRestore(Callback):
             self.path.unlink()
 
     def _restore(self) -> int:
-        """Load the backup into the model; returns the epoch it was taken at. Checked before applied."""
+        """Load the backup into the model; returns the epoch it was taken at. Checked before applied:
+        any failure is a :class:`~neuropil.saving.SavedFileError` and leaves the model as it was."""
+        from ..saving.guard import loading_errors
+
+        with loading_errors(self.path, "the backup"):
+            return self._restore_checked()
+
+    def _restore_checked(self) -> int:
         from ..saving import rng, state
-        from ..saving.errors import SavedFileError
+        from ..saving.errors import SavedFileError, brief
+        from ..saving.model_file import check_tensor_names
         from ..saving.safetensors_io import SafetensorsFile, parse_json
 
         model = self.model
         with SafetensorsFile(self.path) as file:
             source = f"backup '{self.path}'"
             if file.metadata.get("format") != FORMAT or "state" not in file.metadata:
-                raise SavedFileError(f"{source} is not a neuropil backup (format {file.metadata.get('format')!r})")
+                raise SavedFileError(f"{source} is not a neuropil backup (format {brief(file.metadata.get('format'))})")
             info = parse_json(file.metadata["state"], f"the state in {source}")
-            if not isinstance(info, dict) or type(info.get("epoch")) is not int or not isinstance(info.get("layers"), list):
-                raise SavedFileError(f"{source} has a malformed state: expected epoch and layers")
+            if not isinstance(info, dict) or not isinstance(info.get("layers"), list) \
+                    or not all(isinstance(n, str) for n in info["layers"]):
+                raise SavedFileError(f"{source} has a malformed state: expected an object with epoch and a list "
+                                     f"of layer names")
+            epoch = info.get("epoch")
+            if type(epoch) is not int or not 0 <= epoch < 2**53:
+                # a negative epoch would make fit(epochs=3) run more epochs than asked
+                raise SavedFileError(f"{source} records epoch {brief(epoch)}; expected a non-negative integer")
+            learning_rate = info.get("learning_rate")
+            if learning_rate is not None and (type(learning_rate) not in (int, float)
+                                              or not 0 <= learning_rate < float("inf")):
+                raise SavedFileError(f"{source} records learning_rate {brief(learning_rate)}; expected a finite "
+                                     f"number >= 0")
+            if info.get("rng") is not None and not isinstance(info["rng"], dict):
+                raise SavedFileError(f"{source} records random streams as {brief(info['rng'])}; expected an object")
+            check_tensor_names(file.specs, source, ("weights/", "optimizer/"))
             tensors = file.read_all()
         rename = state.positional_rename(info["layers"], model)  # a rebuilt model may number its layers anew
         weights = {k[len("weights/"):]: v for k, v in tensors.items() if k.startswith("weights/")}
         slots = {k[len("optimizer/"):]: v for k, v in tensors.items() if k.startswith("optimizer/")}
         saved_rng = dict(info.get("rng") or {})
+        if not isinstance(saved_rng.get("layers") or {}, dict):
+            raise SavedFileError(f"{source} records layer random streams as {brief(saved_rng['layers'])}; "
+                                 f"expected an object")
         saved_rng["layers"] = {rename.get(k, k): v for k, v in (saved_rng.get("layers") or {}).items()}
-        before = state.weights(model)
+        optimizer = model.compiled.optimizer
+        before = {k: v.copy() for k, v in state.weights(model).items()}  # to_numpy may not copy
+        before_optimizer = (optimizer.iterations, optimizer.slots)  # set_state replaces, never mutates
         state.set_weights(model, weights, source, rename)
         try:
-            state.set_optimizer_state(model, model.compiled.optimizer, slots, source, rename)
+            state.set_optimizer_state(model, optimizer, slots, source, rename)
             rng.restore(saved_rng, model._layers)
-        except Exception:
+        except BaseException:
             state.set_weights(model, before, source)  # all or nothing
+            optimizer.iterations, optimizer.slots = before_optimizer
             raise
-        if isinstance(info.get("learning_rate"), (int, float)) and not callable(model.compiled.optimizer._learning_rate):
-            model.compiled.optimizer.learning_rate = info["learning_rate"]
-        return info["epoch"]
+        if learning_rate is not None and not callable(optimizer._learning_rate):
+            optimizer.learning_rate = learning_rate
+        return epoch

@@ -19,6 +19,7 @@ from ..errors import ArgumentError, ModelError
 from ..models.features import Features
 from ..models.persistence import Persistence
 from ..models.trainer import Trainer
+from ..plugin_system.attribution import names_plugin_on_error
 from ..saving import architectures
 from . import calls
 from . import config as graph_config
@@ -241,6 +242,7 @@ class Model(Persistence, Features, Trainer):
 
         return (outs if several_out else outs[0]), backward
 
+    @names_plugin_on_error
     def __call__(self, x: Any, training: bool = False) -> Any:
         """On symbolic tensors: use this model as a layer of a new graph. On arrays: the outputs for
         one batch as backend arrays (Keras's ``model(x)``), with training-only behaviour when asked."""

@@ -93,11 +93,20 @@ class Compiled:
 
 def resolve_loss(identifier: Any) -> Loss:
     if identifier is None:
-        raise ArgumentError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, y_pred)")
-    return losses.get(identifier)
+        raise ArgumentError("compile() needs a loss: a name such as 'mse', a Loss instance, or fn(y_true, "
+                            "y_pred), received loss=None")
+    loss = losses.get(identifier)
+    if getattr(loss, "reduction", None) == "none":
+        # a per-sample vector cannot be differentiated as one training objective
+        raise ArgumentError(f"compile() needs a loss that reduces to one number, received loss {loss.name!r} "
+                            f"with reduction='none'; use 'sum_over_batch_size' (the default) or 'sum'")
+    return loss
 
 
 def resolve_optimizer(identifier: Any) -> Any:
+    if identifier is None:  # optimizers.get(None) is None, which would fail at the first step
+        raise ArgumentError("compile() needs an optimizer: a name such as 'adam', a config dict or an "
+                            "Optimizer instance, received optimizer=None")
     return optimizers.get(identifier)
 
 

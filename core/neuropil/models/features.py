@@ -11,12 +11,14 @@ import numpy as np
 
 from .. import checks
 from ..errors import ArgumentTypeError, ModelError
+from ..plugin_system.attribution import names_plugin_on_error
 from .structure import ModelStructure
 
 
 class Features(ModelStructure):
     """``extract_features``: run the model up to one layer, in inference mode."""
 
+    @names_plugin_on_error
     def extract_features(self, x: Any, layer: str | int = -1, batch_size: int = 32) -> np.ndarray:
         """The NumPy output of ``layer`` (a name, or an index into ``model.layers``; negative counts from
         the end) for inputs ``x``, with dropout and other training-only behaviour off."""

@@ -19,6 +19,7 @@ from ..graph.executor import Executor
 from ..graph.functional import Model
 from ..graph.input_layer import InputLayer
 from ..graph.tensor import SymbolicTensor
+from ..plugin_system.attribution import names_plugin_on_error
 from ..saving import architectures
 from . import summary as _summary
 from .persistence import Persistence
@@ -223,6 +224,7 @@ class Sequential(Model):
             raise ModelError("the model is not built yet, so its output shape is unknown")
         return tuple(self._layers[-1].output_shape or ())
 
+    @names_plugin_on_error
     def __call__(self, x: Any, training: bool = False) -> Any:
         """The model's output for one batch ``x`` as a backend array (Keras's ``model(x)``); with
         ``training=True``, dropout and other training-only behaviour are on. On a symbolic tensor the

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..graph.executor import Executor, GradientPlan
+from ..plugin_system.attribution import names_plugin_on_error
 from .compiled import Compiled
 
 
@@ -49,6 +50,7 @@ def update_metrics(compiled: Compiled, ys: list[Any], outs: list[Any], weights: 
                 metric.update_state(y, predictions, sample_weight=weights)
 
 
+@names_plugin_on_error
 def train_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: list[Any], ys: list[Any],
                weights: Any = None) -> tuple[Any, list[Any]]:
     """Forward, losses, backward, update; returns the total loss and each output's (device scalars)."""
@@ -65,6 +67,7 @@ def train_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: l
     return total, per_output
 
 
+@names_plugin_on_error
 def test_step(executor: Executor, compiled: Compiled, layers: list[Any], xs: list[Any], ys: list[Any],
               weights: Any = None) -> tuple[Any, list[Any]]:
     """The loss (weight penalties included, as Keras reports it) and metric updates, no training."""

@@ -24,6 +24,7 @@ from .. import checks, utils
 from ..base.backend import get_backend
 from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
+from ..plugin_system.attribution import names_plugin_on_error
 from . import data, inputs, steps
 from .compiled import Compiled, fused_output, resolve_optimizer
 from .objectives import objectives
@@ -387,6 +388,7 @@ class Trainer(ModelStructure):
                                      CallbackList(None, self, {}))
         return shape_result(logs, return_dict)
 
+    @names_plugin_on_error
     def predict(self, x: Any, batch_size: int | None = 32, verbose: int | str = "auto",
                 callbacks: list[Any] | None = None) -> Any:
         """Outputs for ``x`` as NumPy arrays (inference mode: dropout off): one array for one output,

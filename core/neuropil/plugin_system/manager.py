@@ -1,7 +1,9 @@
 """Discovers plugins through the ``neuropil`` entry-point group and fills the registries.
 
 Loading is lazy and happens once per process, on the first registry lookup: ``import neuropil`` imports
-no plugin and reads no package metadata. Each plugin is loaded in isolation: its registrations are
+no plugin and reads no package metadata. A plugin that raises anything while importing or registering,
+``SystemExit`` from a stray ``sys.exit()`` included, is skipped and reported; only ``KeyboardInterrupt``
+(the user's own request to stop) passes through. Each plugin is loaded in isolation: its registrations are
 collected first and committed only if every hook of that plugin succeeded, so a broken plugin leaves
 nothing behind and everything else keeps working.
 """
@@ -134,7 +136,9 @@ class PluginManager:
             spec = f"{ep.name} = {ep.value}"
             try:
                 plugin = ep.load()
-            except Exception as exc:  # noqa: BLE001 - a plugin may raise anything on import
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # noqa: BLE001 - a plugin may raise anything on import, sys.exit() too
                 self._fail(ep.name, dist, version, spec, "failed to import", exc)
                 continue
             self._add(plugin, ep.name, dist, version, spec)
@@ -151,7 +155,9 @@ class PluginManager:
         collected: list[Entry] = []
         try:
             pm.register(plugin, name=name)
-        except Exception as exc:  # noqa: BLE001 - pluggy validation errors, duplicate objects
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - pluggy validation errors, duplicate objects, sys.exit()
             self._fail(name, dist, version, spec, "could not be registered", exc, in_process)
             return
         try:
@@ -160,7 +166,10 @@ class PluginManager:
                 for impl in hook.get_hookimpls():
                     if impl.plugin is plugin:
                         impl.function(register=self._collector(kind, source, collected))
-        except Exception as exc:  # noqa: BLE001 - a plugin's hook may raise anything
+        except KeyboardInterrupt:
+            pm.unregister(plugin)
+            raise
+        except BaseException as exc:  # noqa: BLE001 - a plugin's hook may raise anything, SystemExit included
             pm.unregister(plugin)
             self._fail(name, dist, version, spec, "raised while registering", exc, in_process)
             return

@@ -22,31 +22,55 @@ def lookup(kind: str, name: str) -> Entry:
     return registry(kind).lookup(name)
 
 
+#: What an instance of a kind without a base class must offer to be used as one: a regularizer is
+#: asked for ``loss`` and ``gradient``, an initializer and a constraint are called.
+_PROTOCOLS: dict[str, tuple[str, ...]] = {
+    "regularizers": ("loss", "gradient"),
+    "initializers": ("__call__",),
+    "constraints": ("__call__",),
+}
+
+
 def resolve(kind: str, identifier: Any, base: type | None, wrap: Callable[[Any], Any] | None = None,
             **kwargs: Any) -> Any:
     """A component instance from a name, a ``{"class_name", "config"}`` dict, an instance, or a callable.
 
     ``kwargs`` go to the factory when a name is given. A callable that is not already an instance of
-    ``base`` is passed to ``wrap`` (e.g. a plain loss function becomes a ``FunctionLoss``).
+    ``base`` is passed to ``wrap`` (e.g. a plain loss function becomes a ``FunctionLoss``). Anything
+    else (``[]``, ``5``, a dict without ``class_name``) is refused here, at the line that passed it,
+    rather than at the first training step that would have used it.
     """
+    what = singular(kind)
     if isinstance(identifier, str):
         return lookup(kind, identifier).factory(**kwargs)
     if isinstance(identifier, dict):
-        if "class_name" not in identifier:
-            raise ArgumentError(f"a {singular(kind)} config needs 'class_name', got keys {sorted(identifier)}")
-        config = dict(identifier.get("config") or {})
+        if not isinstance(identifier.get("class_name"), str):
+            raise ArgumentTypeError(f"a {what} config needs a string 'class_name', received {identifier!r:.200}")
+        config = identifier.get("config")
+        if config is None:
+            config = {}
+        if not isinstance(config, dict) or not all(isinstance(k, str) for k in config):
+            raise ArgumentTypeError(f"the 'config' of {what} {identifier['class_name']!r} must be an object of "
+                                    f"keyword arguments, received {config!r:.200}")
         return lookup(kind, identifier["class_name"]).factory(**config, **kwargs)
     if base is None:  # initializers, regularizers, constraints: any object with the right methods
-        return identifier
+        candidate = identifier(**kwargs) if isinstance(identifier, type) else identifier
+        needed = _PROTOCOLS.get(kind, ())
+        if all(callable(getattr(candidate, attr, None)) for attr in needed):
+            return candidate
+        expected = f"a {what} name, a {{'class_name', 'config'}} dict, or an object"
+        expected += f" with {' and '.join(needed)}" if needed != ("__call__",) else " that can be called"
+        raise ArgumentTypeError(f"could not interpret {identifier!r:.200} as a {what}: expected {expected}, "
+                                f"received {type(identifier).__name__}")
     if isinstance(identifier, base):
         return identifier
     if isinstance(identifier, type) and issubclass(identifier, base):
         return identifier(**kwargs)
     if callable(identifier) and wrap is not None:
         return wrap(identifier)
-    expected = f"a {singular(kind)} name, config dict or {base.__name__} instance"
-    raise ArgumentTypeError(f"could not interpret {identifier!r} as a {singular(kind)}: expected {expected}, "
-                    f"received {type(identifier).__name__}")
+    expected = f"a {what} name, config dict or {base.__name__} instance"
+    raise ArgumentTypeError(f"could not interpret {identifier!r:.200} as a {what}: expected {expected}, "
+                            f"received {type(identifier).__name__}")
 
 
 def registered_name(kind: str, component: Any) -> str:

@@ -10,10 +10,16 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ArgumentTypeError, PluginConflictError, UnknownComponentError
+
+#: While a saved component is rebuilt: the distributions its file records as providers, consulted
+#: after the user's own preferences, so the nested names it resolves (a Dense's ``"relu"``) come
+#: from the same distribution as the component itself when several provide them.
+RECORDED_PROVIDERS: ContextVar[tuple[str, ...]] = ContextVar("neuropil_recorded_providers", default=())
 
 
 def singular(kind: str) -> str:
@@ -133,7 +139,7 @@ class Registry:
         )
 
     def _preferred(self, key: str, candidates: list[Entry]) -> Entry | None:
-        for choice in self.preferences.get(key, []) + self.preferences.get("*", []):
+        for choice in self.preferences.get(key, []) + self.preferences.get("*", []) + list(RECORDED_PROVIDERS.get()):
             matching = [e for e in candidates if _provided_by(e, choice)]
             if matching:
                 return matching[0]

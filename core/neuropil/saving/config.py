@@ -12,11 +12,11 @@ from typing import Any
 
 from .. import __version__, layers, losses, metrics, optimizers
 from ..base.metric import Metric
-from ..errors import UnknownComponentError
+from ..errors import ArgumentError, ArgumentTypeError, NeuropilError, UnknownComponentError
 from ..plugin_system.namespace import lookup, registry
-from ..plugin_system.registry import singular
+from ..plugin_system.registry import RECORDED_PROVIDERS, singular
 from . import architectures
-from .errors import MissingPluginError, SavedFileError
+from .errors import MissingPluginError, SavedFileError, brief
 
 FORMAT = "neuropil.model"
 FORMAT_VERSION = 1
@@ -124,18 +124,25 @@ def check_document(doc: Any, source: str) -> None:
     kinds = architectures.known()
     if not isinstance(model, dict) or model.get("class_name") not in kinds or not isinstance(model.get("config"), dict):
         raise SavedFileError(f"{source}: 'model' must be {{'class_name': one of {', '.join(map(repr, kinds))}, "
-                             f"'config': {{...}}}}, received {str(model)[:200]}")
+                             f"'config': {{...}}}}, received {brief(model)}")
     layer_specs = model["config"].get("layers")
     if not isinstance(layer_specs, list):
         raise SavedFileError(f"{source}: the model config needs a 'layers' list")
     for i, spec in enumerate(layer_specs):
         _check_spec(spec, f"{source}: layer #{i}")
-    if model["class_name"] != "Sequential":
-        _check_compile(doc.get("compile"), source)
-        return  # a graph's edges are checked as it is rebuilt (neuropil.graph.config)
-    shape = model["config"].get("build_input_shape")
-    if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
-        raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, received {shape!r}")
+    name = model["config"].get("name")
+    if name is not None and not isinstance(name, str):
+        raise SavedFileError(f"{source}: the model name must be a string, received {brief(name)}")
+    saved_rng = doc.get("rng")
+    if saved_rng is not None and (not isinstance(saved_rng, dict)
+                                  or not all(isinstance(v, dict) for v in saved_rng.values())):
+        raise SavedFileError(f"{source}: 'rng' must map layer names to objects of generator states, "
+                             f"received {brief(saved_rng)}")
+    if model["class_name"] == "Sequential":  # a graph's edges are checked as it is rebuilt (neuropil.graph.config)
+        shape = model["config"].get("build_input_shape")
+        if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
+            raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, "
+                                 f"received {brief(shape)}")
     _check_compile(doc.get("compile"), source)
 
 
@@ -150,7 +157,8 @@ def _check_compile(settings: Any, source: str) -> None:
             weight = entry.get("loss_weight")
             if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float))):
                 raise SavedFileError(f"{source}: loss_weight of output {entry['name']!r} must be a number")
-            if not isinstance(entry.get("metrics", []), list) or not isinstance(entry.get("weighted_metrics", []), list):
+            if not isinstance(entry.get("metrics", []), list) \
+                    or not isinstance(entry.get("weighted_metrics", []), list):
                 raise SavedFileError(f"{source}: metrics of output {entry['name']!r} must be lists")
         return
     if settings is not None:
@@ -164,25 +172,56 @@ def _check_compile(settings: Any, source: str) -> None:
 def _check_spec(spec: Any, what: str) -> None:
     if not isinstance(spec, dict) or not isinstance(spec.get("class_name"), str) or \
             not isinstance(spec.get("config", {}), dict):
-        raise SavedFileError(f"{what} must be {{'class_name': str, 'config': {{...}}}}, received {str(spec)[:200]}")
+        raise SavedFileError(f"{what} must be {{'class_name': str, 'config': {{...}}}}, received {brief(spec)}")
 
 
 def build(kind: str, module: Any, spec: dict[str, Any], doc: dict[str, Any], what: str) -> Any:
-    """Instantiate one component through its registry, turning unknown names into install advice."""
+    """Instantiate one component through its registry, turning unknown names into install advice.
+
+    When several installed distributions provide the name, the one the file records as its provider
+    is used if it is installed (a second plugin registering ``Dense`` does not make every saved model
+    ambiguous), and the names its config resolves in turn (a Dense's ``"relu"``) prefer that
+    distribution too; otherwise the registry's usual rules (preferences, or a conflict error) apply.
+    """
+    class_name = _recorded_provider_name(kind, spec)
+    who = spec.get("provider")
+    recorded = who.get("distribution") if isinstance(who, dict) else None
+    token = RECORDED_PROVIDERS.set((recorded,) if isinstance(recorded, str) and recorded else ())
     try:
-        return module.get({"class_name": spec["class_name"], "config": spec.get("config") or {}})
+        return module.get({"class_name": class_name, "config": spec.get("config") or {}})
     except UnknownComponentError as exc:
         raise MissingPluginError(_missing_message(kind, spec, doc, what, exc)) from None
-    except (TypeError, ValueError) as exc:
-        raise SavedFileError(f"could not rebuild {what} ({spec['class_name']!r}) from its saved config: "
-                             f"{type(exc).__name__}: {exc}") from None
+    except NeuropilError as exc:
+        if isinstance(exc, (ArgumentError, ArgumentTypeError)):
+            raise SavedFileError(f"could not rebuild {what} ({brief(spec['class_name'])}) from its saved config: "
+                                 f"{exc}") from None
+        raise
+    except Exception as exc:  # noqa: BLE001 - a constructor fed hostile values may raise anything
+        raise SavedFileError(f"could not rebuild {what} ({brief(spec['class_name'])}) from its saved config: "
+                             f"{type(exc).__name__}: {brief(str(exc))}") from None
+    finally:
+        RECORDED_PROVIDERS.reset(token)
+
+
+def _recorded_provider_name(kind: str, spec: dict[str, Any]) -> str:
+    """``"distribution:name"`` when the file's recorded provider is installed and provides the name."""
+    name = spec["class_name"]
+    who = spec.get("provider")
+    dist = who.get("distribution") if isinstance(who, dict) else None
+    if ":" in name or not isinstance(dist, str) or not dist:
+        return name
+    try:
+        lookup(kind, f"{dist}:{name}")
+    except NeuropilError:
+        return name
+    return f"{dist}:{name}"
 
 
 def _missing_message(kind: str, spec: dict[str, Any], doc: dict[str, Any], what: str, exc: Exception) -> str:
-    saved = doc.get("plugins") if isinstance(doc.get("plugins"), dict) else {}
+    saved: dict[str, Any] = doc["plugins"] if isinstance(doc.get("plugins"), dict) else {}
     here = set(plugin_versions())
     absent = [f"{dist} {ver or ''}".strip() for dist, ver in saved.items() if dist not in here]
-    who = spec.get("provider") if isinstance(spec.get("provider"), dict) else {}
+    who: dict[str, Any] = spec["provider"] if isinstance(spec.get("provider"), dict) else {}
     dist = who.get("distribution") or who.get("plugin")
     if spec["class_name"] not in registry(kind) and dist:
         head = (f"{what} is {singular(kind)} {spec['class_name']!r}, provided by {dist} "
@@ -213,7 +252,8 @@ def build_compile(doc: dict[str, Any], source: str) -> dict[str, Any] | None:
         }
     weight = settings.get("loss_weight")
     return {
-        **({"loss_weights": [float(weight)]} if isinstance(weight, (int, float)) and not isinstance(weight, bool) else {}),
+        **({"loss_weights": [float(weight)]}
+           if isinstance(weight, (int, float)) and not isinstance(weight, bool) else {}),
         "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
         "loss": build("losses", losses, settings["loss"], doc, "the loss"),
         "metrics": _metric_specs(settings.get("metrics", []), doc, source, "metric"),
@@ -234,7 +274,7 @@ def _metric_specs(saved: list[Any], doc: dict[str, Any], source: str, what: str)
             else:
                 specs.append({"class_name": spec["class_name"], "config": spec.get("config") or {}})
         else:
-            raise SavedFileError(f"{source}: {what} #{i} must be a name or a config object, received {spec!r}")
+            raise SavedFileError(f"{source}: {what} #{i} must be a name or a config object, received {brief(spec)}")
     return specs
 
 

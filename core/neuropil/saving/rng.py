@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import utils
-from .errors import SavedFileError
+from .errors import SavedFileError, brief
 
 
 def _generators(layer: Any) -> dict[str, np.random.Generator]:
@@ -39,7 +39,8 @@ def restore(state: Any, layers: list[Any], restore_global: bool = True) -> None:
     Everything is checked before any generator changes.
     """
     if not isinstance(state, dict) or not isinstance(state.get("layers", {}), dict):
-        raise SavedFileError(f"random-stream state must be an object with 'global' and 'layers', received {state!r:.200}")
+        raise SavedFileError(f"random-stream state must be an object with 'global' and 'layers', "
+                             f"received {brief(state)}")
     by_name = {layer.name: layer for layer in layers}
     plan: list[tuple[Any, str | None, Any]] = []
     for name, states in state.get("layers", {}).items():
@@ -53,7 +54,10 @@ def restore(state: Any, layers: list[Any], restore_global: bool = True) -> None:
             plan.append((layer, None, states["__custom__"]))
             continue
         generators = _generators(layer)
-        for attr, value in (states or {}).items():
+        if not isinstance(states, dict):
+            raise SavedFileError(f"saved random-stream state of layer {name!r} must be an object, "
+                                 f"received {brief(states)}")
+        for attr, value in states.items():
             if attr not in generators:
                 raise SavedFileError(f"saved random-stream state names {name}.{attr}, which is not a "
                                      f"generator of that layer (it has: {', '.join(generators) or 'none'})")
@@ -68,15 +72,21 @@ def restore(state: Any, layers: list[Any], restore_global: bool = True) -> None:
                 target.set_rng_state(value)
             else:
                 target.bit_generator.state = value
-        except (TypeError, ValueError, KeyError) as exc:
-            raise SavedFileError(f"could not restore a random stream: {exc}") from None
+        except Exception as exc:  # noqa: BLE001 - a plugin's set_rng_state may raise anything
+            raise SavedFileError(f"could not restore a random stream: {type(exc).__name__}: {exc}") from None
 
 
 def _validate(generator: np.random.Generator, value: Any, what: str) -> None:
     """Try a state on a throwaway bit generator of the same kind, so a bad one changes nothing."""
+    if not isinstance(value, dict) or value.get("bit_generator") != type(generator.bit_generator).__name__:
+        raise SavedFileError(f"saved random-stream state of {what} must be a {type(generator.bit_generator).__name__} "
+                             f"state object, received {brief(value)}")
     try:
-        type(generator.bit_generator)().state = value
-    except (TypeError, ValueError, KeyError) as exc:
+        probe = type(generator.bit_generator)()
+        probe.state = value
+        if probe.state != value:  # NumPy may silently wrap oversized integers: refuse, don't reinterpret
+            raise ValueError("its values are out of range for the generator (they do not survive a round trip)")
+    except Exception as exc:  # noqa: BLE001 - NumPy raises Overflow/Attribute/Type/Value/KeyError here
         raise SavedFileError(f"saved random-stream state of {what} does not fit its "
                              f"{type(generator.bit_generator).__name__} generator: {exc}") from None
 

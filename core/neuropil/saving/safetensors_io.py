@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import struct
 from collections.abc import Mapping
 from pathlib import Path
@@ -21,10 +22,18 @@ from typing import IO, Any
 
 import numpy as np
 
-from .errors import SavedFileError
+from .errors import SavedFileError, SavedFileNotFoundError, brief
 
 #: safetensors' own limit on the header size; a larger declared header is refused unread.
 MAX_HEADER_BYTES = 100 * 1024 * 1024
+#: The most JSON values (counted as the ``,`` ``:`` ``{`` ``[`` in the text, an over-estimate) one
+#: header or config may hold. Parsed JSON costs 50-250 bytes of Python objects per value whatever the
+#: text's size, so this, not the byte count, is what bounds the memory a hostile header can claim
+#: (a 10 MB header of tiny objects would otherwise parse into ~300 MB). 200,000 values is
+#: room for ~25,000 tensors or a config of ~10,000 layers.
+MAX_JSON_VALUES = 200_000
+#: The largest tensor dimension, and element count, accepted: what NumPy can index (2**63 - 1).
+MAX_DIMENSION = 2**63 - 1
 
 DTYPES: dict[str, np.dtype] = {
     "BOOL": np.dtype("bool"), "U8": np.dtype("<u1"), "I8": np.dtype("<i1"), "U16": np.dtype("<u2"),
@@ -66,7 +75,7 @@ def write(stream: IO[bytes], tensors: Mapping[str, Any], metadata: Mapping[str, 
     stream.write(struct.pack("<Q", len(encoded)))
     stream.write(encoded)
     for array in arrays:
-        stream.write(memoryview(array).cast("B") if array.nbytes else b"")
+        stream.write(memoryview(array).cast("B") if array.nbytes else b"")  # type: ignore[arg-type]
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -79,11 +88,53 @@ def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 def parse_json(text: str | bytes, what: str) -> Any:
-    """Strict JSON: duplicate keys and absurd nesting are errors, not silently resolved."""
+    """Strict JSON: duplicate keys, absurd nesting and absurd numbers of values are errors (the count
+    of values is refused before parsing), never silently resolved or raised as Python's own errors."""
+    if not isinstance(text, (str, bytes)):
+        raise SavedFileError(f"{what} must be JSON text, received {type(text).__name__}")
+    marks: tuple[Any, ...] = (b",", b":", b"{", b"[") if isinstance(text, bytes) else (",", ":", "{", "[")
+    values = sum(text.count(mark) for mark in marks)
+    if values > MAX_JSON_VALUES:
+        raise SavedFileError(f"{what} holds about {values} JSON values, more than the limit of {MAX_JSON_VALUES}")
     try:
         return json.loads(text, object_pairs_hook=_reject_duplicates)
     except (ValueError, RecursionError, UnicodeDecodeError) as exc:
         raise SavedFileError(f"{what} is not valid JSON: {exc}") from None
+
+
+
+def open_regular_file(path: Path) -> IO[bytes]:
+    """Open ``path`` for reading only if it is a regular file. A FIFO would block the reader forever
+    and a device would never end, so the file is opened non-blocking (a FIFO's open returns at once)
+    and its type checked on the open descriptor, where it cannot be swapped under us."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise SavedFileNotFoundError(f"no such file: '{path}'") from None
+    except IsADirectoryError:
+        raise SavedFileError(f"'{path}' is a directory, not a safetensors file") from None
+    except OSError as exc:
+        raise SavedFileError(f"cannot open '{path}': {exc.strerror or exc}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise SavedFileError(f"'{path}' is {_file_kind(mode)}, not a regular file: neuropil reads model, "
+                                 f"weights and backup files only from regular files")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
 
 
 class SafetensorsFile:
@@ -92,10 +143,7 @@ class SafetensorsFile:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        try:
-            self._stream: IO[bytes] = open(self.path, "rb")
-        except FileNotFoundError:
-            raise FileNotFoundError(f"no such file: '{self.path}'") from None
+        self._stream: IO[bytes] = open_regular_file(self.path)
         try:
             self._parse()
         except BaseException:
@@ -138,16 +186,20 @@ class SafetensorsFile:
 
     def _check(self, name: str, spec: Any, available: int) -> tuple[np.dtype, tuple[int, ...], int, int]:
         if not isinstance(spec, dict) or set(spec) != {"dtype", "shape", "data_offsets"}:
-            raise self._fail(f"tensor {name!r} must have exactly dtype, shape and data_offsets, received {spec!r}")
+            raise self._fail(f"tensor {brief(name)} must have exactly dtype, shape and data_offsets, "
+                             f"received {brief(spec)}")
         dtype = DTYPES.get(spec["dtype"]) if isinstance(spec["dtype"], str) else None
         if dtype is None:
-            raise self._fail(f"tensor {name!r} has dtype {spec['dtype']!r}; supported: {', '.join(DTYPES)}")
+            raise self._fail(f"tensor {brief(name)} has dtype {brief(spec['dtype'])}; supported: {', '.join(DTYPES)}")
         shape, offsets = spec["shape"], spec["data_offsets"]
-        if not isinstance(shape, list) or len(shape) > 64 or not all(
-                type(d) is int and d >= 0 for d in shape):
-            raise self._fail(f"tensor {name!r} has shape {shape!r}; expected a list of non-negative integers")
+        if not isinstance(shape, list) or len(shape) > 32 or not all(
+                type(d) is int and 0 <= d <= MAX_DIMENSION for d in shape):
+            raise self._fail(f"tensor {name!r} has shape {brief(shape)}; expected a list of at most 32 "
+                             f"non-negative integers below 2**63")
+        if math.prod(d for d in shape if d) > MAX_DIMENSION:  # NumPy refuses such a shape even when empty
+            raise self._fail(f"tensor {name!r} has shape {brief(shape)}, more elements than NumPy can index")
         if not isinstance(offsets, list) or len(offsets) != 2 or not all(type(o) is int for o in offsets):
-            raise self._fail(f"tensor {name!r} has data_offsets {offsets!r}; expected [begin, end]")
+            raise self._fail(f"tensor {brief(name)} has data_offsets {brief(offsets)}; expected [begin, end]")
         begin, end = offsets
         if not 0 <= begin <= end <= available:
             raise self._fail(f"tensor {name!r} spans bytes {begin}..{end} of a {available}-byte data section "
@@ -164,7 +216,7 @@ class SafetensorsFile:
         array = np.empty(shape, dtype=dtype)
         if end > begin:
             self._stream.seek(self.data_start + begin)
-            got = self._stream.readinto(memoryview(array).cast("B"))
+            got = self._stream.readinto(memoryview(array).cast("B"))  # type: ignore[attr-defined,arg-type]
             if got != end - begin:
                 raise self._fail(f"tensor {name!r} was cut short while reading (the file changed?)")
         return array

@@ -13,7 +13,10 @@ from typing import Any
 from . import state
 from .atomic import atomic_write
 from .config import FORMAT as MODEL_FORMAT
-from .safetensors_io import SafetensorsFile, write
+from .errors import SavedFileError, brief
+from .guard import loading_errors
+from .model_file import check_tensor_names
+from .safetensors_io import SafetensorsFile, parse_json, write
 
 FORMAT = "neuropil.weights"
 
@@ -32,23 +35,33 @@ def layer_order(model: Any) -> list[str]:
     return [layer.name for layer in model._layers]
 
 
-def saved_layer_order(metadata: dict[str, str]) -> list[str] | None:
-    try:
-        order = json.loads(metadata.get("layers", "null"))
-    except ValueError:
+def saved_layer_order(metadata: dict[str, str], source: str = "the file") -> list[str] | None:
+    """The saved layer order, when recorded. A file of another tool has none; a neuropil file whose
+    record is not a list of names is refused (it would otherwise misassign weights by position)."""
+    if "layers" not in metadata:
         return None
-    return order if isinstance(order, list) and all(isinstance(n, str) for n in order) else None
+    order = parse_json(metadata["layers"], f"the layer order in {source}")
+    if not isinstance(order, list) or not all(isinstance(n, str) for n in order):
+        raise SavedFileError(f"the layer order in {source} must be a list of layer names, received {brief(order)}")
+    return order
 
 
 def load_weights(model: Any, filepath: str | os.PathLike[str]) -> None:
-    """Assign weights by layer and parameter name; every name and shape is checked before any changes."""
-    with SafetensorsFile(filepath) as file:
-        if file.metadata.get("format") == MODEL_FORMAT:
-            names = [n for n in file.specs if n.startswith("weights/")]
-            tensors = {n[len("weights/"):]: file.read(n) for n in names}
-        else:
-            tensors = file.read_all()
-        state.set_weights(model, tensors, f"'{file.path}'", saved_layers=saved_layer_order(file.metadata))
+    """Assign weights by layer and parameter name; every name and shape is checked before any changes
+    (and before any tensor is read), and every failure is a :class:`SavedFileError`."""
+    with loading_errors(filepath, "weights from"):
+        with SafetensorsFile(filepath) as file:
+            source = f"'{file.path}'"
+            if file.metadata.get("format") == MODEL_FORMAT:
+                check_tensor_names(file.specs, source, ("weights/", "optimizer/"))
+                specs = {n[len("weights/"):]: n for n in file.specs if n.startswith("weights/")}
+            else:
+                specs = {n: n for n in file.specs}
+            order = saved_layer_order(file.metadata, source)
+            # shapes first, from the header: a mismatch is refused before any tensor is read
+            state.check_weight_shapes(model, {k: file.specs[n][1] for k, n in specs.items()}, source, order)
+            tensors = {k: file.read(n) for k, n in specs.items()}
+        state.set_weights(model, tensors, source, saved_layers=order)
 
 
 __all__ = ["save_weights", "load_weights"]

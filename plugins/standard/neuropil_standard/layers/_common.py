@@ -20,3 +20,21 @@ def serialize_component(kind_module: Any, original: Any, resolved: Any) -> Any:
     if original is None or isinstance(original, (str, dict)):
         return original
     return kind_module.serialize(resolved)
+
+
+def resolve_component(owner: str, argument: str, kind_module: Any, value: Any) -> Any:
+    """A component argument (``kernel_regularizer=``...) resolved through its registry at construction,
+    its refusal reworded to name the layer and the argument the user wrote."""
+    from neuropil.errors import ArgumentTypeError
+
+    try:
+        return kind_module.get(value)
+    except ArgumentTypeError as exc:
+        raise ArgumentTypeError(f"{owner} expects {argument} to be {_expectation(exc)}, "
+                                f"received {argument}={value!r:.200}") from None
+
+
+def _expectation(exc: Exception) -> str:
+    text = str(exc)
+    _, found, rest = text.partition("expected ")
+    return rest.rsplit(", received", 1)[0] if found else "a registered name, a config dict or an instance"

@@ -21,7 +21,8 @@ class Activation(Layer):
     activation.
     """
 
-    example_configs = ({"activation": "relu"}, {"activation": "tanh"}, {"activation": "sigmoid"})
+    example_configs: tuple[dict[str, Any], ...] = (
+        {"activation": "relu"}, {"activation": "tanh"}, {"activation": "sigmoid"})
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -12,6 +12,7 @@ import warnings
 from typing import Any
 
 from neuropil.base.layer import Layer
+from neuropil.errors import ArgumentError
 
 from .. import activations as fn
 from .._checks import finite_number
@@ -37,7 +38,7 @@ class ReLU(_ArgumentActivation):
     threshold)`` below it; with the defaults, ``max(x, 0)``. As Keras's layer, it refuses negative
     ``max_value``, ``negative_slope`` and ``threshold``."""
 
-    example_configs = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
                        {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5})
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
@@ -84,14 +85,14 @@ class Softmax(_ArgumentActivation):
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         if isinstance(axis, bool) or not isinstance(axis, int):
-            raise ValueError(f"Softmax expects axis to be an integer, received axis={axis!r}")
+            raise ArgumentError(f"Softmax expects axis to be an integer, received axis={axis!r}")
         self.axis = axis
         super().__init__(fn.Softmax(axis=axis), **kwargs)
 
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: Any) -> None:
         rank = len(input_shape) + 1
         if not -rank <= self.axis < rank:
-            raise ValueError(f"layer {self.name!r} (Softmax) got axis={self.axis} for inputs of rank {rank} "
+            raise ArgumentError(f"layer {self.name!r} (Softmax) got axis={self.axis} for inputs of rank {rank} "
                              f"(per-sample shape {tuple(input_shape)} plus the batch axis); expected an "
                              f"axis in [{-rank}, {rank - 1}]")
         if self.axis % rank != rank - 1:

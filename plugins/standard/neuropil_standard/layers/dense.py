@@ -16,8 +16,10 @@ import neuropil.initializers
 import neuropil.regularizers
 import numpy as np
 from neuropil.base.layer import Backward, Layer
+from neuropil.checks import boolean as check_boolean
+from neuropil.errors import ArgumentError
 
-from ._common import check_declared_shape, serialize_component
+from ._common import check_declared_shape, resolve_component, serialize_component
 
 #: The component arguments of Dense with the registry each resolves through.
 _COMPONENTS = {
@@ -50,22 +52,31 @@ class Dense(Layer):
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
                  kernel_regularizer: Any = None, bias_regularizer: Any = None, activity_regularizer: Any = None,
                  kernel_constraint: Any = None, bias_constraint: Any = None, **kwargs: Any) -> None:
-        if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:
-            raise ValueError(f"Dense expects units to be a positive integer, received units={units!r}")
+        if isinstance(units, bool) or not isinstance(units, Integral) or units <= 0:  # a ValueError, as Keras's
+            raise ArgumentError(f"Dense expects units to be a positive integer, received units={units!r}")
+        self.units: int = int(units)
+        self.use_bias: bool = check_boolean("Dense", "use_bias", use_bias)
         super().__init__(**kwargs)
-        self.units = int(units)
-        self.use_bias = bool(use_bias)
         self.input_gradient = True
-        self._activation_arg = activation
-        self.activation = neuropil.activations.get(activation if activation is not None else "linear")
-        self._component_args = {
+        self._activation_arg: Any = activation
+        self.activation: Any = neuropil.activations.get(activation if activation is not None else "linear")
+        self._component_args: dict[str, Any] = {
             "kernel_initializer": kernel_initializer, "bias_initializer": bias_initializer,
             "kernel_regularizer": kernel_regularizer, "bias_regularizer": bias_regularizer,
             "activity_regularizer": activity_regularizer,
             "kernel_constraint": kernel_constraint, "bias_constraint": bias_constraint,
         }
         for arg, module in _COMPONENTS.items():
-            setattr(self, arg, module.get(self._component_args[arg]))
+            setattr(self, arg, resolve_component("Dense", arg, module, self._component_args[arg]))
+
+    # the resolved component arguments, set in __init__ from _COMPONENTS
+    kernel_initializer: Any
+    bias_initializer: Any
+    kernel_regularizer: Any
+    bias_regularizer: Any
+    activity_regularizer: Any
+    kernel_constraint: Any
+    bias_constraint: Any
 
     # -- building --------------------------------------------------------------------------------
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:

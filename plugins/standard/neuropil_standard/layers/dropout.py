@@ -7,11 +7,13 @@ generator on the backend, seeded at build from ``seed`` (or from neuropil's seed
 """
 from __future__ import annotations
 
-from numbers import Real
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from neuropil.base.layer import Backward, Layer
+from neuropil.checks import shape as check_shape
+from neuropil.errors import ArgumentError
 from neuropil.utils import child_seed
 
 
@@ -30,23 +32,38 @@ class Dropout(Layer):
 
     def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:
+        # ValueErrors whatever is wrong with them, as Keras raises (and as this layer always has)
         if isinstance(rate, bool) or not isinstance(rate, Real) or not 0 <= rate < 1:
-            raise ValueError(f"Dropout expects rate to be a number in [0, 1), received rate={rate!r}")
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-            raise ValueError(f"Dropout expects seed to be an integer or None, received seed={seed!r}")
+            raise ArgumentError(f"Dropout expects rate to be a number in [0, 1), received rate={rate!r}")
+        self.rate: float = float(rate)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0):
+            raise ArgumentError(f"Dropout expects seed to be a non-negative integer or None (NumPy seeds "
+                                f"cannot be negative), received seed={seed!r}")
+        self.seed: int | None = None if seed is None else int(seed)
+        self.noise_shape: tuple[int | None, ...] | None = None if noise_shape is None else check_shape(
+            "Dropout", "noise_shape", noise_shape, allow_none=True)
         super().__init__(**kwargs)
-        self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(
-            None if d is None else int(d) for d in noise_shape)
-        self.seed = None if seed is None else int(seed)
+        if self.declared_input_shape is not None:
+            self._check_noise_shape(self.declared_input_shape)
         self._rng: Any = None
 
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
-        if self.noise_shape is not None and len(self.noise_shape) != len(input_shape) + 1:
-            raise ValueError(f"layer {self.name!r} (Dropout) expects noise_shape of rank {len(input_shape) + 1} "
-                             f"(batch axis included), received noise_shape={self.noise_shape} for per-sample "
-                             f"input shape {tuple(input_shape)}")
+        self._check_noise_shape(input_shape)
         self._rng = backend.rng(self.seed if self.seed is not None else child_seed())
+
+    def _check_noise_shape(self, input_shape: tuple[int, ...]) -> None:
+        """A mask of ``noise_shape`` must broadcast against the input: rank with the batch axis, and
+        each fixed entry 1 (shared along that axis) or the axis's own size."""
+        if self.noise_shape is None:
+            return
+        full = (None, *input_shape)  # the batch size is not known before the data: any entry fits it
+        fits = len(self.noise_shape) == len(full) and all(
+            wanted is None or wanted == 1 or size is None or wanted == size
+            for wanted, size in zip(self.noise_shape, full))
+        if not fits:
+            raise ArgumentError(f"layer {self.name!r} (Dropout) expects noise_shape to have {len(full)} entries "
+                                f"(batch axis included), each None, 1 or the input's size {full}, received "
+                                f"noise_shape={self.noise_shape} for per-sample input shape {tuple(input_shape)}")
 
     def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
         if self.noise_shape is None:
