@@ -338,3 +338,33 @@ def test_validation_of_a_multi_output_model_logs_each_outputs_val_loss() -> None
     evaluated = model.evaluate(x_val, y_val, batch_size=16, verbose=0, return_dict=True)
     for name, value in evaluated.items():  # validation ran on the epoch's final weights, as evaluate does
         assert again.history[f"val_{name}"] == [value]
+
+
+def test_keras_demo_functional_residual_written_with_the_plus_operator(tmp_path: Path) -> None:
+    """Keras's examples/demo_functional.py, scaled down: ``x += residual`` on symbolic tensors."""
+    neuropil.utils.set_random_seed(12)
+    inputs = neuropil.layers.Input((10,))
+    x = Dense(8, activation="relu")(inputs)
+    residual = x
+    x = Dense(8, activation="relu")(x)
+    x = Dense(8, activation="relu")(x)
+    x += residual
+    gated = x * Dense(8, activation="sigmoid")(inputs) - residual
+    model = neuropil.Model(inputs, Dense(3)(gated))
+    assert [type(layer).__name__ for layer in model.layers].count("Add") == 1
+    data_x, data_y = _data(13, 200, 10), _data(14, 200, 3)
+    model.compile(optimizer=neuropil.optimizers.Adam(learning_rate=0.001), loss="mse",
+                  metrics=["mse"])
+    history = model.fit(data_x, data_y, batch_size=32, epochs=2, validation_split=0.2, verbose=0)
+    assert {"loss", "mse", "val_loss", "val_mse"} <= set(history.history)
+    w = {layer.name: [v.astype(np.float64) for v in layer.get_weights()] for layer in model.layers}
+    names = [layer.name for layer in model.layers if type(layer).__name__ == "Dense"]
+    first, second, third, gate, head = (w[n] for n in names)
+    h1 = np.maximum(data_x @ first[0] + first[1], 0)
+    h3 = np.maximum(np.maximum(h1 @ second[0] + second[1], 0) @ third[0] + third[1], 0)
+    g = 1 / (1 + np.exp(-(data_x @ gate[0] + gate[1])))
+    expected = ((h3 + h1) * g - h1) @ head[0] + head[1]
+    np.testing.assert_allclose(model.predict(data_x, verbose=0), expected, rtol=1e-4, atol=1e-5)
+    _round_trips(model, data_x, data_y, tmp_path)
+    with pytest.raises(LayerError, match="only with other symbolic tensors"):
+        _ = inputs + 1.0

@@ -59,6 +59,40 @@ class SymbolicTensor:
     def __repr__(self) -> str:
         return f"<SymbolicTensor name={self.name!r} shape={self.shape} dtype={self.dtype}>"
 
+    # -- Keras's tensor arithmetic in a graph: ``x + residual`` records a merge layer's call --------
+    def __add__(self, other: Any) -> Any:
+        return _operate("add", self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _operate("add", other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _operate("subtract", self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _operate("subtract", other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _operate("multiply", self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _operate("multiply", other, self)
+
+
+def _operate(operator: str, left: Any, right: Any) -> Any:
+    """Call the registered layer that declares ``symbolic_operator == operator`` on ``[left, right]``."""
+    from ..errors import LayerError
+    from ..plugin_system.namespace import registry
+
+    if not (isinstance(left, SymbolicTensor) and isinstance(right, SymbolicTensor)):
+        raise LayerError(f"symbolic tensors combine with '{operator}' only with other symbolic tensors, received "
+                         f"{type(left).__name__} and {type(right).__name__}; wrap constants in a layer")
+    for entry in registry("layers").entries():
+        if getattr(entry.factory, "symbolic_operator", None) == operator:
+            return entry.factory()([left, right])
+    raise LayerError(f"no installed layer computes '{operator}' for symbolic tensors (a layer class declaring "
+                     f"symbolic_operator = {operator!r}); install neuropil-standard")
+
 
 def flatten(structure: Any) -> list[Any]:
     """The leaves of a tensor, a list/tuple of them, or a dict of them (in the dict's order)."""
