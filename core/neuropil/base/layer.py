@@ -125,7 +125,7 @@ class Layer:
     #: some, each a list of per-sample shapes (one per input); a single-input layer may, to be checked
     #: on shapes of its choosing rather than the suite's probes.
     example_input_shapes: ClassVar[tuple[Any, ...]] = ()
-    #: Protocol: the Python operator ("add", "subtract" or "multiply") this two-input layer computes,
+    #: Protocol: the Python operator ("+", "-" or "*") this two-input layer computes,
     #: so that ``a + b`` on symbolic tensors (as Keras's ``x += residual``) records a call of it. The
     #: core finds the layer by this attribute among the registered ones, never by its name.
     symbolic_operator: ClassVar[str | None] = None

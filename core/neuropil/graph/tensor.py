@@ -61,22 +61,22 @@ class SymbolicTensor:
 
     # -- Keras's tensor arithmetic in a graph: ``x + residual`` records a merge layer's call --------
     def __add__(self, other: Any) -> Any:
-        return _operate("add", self, other)
+        return _operate("+", self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return _operate("add", other, self)
+        return _operate("+", other, self)
 
     def __sub__(self, other: Any) -> Any:
-        return _operate("subtract", self, other)
+        return _operate("-", self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return _operate("subtract", other, self)
+        return _operate("-", other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return _operate("multiply", self, other)
+        return _operate("*", self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return _operate("multiply", other, self)
+        return _operate("*", other, self)
 
 
 def _operate(operator: str, left: Any, right: Any) -> Any:

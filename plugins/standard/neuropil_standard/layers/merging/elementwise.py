@@ -55,7 +55,7 @@ class ElementwiseMerge(Merge):
 class Add(ElementwiseMerge):
     """Keras ``Add()``: the elementwise sum of a list of inputs."""
 
-    symbolic_operator = "add"  # ``a + b`` on symbolic tensors
+    symbolic_operator = "+"  # ``a + b`` on symbolic tensors
 
     def merge(self, xp: Any, arrays: list[Any]) -> tuple[Any, Any]:
         y = arrays[0]
@@ -69,7 +69,7 @@ class Add(ElementwiseMerge):
 class Subtract(ElementwiseMerge):
     """Keras ``Subtract()``: ``inputs[0] - inputs[1]``, exactly two inputs."""
 
-    symbolic_operator = "subtract"  # ``a - b`` on symbolic tensors
+    symbolic_operator = "-"  # ``a - b`` on symbolic tensors
 
     min_inputs = 2
     max_inputs = 2
@@ -83,7 +83,7 @@ class Multiply(ElementwiseMerge):
     """Keras ``Multiply()``: the elementwise product. Each input's gradient is ``dy`` times the product
     of the *other* inputs (prefix and suffix products, never a division, so zeros are exact)."""
 
-    symbolic_operator = "multiply"  # ``a * b`` on symbolic tensors
+    symbolic_operator = "*"  # ``a * b`` on symbolic tensors
 
     def merge(self, xp: Any, arrays: list[Any]) -> tuple[Any, Any]:
         prefix = [arrays[0]]
