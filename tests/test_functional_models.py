@@ -368,3 +368,23 @@ def test_keras_demo_functional_residual_written_with_the_plus_operator(tmp_path:
     _round_trips(model, data_x, data_y, tmp_path)
     with pytest.raises(LayerError, match="only with other symbolic tensors"):
         _ = inputs + 1.0
+
+
+def test_transfer_learning_a_frozen_sequential_base_under_a_new_head(tmp_path: Path) -> None:
+    """The Keras transfer-learning guide's shape: a trained Sequential base, frozen, called on a new
+    Input under a new head; only the head trains, and the whole saves and loads."""
+    neuropil.utils.set_random_seed(15)
+    base = neuropil.Sequential([neuropil.Input(shape=(5,)), Dense(4, activation="relu"), Dense(3)], name="base")
+    x, y = _data(16, 64, 5), _data(17, 64, 1)
+    base.trainable = False
+    frozen = base.get_weights()
+    inputs = neuropil.Input(shape=(5,), name="features")
+    model = neuropil.Model(inputs, Dense(1, name="head")(base(inputs)))
+    head_before = model.get_layer("head").get_weights()[0].copy()
+    model.compile("adam", "mse")
+    model.fit(x, y, epochs=2, verbose=0)
+    for a, b in zip(frozen, base.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(head_before, model.get_layer("head").get_weights()[0])
+    loaded = _round_trips(model, x, y, tmp_path)
+    assert isinstance(loaded.get_layer("base"), neuropil.Sequential)
