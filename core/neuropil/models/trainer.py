@@ -104,9 +104,13 @@ class Trainer(ModelStructure):
         for layer in self._layers:
             if layer.backend is backend:
                 continue
+            moved = layer.backend is not None  # built elsewhere (not a fresh InputLayer)
             for name, value in layer.params.items():
                 layer.params[name] = backend.asarray(layer.backend.to_numpy(value) if layer.backend else value)
             layer.backend = backend
+            changed = getattr(layer, "backend_changed", None)  # main's Layer protocol (after a move)
+            if moved and callable(changed):
+                changed()
 
     def _structure_changed(self) -> None:
         """Forget what was derived from the graph (executor, fused output paths, resolved metrics)."""
