@@ -30,6 +30,9 @@ def _first_party_names() -> set[str]:
     names: set[str] = set()
     for registry in manager().registries.values():
         for entry in registry.entries():
+            defined_by_core = (getattr(entry.factory, "__module__", "") or "").startswith("neuropil.")
+            if defined_by_core:  # a component the core defines itself (InputLayer, Input) and a plugin registers
+                continue
             if entry.source.distribution in ("neuropil-standard", "neuropil-metrics", "neuropil-cupy"):
                 names |= {normalize(entry.name), *(normalize(alias) for alias in entry.aliases)}
                 factory_name = getattr(entry.factory, "__name__", "")

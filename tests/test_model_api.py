@@ -87,6 +87,8 @@ def test_model_from_json_refuses_other_documents_and_imports_nothing(tmp_path) -
     with pytest.raises(SavedFileError, match="could not be parsed"):
         model_from_json("{not json")
     with pytest.raises(SavedFileError, match="class_name"):
+        model_from_json(json.dumps({"class_name": "os.system", "config": {}}))
+    with pytest.raises(SavedFileError, match="'layers'"):  # a functional model names its layers
         model_from_json(json.dumps({"class_name": "Functional", "config": {}}))
 
 

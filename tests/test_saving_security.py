@@ -90,8 +90,11 @@ def test_config_naming_arbitrary_optimizer_or_loss_is_refused(tmp_path):
 
 def test_config_with_wrong_structure_says_what_was_expected(tmp_path):
     path = tmp_path / "m.safetensors"
-    model_file_with_config(path, lambda doc: doc["model"].update(class_name="Functional"))
+    model_file_with_config(path, lambda doc: doc["model"].update(class_name="Subclassed"))
     with pytest.raises(SavedFileError, match="'model' must be .*Sequential"):
+        load_model(path)
+    model_file_with_config(path, lambda doc: doc["model"].update(class_name="Functional"))
+    with pytest.raises(SavedFileError, match="layer #0 must be an object with 'name' and an 'inbound_nodes'"):
         load_model(path)
     model_file_with_config(path, lambda doc: doc.update(format_version=99))
     with pytest.raises(SavedFileError, match="format version 99 is not supported"):

@@ -17,10 +17,10 @@ _SUBMODULES = {
     "activations", "backends", "callbacks", "config", "constraints", "errors", "hookspecs",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "plugins", "regularizers",
     "schedules", "testing", "utils", "registry", "backend", "layer", "activation", "loss", "optimizer",
-    "metric", "schedule", "checks", "base", "plugin_system",
+    "metric", "schedule", "checks", "base", "plugin_system", "graph",
 }
 
-__all__ = sorted(_SUBMODULES | {"hookimpl", "Sequential", "__version__"})
+__all__ = sorted(_SUBMODULES | {"hookimpl", "Sequential", "Model", "Input", "__version__"})
 
 
 def __getattr__(name: str) -> Any:
@@ -34,6 +34,14 @@ def __getattr__(name: str) -> Any:
         from .models import Sequential
 
         return Sequential
+    if name == "Model":
+        from .graph.functional import Model
+
+        return Model
+    if name == "Input":
+        from .graph.input_layer import Input
+
+        return Input
     raise AttributeError(f"module 'neuropil' has no attribute {name!r}")
 
 

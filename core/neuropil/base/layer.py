@@ -7,6 +7,7 @@ the closure holds exactly what the backward needs, nothing on ``self``.
 """
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -45,6 +46,13 @@ def snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", words).lower()  # a lower-to-upper step
 
 
+def per_sample_shape(input_shape: Any) -> Any:
+    """One input's per-sample shape as a tuple of ints, or several inputs' (a sequence of shapes, as
+    a multi-input layer receives them) as a list of such tuples."""
+    items = list(input_shape)
+    if items and all(isinstance(item, (tuple, list)) for item in items):
+        return [tuple(int(d) for d in item) for item in items]
+    return tuple(input_shape)
 #: The float types a layer may compute in (``dtype=``); neuropil has no integer or mixed policies.
 LAYER_DTYPES = ("float16", "float32", "float64")
 
@@ -76,13 +84,6 @@ def _layer_dtype(owner: str, dtype: Any) -> str | None:
         raise ArgumentError(f"{owner} expects dtype to be one of {', '.join(LAYER_DTYPES)} or None, "
                             f"received dtype={dtype!r}")
     return name
-def per_sample_shape(input_shape: Any) -> Any:
-    """One input's per-sample shape as a tuple, or several inputs' (a sequence of shapes, as a
-    multi-input layer receives them) as a list of tuples; the sides are left as given."""
-    items = list(input_shape)
-    if items and all(isinstance(item, (tuple, list)) for item in items):
-        return [tuple(item) for item in items]
-    return tuple(input_shape)
 
 
 class Layer:
@@ -125,6 +126,10 @@ class Layer:
     #: some, each a list of per-sample shapes (one per input); a single-input layer may, to be checked
     #: on shapes of its choosing rather than the suite's probes.
     example_input_shapes: ClassVar[tuple[Any, ...]] = ()
+    #: Protocol: the Python operator ("+", "-" or "*") this two-input layer computes,
+    #: so that ``a + b`` on symbolic tensors (as Keras's ``x += residual``) records a call of it. The
+    #: core finds the layer by this attribute among the registered ones, never by its name.
+    symbolic_operator: ClassVar[str | None] = None
 
     def __init__(self, *, name: str | None = None, trainable: bool = True,
                  input_shape: tuple[int, ...] | None = None, input_dim: int | None = None,
@@ -150,10 +155,26 @@ class Layer:
         self.built = False
         self.input_shape: tuple[int, ...] | None = None
         self.output_shape: tuple[int, ...] | None = None
+        #: The graph nodes recording each call of this layer on symbolic tensors (Keras's inbound nodes).
+        self.inbound_nodes: list[Any] = []
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Let every layer's ``build`` be called as Keras calls it, ``layer.build(input_shape)``: the
+        backend and the random generator default to the default backend and neuropil's global
+        generator, and the layer counts as built afterwards, however ``build`` was reached."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("build")
+        if own is not None and not getattr(own, "_keras_signature", False):
+            cls.build = _keras_build(own)  # type: ignore[method-assign]
 
     # -- building --------------------------------------------------------------------------------
     def build(self, input_shape: Shape, backend: Any, rng: np.random.Generator) -> None:
-        """Create parameters for per-sample ``input_shape`` on ``backend``, drawing from ``rng``."""
+        """Create parameters for per-sample ``input_shape`` on ``backend``, drawing from ``rng``.
+
+        Every layer's ``build`` may also be called as Keras calls it, ``layer.build(input_shape)``:
+        ``backend`` and ``rng`` then default to the default backend and neuropil's global generator
+        (see :meth:`__init_subclass__`); a model that adopts a layer built elsewhere moves its weights.
+        """
 
     def backend_changed(self) -> None:
         """Called after ``compile(backend=...)`` moved this built layer's parameters to ``self.backend``.
@@ -177,8 +198,12 @@ class Layer:
             return
         self.backend = backend
         self.build(input_shape, backend, rng)
+        self._mark_built(input_shape)
+
+    def _mark_built(self, input_shape: Any) -> None:
+        input_shape = _as_shape(input_shape)
         self.input_shape = input_shape
-        self.output_shape = tuple(self.compute_output_shape(input_shape))
+        self.output_shape = _as_shape(self.compute_output_shape(input_shape))
         self.built = True
 
     @property
@@ -217,7 +242,40 @@ class Layer:
         return None
 
     def __call__(self, x: Any, training: bool = False) -> Any:
+        """On symbolic tensors (from ``Input``), record a graph node and return symbolic outputs;
+        on arrays, run eagerly. Either way the layer is built first if it is not yet."""
+        from ..graph import calls
+
+        if calls.is_symbolic(x):
+            return calls.call_symbolic(self, x)
+        if not self.built:
+            calls.build_for_arrays(self, x)
         return self.forward(x, training)[0]
+
+    # -- the graph (Keras's layer.input / layer.output) ------------------------------------------
+    def _only_node(self, what: str) -> Any:
+        nodes = getattr(self, "inbound_nodes", [])
+        if not nodes:
+            raise LayerError(f"layer {self.name!r} has never been called on a symbolic tensor, so it has no "
+                             f"{what}; call it on an Input first")
+        if len(nodes) > 1:
+            raise LayerError(f"layer {self.name!r} has {len(nodes)} inbound nodes (it is called several "
+                             f"times), so its {what} is ambiguous; use the tensors each call returned")
+        return nodes[0]
+
+    @property
+    def output(self) -> Any:
+        """The symbolic output of the layer's one call (a list for several outputs)."""
+        node = self._only_node("output")
+        return node.outbound[0] if len(node.outbound) == 1 else list(node.outbound)
+
+    @property
+    def input(self) -> Any:
+        """The symbolic input of the layer's one call (a list when it was called on a list)."""
+        node = self._only_node("input")
+        if not node.inbound:  # an input layer: its input is its output, as in Keras
+            return node.outbound[0]
+        return list(node.inbound) if node.called_with_list else node.inbound[0]
 
     # -- optional protocols the core uses (see docs/plugins.md, "Optional layer protocols") ------
     def logits_activation(self) -> Any:
@@ -335,3 +393,40 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r}>"
+
+
+
+
+def _as_shape(shape: Any) -> Any:
+    """A per-sample shape as a tuple of ints, or a list of them for a layer taking several inputs."""
+    return per_sample_shape(shape)
+
+
+def _keras_build(build: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(build)
+    def keras_build(self: Layer, input_shape: Any, backend: Any = None, rng: Any = None) -> None:
+        if self.__dict__.get("_building"):  # a subclass's build calling super().build(...)
+            build(self, _as_shape(input_shape), backend, rng)
+            return
+        if backend is None:
+            from .backend import get_backend
+
+            backend = self.backend or get_backend()
+        if rng is None:
+            from ..utils import global_rng
+
+            rng = global_rng()
+        self.backend = backend
+        self.__dict__["_building"] = True
+        try:
+            build(self, _as_shape(input_shape), backend, rng)
+        finally:
+            self.__dict__["_building"] = False
+        if not self.built:
+            self._mark_built(input_shape)
+
+    keras_build._keras_signature = True  # type: ignore[attr-defined]
+    return keras_build
+
+
+Layer.build = _keras_build(Layer.build)  # type: ignore[method-assign]

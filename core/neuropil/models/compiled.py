@@ -12,14 +12,20 @@ from ..errors import ArgumentError, ArgumentTypeError
 
 
 @dataclass
-class Compiled:
-    optimizer: Any
+class Objective:
+    """What ``compile`` set for one model output: its loss, the loss's weight in the total, and its
+    metrics (resolved once the output's shape is known)."""
+    output_name: str
     loss: Loss
     metric_specs: list[Any]
     #: Keras's ``weighted_metrics``: the only metrics that see ``sample_weight`` / ``class_weight``.
     weighted_metric_specs: list[Any] = field(default_factory=list)
+    #: ``loss_weights``' entry; None is 1 without a multiplication (keeps one output bit-identical).
+    weight: float | None = None
     #: Resolved once the output shape is known: ``metric_specs``' metrics, then the weighted ones.
     metrics: list[Metric] = field(default_factory=list)
+    #: The logits loss and the output activation when they fold together (see :func:`fused_output`).
+    fused: tuple[Any, Any] = (None, None)
 
     @property
     def resolved(self) -> bool:
@@ -29,8 +35,60 @@ class Compiled:
         """Whether ``metrics[index]`` is a weighted metric."""
         return index >= len(self.metric_specs)
 
-    def resolve_metrics(self, output_shape: tuple[int, ...]) -> None:
+    def resolve_metrics(self, output_shape: tuple[int, ...], prefix: str = "") -> None:
         self.metrics = resolve_metrics(self.metric_specs, self.loss, output_shape, self.weighted_metric_specs)
+        for metric in self.metrics:
+            if prefix and not metric.name.startswith(prefix):
+                metric.name = prefix + metric.name
+
+    @property
+    def training_loss(self) -> Loss:
+        """The loss the step calls: the logits variant when the output's activation folds into it."""
+        return self.fused[0] if self.fused[0] is not None else self.loss
+
+    def predictions(self, out: Any) -> Any:
+        logits_loss, activation = self.fused
+        return activation(out) if logits_loss is not None else out
+
+
+@dataclass
+class Compiled:
+    optimizer: Any
+    objectives: list[Objective]
+    #: How ``loss`` was given (a dict, a list or one loss), so the compile settings save as given.
+    loss_structure: str = "single"
+
+    @property
+    def loss(self) -> Any:
+        """The loss of a single-output model; the list of losses of a multi-output one."""
+        return self.objectives[0].loss if len(self.objectives) == 1 else [o.loss for o in self.objectives]
+
+    @property
+    def metric_specs(self) -> list[Any]:
+        return self.objectives[0].metric_specs
+
+    @property
+    def weighted_metric_specs(self) -> list[Any]:
+        return self.objectives[0].weighted_metric_specs
+
+    @property
+    def metrics(self) -> list[Metric]:
+        """Every output's metrics, in output order (their names are the logs' keys)."""
+        return [metric for objective in self.objectives for metric in objective.metrics]
+
+    @property
+    def resolved(self) -> bool:
+        return all(objective.resolved for objective in self.objectives)
+
+    def resolve_metrics(self, output_shapes: list[tuple[int, ...]]) -> None:
+        several = len(self.objectives) > 1
+        for objective, shape in zip(self.objectives, output_shapes):
+            objective.resolve_metrics(shape, f"{objective.output_name}_" if several else "")
+
+    def forget_resolved(self) -> None:
+        for objective in self.objectives:
+            objective.metrics = []
+            objective.fused = (None, None)
 
 
 def resolve_loss(identifier: Any) -> Loss:
@@ -116,4 +174,4 @@ def fused_output(last_layer: Any, loss: Loss) -> tuple[Loss | None, Any]:
     return (logits_loss, activation) if logits_loss is not None else (None, None)
 
 
-__all__ = ["Compiled", "resolve_loss", "resolve_optimizer", "resolve_metrics", "fused_output"]
+__all__ = ["Compiled", "Objective", "resolve_loss", "resolve_optimizer", "resolve_metrics", "fused_output"]

@@ -1,4 +1,8 @@
-"""Feature extraction: the output of an inner layer, the usual first step of transfer learning."""
+"""Feature extraction: the output of an inner layer, the usual first step of transfer learning.
+
+It runs the same executor as ``predict``, planned once per requested layer, up to that layer only.
+Keras's own way, ``Model(inputs=model.inputs, outputs=[l.output for l in model.layers])``, works too.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -8,10 +12,10 @@ import numpy as np
 from .. import checks
 from ..errors import ArgumentTypeError, ModelError
 from ..plugin_system.attribution import names_plugin_on_error
-from .surface import ModelSurface
+from .structure import ModelStructure
 
 
-class Features(ModelSurface):
+class Features(ModelStructure):
     """``extract_features``: run the model up to one layer, in inference mode."""
 
     @names_plugin_on_error
@@ -20,17 +24,17 @@ class Features(ModelSurface):
         the end) for inputs ``x``, with dropout and other training-only behaviour off."""
         target = self._feature_layer(layer)
         batch_size = checks.count("extract_features", "batch_size", batch_size)
-        xs, _ = self._prepare(x, None, "extract_features")
-        stop = self._layers.index(target)
-        backend = self.backend
-        x_dev = backend.asarray(xs)
-        outputs = []
-        for start in range(0, len(xs), batch_size):
-            h = x_dev[start:start + batch_size]
-            for current in self._layers[:stop + 1]:
-                h = current.forward(h, False)[0]
-            outputs.append(h)
-        return backend.to_numpy(backend.xp.concatenate(outputs, axis=0))
+        xs, _ = self._prepare(x, None, "extract_features")  # type: ignore[attr-defined]
+        executor = self._executor()
+        nodes = [node for node in executor.nodes if node.layer is target]
+        if target.is_input:
+            index = next(i for i, t in enumerate(executor.inputs) if t.node.layer is target)
+            return xs[index]
+        if len(nodes) != 1:
+            raise ModelError(f"layer {target.name!r} is called {len(nodes)} times in model {self.name!r}; "
+                             f"its output is ambiguous")
+        results = self._run_batched(executor.to([nodes[0].outbound[0]]), xs, batch_size)  # type: ignore[attr-defined]
+        return results[0]
 
     def _feature_layer(self, layer: str | int) -> Any:
         if isinstance(layer, str):

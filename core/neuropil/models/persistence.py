@@ -5,10 +5,10 @@ import json
 import os
 from typing import Any, cast
 
-from .surface import ModelSurface
+from .structure import ModelStructure
 
 
-class Persistence(ModelSurface):
+class Persistence(ModelStructure):
     """``save`` / ``save_weights`` / ``load_weights`` / ``get_config`` / ``from_config``."""
 
     def save(self, filepath: str | os.PathLike[str], overwrite: bool = True, include_optimizer: bool = True) -> None:
@@ -39,7 +39,8 @@ class Persistence(ModelSurface):
 
     def to_json(self, **dumps_arguments: Any) -> str:
         """The architecture (no weights) as JSON, for :func:`neuropil.models.model_from_json`."""
-        return json.dumps({"class_name": "Sequential", "config": self.get_config()}, **dumps_arguments)
+        kind = getattr(self, "saved_class_name", "Sequential")
+        return json.dumps({"class_name": kind, "config": self.get_config()}, **dumps_arguments)
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Any:

@@ -15,6 +15,7 @@ from ..base.metric import Metric
 from ..errors import ArgumentError, ArgumentTypeError, NeuropilError, UnknownComponentError
 from ..plugin_system.namespace import lookup, registry
 from ..plugin_system.registry import RECORDED_PROVIDERS, singular
+from . import architectures
 from .errors import MissingPluginError, SavedFileError, brief
 
 FORMAT = "neuropil.model"
@@ -33,6 +34,11 @@ def _component(kind: str, module: Any, component: Any) -> dict[str, Any]:
     return spec
 
 
+def layer_spec(layer: Any) -> dict[str, Any]:
+    """One layer by registry name, config and provider, as every saved architecture lists it."""
+    return _component("layers", layers, layer)
+
+
 def architecture(model: Any) -> dict[str, Any]:
     """Keras's Sequential config: the name, each layer serialized by registry name, the input shape."""
     return {
@@ -49,12 +55,25 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
     if compiled is None:
         return None
     try:
-        return {
+        objectives = getattr(compiled, "objectives", None)
+        if objectives is not None and len(objectives) > 1:  # one entry per output, by output name
+            return {
+                "optimizer": _component("optimizers", optimizers, compiled.optimizer),
+                "outputs": [{"name": o.output_name, "loss": _component("losses", losses, o.loss),
+                             "loss_weight": o.weight,
+                             "metrics": [_metric_spec(spec) for spec in o.metric_specs],
+                             "weighted_metrics": [_metric_spec(spec) for spec in o.weighted_metric_specs]}
+                            for o in objectives],
+            }
+        settings = {
             "optimizer": _component("optimizers", optimizers, compiled.optimizer),
             "loss": _component("losses", losses, compiled.loss),
             "metrics": [_metric_spec(spec) for spec in compiled.metric_specs],
             "weighted_metrics": [_metric_spec(spec) for spec in compiled.weighted_metric_specs],
         }
+        if objectives is not None and objectives[0].weight is not None:
+            settings["loss_weight"] = objectives[0].weight
+        return settings
     except (ValueError, TypeError) as exc:
         warnings.warn(f"the model is saved without its compile settings and optimizer state ({exc}); "
                       f"call compile() again after loading it", UserWarning, stacklevel=4)
@@ -84,7 +103,7 @@ def document(model: Any, include_optimizer: bool) -> dict[str, Any]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "neuropil_version": __version__,
-        "model": {"class_name": "Sequential", "config": architecture(model)},
+        "model": {"class_name": getattr(model, "saved_class_name", "Sequential"), "config": model.get_config()},
         "compile": compile_settings(model) if include_optimizer else None,
         "plugins": plugin_versions(),
     }
@@ -102,19 +121,15 @@ def check_document(doc: Any, source: str) -> None:
         raise SavedFileError(f"{source}: format version {version!r} is not supported by neuropil {__version__} "
                              f"(reads versions 1..{FORMAT_VERSION}); upgrade neuropil to read it")
     model = doc.get("model")
-    if not isinstance(model, dict) or model.get("class_name") != "Sequential" \
-            or not isinstance(model.get("config"), dict):
-        raise SavedFileError(f"{source}: 'model' must be {{'class_name': 'Sequential', 'config': {{...}}}}, "
-                             f"received {brief(model)}")
+    kinds = architectures.known()
+    if not isinstance(model, dict) or model.get("class_name") not in kinds or not isinstance(model.get("config"), dict):
+        raise SavedFileError(f"{source}: 'model' must be {{'class_name': one of {', '.join(map(repr, kinds))}, "
+                             f"'config': {{...}}}}, received {brief(model)}")
     layer_specs = model["config"].get("layers")
     if not isinstance(layer_specs, list):
         raise SavedFileError(f"{source}: the model config needs a 'layers' list")
     for i, spec in enumerate(layer_specs):
         _check_spec(spec, f"{source}: layer #{i}")
-    shape = model["config"].get("build_input_shape")
-    if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
-        raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, "
-                             f"received {brief(shape)}")
     name = model["config"].get("name")
     if name is not None and not isinstance(name, str):
         raise SavedFileError(f"{source}: the model name must be a string, received {brief(name)}")
@@ -123,7 +138,29 @@ def check_document(doc: Any, source: str) -> None:
                                   or not all(isinstance(v, dict) for v in saved_rng.values())):
         raise SavedFileError(f"{source}: 'rng' must map layer names to objects of generator states, "
                              f"received {brief(saved_rng)}")
-    settings = doc.get("compile")
+    if model["class_name"] == "Sequential":  # a graph's edges are checked as it is rebuilt (neuropil.graph.config)
+        shape = model["config"].get("build_input_shape")
+        if shape is not None and (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
+            raise SavedFileError(f"{source}: build_input_shape must be a list of positive integers, "
+                                 f"received {brief(shape)}")
+    _check_compile(doc.get("compile"), source)
+
+
+def _check_compile(settings: Any, source: str) -> None:
+    if settings is not None and isinstance(settings, dict) and "outputs" in settings:
+        if not isinstance(settings["outputs"], list) or not all(
+                isinstance(o, dict) and isinstance(o.get("name"), str) for o in settings["outputs"]):
+            raise SavedFileError(f"{source}: 'compile.outputs' must be a list of objects naming each output")
+        _check_spec(settings.get("optimizer"), f"{source}: optimizer")
+        for entry in settings["outputs"]:
+            _check_spec(entry.get("loss"), f"{source}: loss of output {entry['name']!r}")
+            weight = entry.get("loss_weight")
+            if weight is not None and (isinstance(weight, bool) or not isinstance(weight, (int, float))):
+                raise SavedFileError(f"{source}: loss_weight of output {entry['name']!r} must be a number")
+            if not isinstance(entry.get("metrics", []), list) \
+                    or not isinstance(entry.get("weighted_metrics", []), list):
+                raise SavedFileError(f"{source}: metrics of output {entry['name']!r} must be lists")
+        return
     if settings is not None:
         if not isinstance(settings, dict) or not isinstance(settings.get("metrics", []), list) \
                 or not isinstance(settings.get("weighted_metrics", []), list):
@@ -202,7 +239,21 @@ def build_compile(doc: dict[str, Any], source: str) -> dict[str, Any] | None:
     settings = doc.get("compile")
     if settings is None:
         return None
+    if "outputs" in settings:
+        entries = settings["outputs"]
+        return {
+            "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
+            "loss": {e["name"]: build("losses", losses, e["loss"], doc, f"the loss of {e['name']!r}") for e in entries},
+            "loss_weights": {e["name"]: e.get("loss_weight") if e.get("loss_weight") is not None else 1.0
+                             for e in entries},
+            "metrics": {e["name"]: _metric_specs(e.get("metrics", []), doc, source, "metric") for e in entries},
+            "weighted_metrics": {e["name"]: _metric_specs(e.get("weighted_metrics", []), doc, source,
+                                                          "weighted metric") for e in entries},
+        }
+    weight = settings.get("loss_weight")
     return {
+        **({"loss_weights": [float(weight)]}
+           if isinstance(weight, (int, float)) and not isinstance(weight, bool) else {}),
         "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
         "loss": build("losses", losses, settings["loss"], doc, "the loss"),
         "metrics": _metric_specs(settings.get("metrics", []), doc, source, "metric"),

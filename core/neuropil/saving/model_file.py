@@ -16,8 +16,8 @@ import numpy as np
 
 from .. import utils
 from ..errors import ArgumentError, ArgumentTypeError
+from . import architectures, rng, state
 from . import config as model_config
-from . import rng, state
 from .atomic import atomic_write
 from .errors import SavedFileError, brief
 from .guard import loading_errors, planned_weights
@@ -67,8 +67,6 @@ def load_model(filepath: str | os.PathLike[str], compile: bool = True) -> Any:
 
 
 def _load_model(filepath: str | os.PathLike[str], compile: bool) -> Any:
-    from ..models.sequential import Sequential
-
     with SafetensorsFile(filepath) as file:
         doc = read_document(file)
         source = f"'{file.path}'"
@@ -76,14 +74,11 @@ def _load_model(filepath: str | os.PathLike[str], compile: bool) -> Any:
         has_slots = any(name.startswith(OPTIMIZER) for name in file.specs)
         if has_slots and doc.get("compile") is None:
             raise SavedFileError(f"{source} holds optimizer state but no compile settings to give it to")
-        arch = doc["model"]["config"]
-        built_layers = [model_config.build("layers", _layers_module(), spec, doc, f"layer #{i}")
-                        for i, spec in enumerate(arch["layers"])]
-        name = arch.get("name") if isinstance(arch.get("name"), str) and arch.get("name") else None
-        model = Sequential(name=name)
         weight_specs = {k[len(WEIGHTS):]: v for k, v in file.specs.items() if k.startswith(WEIGHTS)}
-        with planned_weights(weight_specs, source):
-            _without_touching_global_rng(lambda: _add_all(model, built_layers, arch.get("build_input_shape")))
+        built: list[Any] = []
+        with planned_weights(weight_specs, source):  # the model kind's builder (saving.architectures)
+            _without_touching_global_rng(lambda: built.append(architectures.build(doc["model"], doc, source)))
+        model = built[0]
         if not model.built and weight_specs:
             raise SavedFileError(f"{source} holds weights but no input shape to build the model with")
         # Every weight was checked against the file before it was allocated; only now is data read.
@@ -112,19 +107,6 @@ def check_tensor_names(specs: dict[str, Any], source: str, prefixes: tuple[str, 
     if stray:
         raise SavedFileError(f"{source} holds tensors outside {', '.join(repr(p) for p in prefixes)}: "
                              f"{', '.join(brief(n) for n in stray[:5])}{' ...' if len(stray) > 5 else ''}")
-
-
-def _layers_module() -> Any:
-    from .. import layers
-
-    return layers
-
-
-def _add_all(model: Any, layers: list[Any], input_shape: list[int] | None) -> None:
-    for layer in layers:
-        model.add(layer)
-    if input_shape is not None and not model.built:
-        model.build(tuple(input_shape))
 
 
 def _without_touching_global_rng(action: Any) -> None:

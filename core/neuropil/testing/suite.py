@@ -117,7 +117,8 @@ def cases(plugins: Sequence[str] | None = None, kinds: Iterable[str] | None = No
     for kind, properties in PROPERTIES.items():
         if kinds is not None and kind not in kinds:
             continue
-        entries = [e for e in registries[kind].entries() if _selected(e, plugins)]
+        entries = [e for e in registries[kind].entries() if _selected(e, plugins)
+                   and not getattr(e.factory, "makes_symbolic_tensor", False)]  # Input: InputLayer's tensor
         names = [e.name for e in entries]
         for entry in entries:
             name = entry.name if names.count(entry.name) == 1 else f"{entry.source.plugin}/{entry.name}"

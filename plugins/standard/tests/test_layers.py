@@ -11,7 +11,7 @@ import neuropil.layers
 import numpy as np
 import pytest
 from finite_differences import central_difference
-from neuropil.layers import Activation, Dense, Dropout, Flatten, Input
+from neuropil.layers import Activation, Dense, Dropout, Flatten, Input, InputLayer
 
 
 def build(layer: Any, input_shape: tuple[int, ...], seed: int = 0) -> Any:
@@ -289,22 +289,26 @@ def test_activation_layer_forward_logits_is_the_identity() -> None:
 
 
 def test_input_declares_the_shape_and_passes_data_through() -> None:
-    layer = Input(shape=(4,))
+    layer = InputLayer(shape=(4,))
     assert layer.declared_input_shape == (4,)
     build(layer, (4,))
     x = inputs(2, 4)
     assert layer(x) is x
-    with pytest.raises(ValueError, match=r"declared with input_shape \(4,\).*\(5,\)"):
-        build(Input(shape=(4,)), (5,))
+    with pytest.raises(ValueError, match=r"per-sample shape \(4,\), received \(5,\)"):
+        build(InputLayer(shape=(4,)), (5,))
+    tensor = Input(shape=(4,), name="keras_input")  # Keras's function: the InputLayer's symbolic tensor
+    assert tensor.shape == (None, 4) and isinstance(tensor.node.layer, InputLayer)
 
 
 def test_input_layer_alias_and_config() -> None:
     layer = neuropil.layers.get("InputLayer", shape=(3, 2), name="inp_cfg")
-    assert isinstance(layer, Input)
+    assert isinstance(layer, InputLayer)
     config = json.loads(json.dumps(layer.get_config()))
     assert config["shape"] == [3, 2]
     config["name"] = "inp_cfg_copy"
-    assert Input(**config).declared_input_shape == (3, 2)
+    assert InputLayer(**config).declared_input_shape == (3, 2)
+    config["name"] = "inp_cfg_tensor"
+    assert Input(**config).shape == (None, 3, 2)  # files naming "Input" rebuild through the function
 
 
 def test_flatten_reshapes_and_restores() -> None:

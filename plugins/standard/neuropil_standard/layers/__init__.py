@@ -9,7 +9,7 @@ from .batch_normalization import BatchNormalization
 from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
-from .input import Input
+from .input import Input, InputLayer
 from .merging import register_all as register_merging
 from .normalization import GroupNormalization, LayerNormalization, Normalization, UnitNormalization
 from .pooling import register_all as register_pooling
@@ -36,7 +36,7 @@ from .regularization import (
 )
 from .reshaping import register_all as register_reshaping
 
-__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
+__all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "InputLayer", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
 __all__ += ["GroupNormalization", "LayerNormalization", "Normalization", "UnitNormalization"]
 __all__ += ["ActivityRegularization", "AlphaDropout", "GaussianDropout", "GaussianNoise", "SpatialDropout1D",
@@ -50,7 +50,8 @@ def register_all(register: Register) -> None:
     register("Dropout", Dropout)
     register("Activation", Activation)
     register("Flatten", Flatten)
-    register("Input", Input, aliases=("InputLayer",))
+    register("Input", Input)
+    register("InputLayer", InputLayer)
     register("ReLU", ReLU)
     register("LeakyReLU", LeakyReLU)
     register("Softmax", Softmax)

@@ -168,11 +168,12 @@ class Dense(Layer):
         return bool(self.regularizers) or self.activity_regularizer is not None
 
     def __call__(self, x: Any, training: bool = False) -> Any:
-        """Direct calls (outside a model) check the feature width, naming expected and received."""
-        if self.built and x.shape[-1:] != self.params["kernel"].shape[:1]:
+        """Direct calls (outside a model) check the feature width, naming expected and received; a
+        call on a symbolic tensor records a graph node (the base class's ``__call__``)."""
+        if self.built and hasattr(x, "ndim") and x.shape[-1:] != self.params["kernel"].shape[:1]:
             raise ValueError(f"layer {self.name!r} (Dense) expects inputs with last axis "
                              f"{self.params['kernel'].shape[0]}, received shape {tuple(x.shape)}")
-        return self.forward(x, training)[0]
+        return super().__call__(x, training)
 
     # -- config ----------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -55,6 +55,8 @@ class ElementwiseMerge(Merge):
 class Add(ElementwiseMerge):
     """Keras ``Add()``: the elementwise sum of a list of inputs."""
 
+    symbolic_operator = "+"  # ``a + b`` on symbolic tensors
+
     def merge(self, xp: Any, arrays: list[Any]) -> tuple[Any, Any]:
         y = arrays[0]
         for x in arrays[1:]:
@@ -67,6 +69,8 @@ class Add(ElementwiseMerge):
 class Subtract(ElementwiseMerge):
     """Keras ``Subtract()``: ``inputs[0] - inputs[1]``, exactly two inputs."""
 
+    symbolic_operator = "-"  # ``a - b`` on symbolic tensors
+
     min_inputs = 2
     max_inputs = 2
     example_input_shapes = ([(3,), (3,)], [(2, 3), (1, 3)], [(4, 2), (2,)])
@@ -78,6 +82,8 @@ class Subtract(ElementwiseMerge):
 class Multiply(ElementwiseMerge):
     """Keras ``Multiply()``: the elementwise product. Each input's gradient is ``dy`` times the product
     of the *other* inputs (prefix and suffix products, never a division, so zeros are exact)."""
+
+    symbolic_operator = "*"  # ``a * b`` on symbolic tensors
 
     def merge(self, xp: Any, arrays: list[Any]) -> tuple[Any, Any]:
         prefix = [arrays[0]]
