@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from neuropil.plugin_system.hookspecs import Register
 
+from . import conv
 from .activation import Activation
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from .batch_normalization import BatchNormalization
@@ -26,3 +27,4 @@ def register_all(register: Register) -> None:
     register("Softmax", Softmax)
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
+    conv.register_all(register)
