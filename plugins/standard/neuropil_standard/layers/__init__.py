@@ -11,6 +11,7 @@ from .dense import Dense
 from .dropout import Dropout
 from .flatten import Flatten
 from .input import Input
+from .pooling import register_all as register_pooling
 
 __all__ = ["Activation", "BatchNormalization", "Dense", "Dropout", "ELU", "Flatten", "Input", "LeakyReLU",
            "ReLU", "Softmax", "register_all"]
@@ -28,3 +29,4 @@ def register_all(register: Register) -> None:
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
     conv.register_all(register)
+    register_pooling(register)
