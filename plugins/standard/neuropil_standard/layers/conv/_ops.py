@@ -92,8 +92,11 @@ class Convolution:
     def columns(self, xp: Any, x: Any) -> Any:
         """The im2col matrix: ``(positions, taps * channels)``, or ``(groups, positions, taps *
         channels_per_group)`` for a grouped convolution. The one copy of the forward."""
-        view = windows(xp, pad(xp, x, self.axes), self.kernel_size, self.strides, self.dilation, self.output)
+        padded = pad(xp, x, self.axes)
         positions = x.shape[0] * math.prod(self.output)
+        if self.channels == 1:
+            return self._tap_major_columns(xp, padded, positions)
+        view = windows(xp, padded, self.kernel_size, self.strides, self.dilation, self.output)
         if self.groups == 1:
             return view.reshape(positions, self.taps * self.channels)
         per_group = self.channels // self.groups
@@ -101,6 +104,18 @@ class Convolution:
         split = view.reshape(view.shape[:-1] + (self.groups, per_group))
         order = (1 + 2 * rank, *range(1 + 2 * rank), 2 + 2 * rank)  # groups first
         return split.transpose(order).reshape(self.groups, positions, self.taps * per_group)
+
+    def _tap_major_columns(self, xp: Any, padded: Any, positions: int) -> Any:
+        """The im2col matrix of a one-channel input (a grayscale first layer), built tap by tap: each
+        tap's row of the ``(taps, positions)`` buffer is one strided slice copied whole, where the
+        row-major layout would copy one number at a time. Returned as its transpose (a view), the
+        same ``(positions, taps)`` matrix to the matmuls."""
+        out = xp.empty((self.taps, padded.shape[0], *self.output), dtype=padded.dtype)
+        for row, taps in enumerate(itertools.product(*(range(k) for k in self.kernel_size))):
+            source = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
+            out[row] = padded[(slice(None), *source, 0)]
+        return out.reshape(self.taps, positions).T
 
     def _grouped_kernel(self, kernel: Any) -> Any:
         """``(taps * channels, filters)``, or ``(groups, taps * channels_per_group, filters_per_group)``."""
