@@ -1,6 +1,6 @@
 """The keras-io MNIST convnet: neuropil's training step against PyTorch CPU and a NumPy floor.
 
-    python bench/convnet.py [--rounds 5] [--torch-python /work/torchenv/bin/python]
+    python bench/convnet.py [--rounds 5] [--torch-python PYTHON] [--torch-reference ref_torch_seq.py]
     python bench/convnet.py --worker          # neuropil alone: one line, us/step
 
 The model (Input 28x28x1, Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu, MaxPooling2D 2,
@@ -22,7 +22,8 @@ from pathlib import Path
 from seed_vs_floor import us_per_step
 
 HERE = Path(__file__).resolve().parent
-TORCH_REFERENCE = HERE.parents[1] / "shared" / "anchors" / "ref_torch_seq.py"
+#: ../shared/anchors from the repository root, as bench/seed_vs_floor.py finds the anchors.
+TORCH_REFERENCE = HERE.parents[1].parent / "shared" / "anchors" / "ref_torch_seq.py"
 FLOOR = HERE / "convnet_floor.py"
 N, BATCH, WARM = 128 * 60, 128, 5
 
@@ -58,13 +59,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--torch-python", default="/work/torchenv/bin/python",
                         help="an interpreter with torch installed (skipped when it cannot import torch)")
+    parser.add_argument("--torch-reference", default=str(TORCH_REFERENCE),
+                        help="the PyTorch reference trainer (default: ../shared/anchors/ref_torch_seq.py)")
     parser.add_argument("--worker", action="store_true", help="time neuropil alone and print us/step")
     args = parser.parse_args()
     if args.worker:
         worker()
         return
     commands = {"neuropil": [sys.executable, __file__, "--worker"],
-                "torch": [args.torch_python, str(TORCH_REFERENCE), "convnet", "cpu"],
+                "torch": [args.torch_python, args.torch_reference, "convnet", "cpu"],
                 "floor": [sys.executable, str(FLOOR)]}
     if subprocess.run([args.torch_python, "-c", "import torch"], capture_output=True).returncode != 0:
         print(f"skipping torch: {args.torch_python} cannot import torch")

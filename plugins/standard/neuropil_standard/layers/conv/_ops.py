@@ -55,6 +55,15 @@ def scatter_windows(xp: Any, columns: Any, spatial: Sequence[int], strides: Sequ
     return out
 
 
+def _row_major_strides(shape: Sequence[int], step: int) -> tuple[int, ...]:
+    """Byte strides of a C-ordered block of ``shape`` whose last axis advances by ``step`` bytes."""
+    strides = []
+    for length in reversed(shape):
+        strides.append(step)
+        step *= length
+    return tuple(reversed(strides))
+
+
 def pad(xp: Any, x: Any, axes: Sequence[Axis]) -> Any:
     """``x`` with zeros before/after each spatial axis; ``x`` itself when no axis is padded."""
     if not any(a.before or a.after for a in axes):
@@ -89,33 +98,50 @@ class Convolution:
         self.padded = tuple(n + a.before + a.after for n, a in zip(spatial, axes))
         self.taps = math.prod(self.kernel_size)
 
-    def columns(self, xp: Any, x: Any) -> Any:
+    def columns(self, xp: Any, x: Any, ones: bool = False) -> Any:
         """The im2col matrix: ``(positions, taps * channels)``, or ``(groups, positions, taps *
-        channels_per_group)`` for a grouped convolution. The one copy of the forward."""
+        channels_per_group)`` for a grouped convolution. The one copy of the forward.
+
+        With ``ones`` (ungrouped only) the matrix gets a last column of ones, so that one product with
+        the kernel stacked on the bias adds the bias, and one product with ``dy`` sums the bias
+        gradient: two passes over the output saved, on the layer's largest arrays."""
         padded = pad(xp, x, self.axes)
         positions = x.shape[0] * math.prod(self.output)
-        if self.channels == 1:
-            return self._tap_major_columns(xp, padded, positions)
+        if self.channels == 1 and self.groups == 1:
+            return self._tap_major_columns(xp, padded, positions, ones)
         view = windows(xp, padded, self.kernel_size, self.strides, self.dilation, self.output)
         if self.groups == 1:
-            return view.reshape(positions, self.taps * self.channels)
+            width = self.taps * self.channels
+            if not ones:
+                return view.reshape(positions, width)
+            out = xp.empty((positions, width + 1), dtype=x.dtype)
+            item = out.itemsize
+            rows = _row_major_strides(view.shape[:1 + len(self.spatial)], (width + 1) * item)
+            inside = _row_major_strides(view.shape[1 + len(self.spatial):], item)
+            target = xp.lib.stride_tricks.as_strided(out, shape=view.shape, strides=rows + inside)
+            target[...] = view
+            out[:, width] = 1
+            return out
         per_group = self.channels // self.groups
         rank = len(self.spatial)
         split = view.reshape(view.shape[:-1] + (self.groups, per_group))
         order = (1 + 2 * rank, *range(1 + 2 * rank), 2 + 2 * rank)  # groups first
         return split.transpose(order).reshape(self.groups, positions, self.taps * per_group)
 
-    def _tap_major_columns(self, xp: Any, padded: Any, positions: int) -> Any:
+    def _tap_major_columns(self, xp: Any, padded: Any, positions: int, ones: bool) -> Any:
         """The im2col matrix of a one-channel input (a grayscale first layer), built tap by tap: each
         tap's row of the ``(taps, positions)`` buffer is one strided slice copied whole, where the
         row-major layout would copy one number at a time. Returned as its transpose (a view), the
         same ``(positions, taps)`` matrix to the matmuls."""
-        out = xp.empty((self.taps, padded.shape[0], *self.output), dtype=padded.dtype)
+        rows = self.taps + 1 if ones else self.taps
+        out = xp.empty((rows, padded.shape[0], *self.output), dtype=padded.dtype)
         for row, taps in enumerate(itertools.product(*(range(k) for k in self.kernel_size))):
             source = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
                            for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
             out[row] = padded[(slice(None), *source, 0)]
-        return out.reshape(self.taps, positions).T
+        if ones:
+            out[self.taps] = 1
+        return out.reshape(rows, positions).T
 
     def _grouped_kernel(self, kernel: Any) -> Any:
         """``(taps * channels, filters)``, or ``(groups, taps * channels_per_group, filters_per_group)``."""
@@ -124,27 +150,36 @@ class Convolution:
             return kernel.reshape(rows, kernel.shape[-1])
         return kernel.reshape(rows, self.groups, kernel.shape[-1] // self.groups).transpose(1, 0, 2)
 
-    def forward(self, xp: Any, x: Any, kernel: Any) -> tuple[Any, Any]:
-        """``(y, columns)``: the convolution ``(batch, *output, filters)`` and the im2col matrix its
-        kernel gradient needs."""
-        cols = self.columns(xp, x)
-        weights = self._grouped_kernel(kernel)
+    def forward(self, xp: Any, x: Any, kernel: Any, bias: Any = None) -> tuple[Any, Any]:
+        """``(y, columns)``: the convolution ``(batch, *output, filters)`` plus ``bias`` (when given)
+        and the im2col matrix its kernel gradient needs."""
         filters = kernel.shape[-1]
+        weights = self._grouped_kernel(kernel)
         if self.groups == 1:
+            cols = self.columns(xp, x, ones=bias is not None)
+            if bias is not None:
+                weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
             y = cols @ weights
         else:
+            cols = self.columns(xp, x)
             y = xp.matmul(cols, weights).transpose(1, 0, 2).reshape(-1, filters)
+            if bias is not None:
+                y += bias
         return y.reshape((x.shape[0], *self.output, filters)), cols
 
-    def kernel_gradient(self, xp: Any, dy: Any, cols: Any, kernel_shape: Sequence[int]) -> Any:
-        """d(loss)/d(kernel) in the kernel's own layout."""
+    def kernel_gradient(self, xp: Any, dy: Any, cols: Any, kernel_shape: Sequence[int]) -> tuple[Any, Any]:
+        """``(d(loss)/d(kernel) in the kernel's own layout, d(loss)/d(bias))``; the bias gradient is
+        None unless the forward had a bias (then it is the ones column's product)."""
         filters = kernel_shape[-1]
         dy = dy.reshape(-1, filters)
         if self.groups == 1:
-            return (cols.T @ dy).reshape(kernel_shape)
+            product = cols.T @ dy
+            rows = math.prod(kernel_shape[:-1])
+            bias = product[rows] if product.shape[0] > rows else None
+            return product[:rows].reshape(kernel_shape), bias
         grouped = dy.reshape(dy.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
         per_group = xp.matmul(cols.transpose(0, 2, 1), grouped)  # (groups, taps * cg, fg)
-        return per_group.transpose(1, 0, 2).reshape(kernel_shape)
+        return per_group.transpose(1, 0, 2).reshape(kernel_shape), None
 
     def input_gradient(self, xp: Any, dy: Any, kernel: Any) -> Any:
         """d(loss)/d(x): the columns' gradient ``dy @ kernel.T``, scattered back to the input."""

@@ -63,13 +63,15 @@ class Conv(ConvolutionBase):
         geometry = self._geometry
         assert geometry is not None
         kernel = self.params["kernel"]
-        z, cols = geometry.forward(xp, x, kernel)
-        z = self._add_bias(z)
+        z, cols = geometry.forward(xp, x, kernel, self.params["bias"] if self.use_bias else None)
 
         def backward(dz: Any) -> Any:
             if self.trainable:
-                self.grads["kernel"] = geometry.kernel_gradient(xp, dz, cols, kernel.shape)
-                self._bias_gradient(dz)
+                self.grads["kernel"], bias = geometry.kernel_gradient(xp, dz, cols, kernel.shape)
+                if bias is not None:
+                    self.grads["bias"] = bias
+                else:
+                    self._bias_gradient(dz)
             if not self.input_gradient:
                 return None
             return geometry.input_gradient(xp, dz, kernel)

@@ -71,13 +71,16 @@ class DepthwiseConv(ConvolutionBase):
         assert geometry is not None
         kernel = self.params["kernel"]
         grouped = as_grouped(kernel)
-        z, cols = geometry.forward(xp, x, grouped)
-        z = self._add_bias(z)
+        z, cols = geometry.forward(xp, x, grouped, self.params["bias"] if self.use_bias else None)
 
         def backward(dz: Any) -> Any:
             if self.trainable:
-                self.grads["kernel"] = geometry.kernel_gradient(xp, dz, cols, grouped.shape).reshape(kernel.shape)
-                self._bias_gradient(dz)
+                gradient, bias = geometry.kernel_gradient(xp, dz, cols, grouped.shape)
+                self.grads["kernel"] = gradient.reshape(kernel.shape)
+                if bias is not None:
+                    self.grads["bias"] = bias
+                else:
+                    self._bias_gradient(dz)
             if not self.input_gradient:
                 return None
             return geometry.input_gradient(xp, dz, grouped)

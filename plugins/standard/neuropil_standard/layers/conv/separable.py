@@ -72,8 +72,8 @@ class SeparableConv(ConvolutionBase):
             du = (flat_dz @ mixer.T).reshape(u.shape)
             if self.trainable:
                 self.grads["pointwise_kernel"] = (flat_u.T @ flat_dz).reshape(pointwise.shape)
-                self.grads["depthwise_kernel"] = geometry.kernel_gradient(xp, du, cols, grouped.shape).reshape(
-                    depthwise.shape)
+                gradient, _ = geometry.kernel_gradient(xp, du, cols, grouped.shape)
+                self.grads["depthwise_kernel"] = gradient.reshape(depthwise.shape)
                 self._bias_gradient(dz)
             if not self.input_gradient:
                 return None
