@@ -373,3 +373,19 @@ def test_float32_in_float32_out_and_a_frozen_layer_assigns_no_gradients() -> Non
     layer.grads.clear()
     layer.forward(x, training=True)[1](np.ones_like(y))
     assert layer.grads == {}
+
+
+def test_a_first_layer_skips_its_input_gradient_but_still_learns() -> None:
+    """A model tells its first trained layer that nobody reads its dx: the conv then skips the
+    column gradient and scatter entirely, returning None, and still assigns its weight gradients."""
+    layer = build(neuropil.layers.Conv2D(2, 3, dtype="float64"), (5, 5, 1))
+    x = np.random.default_rng(9).standard_normal((2, 5, 5, 1))
+    dy = np.random.default_rng(10).standard_normal((2, 3, 3, 2))
+    layer.forward(x, training=True)[1](dy)
+    expected = {name: value.copy() for name, value in layer.grads.items()}
+    layer.input_gradient = False
+    layer.grads.clear()
+    assert layer.forward(x, training=True)[1](dy) is None
+    for name, value in expected.items():
+        np.testing.assert_allclose(layer.grads[name], value, rtol=1e-12)
+    np.testing.assert_allclose(expected["bias"], dy.sum(axis=(0, 1, 2)), rtol=1e-12)
