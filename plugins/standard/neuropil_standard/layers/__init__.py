@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from neuropil.plugin_system.hookspecs import Register
 
+from . import conv
 from .activation import Activation
 from .activation_layers import ELU, LeakyReLU, ReLU, Softmax
 from .batch_normalization import BatchNormalization
@@ -57,6 +58,7 @@ def register_all(register: Register) -> None:
     register("Softmax", Softmax)
     register("ELU", ELU)
     register("BatchNormalization", BatchNormalization)
+    conv.register_all(register)
     register_pooling(register)
     register_reshaping(register)
     register("LayerNormalization", LayerNormalization)
