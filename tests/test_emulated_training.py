@@ -237,18 +237,27 @@ def _categorical(entry: Any, config: dict[str, Any]) -> bool:
     return metric.target_kind in ("one_hot", "sparse") or "categorical" in entry.name
 
 
+def _sparse(entry: Any, config: dict[str, Any]) -> bool:
+    return entry.name.startswith("sparse") or entry.factory(**config).target_kind == "sparse"
+
+
 def _metric_cases() -> list[tuple[Any, dict[str, Any]]]:
-    """Each metric with its first example config: ``{}`` for most, the required target for those
-    that have one (SensitivityAtSpecificity needs ``specificity``, ...)."""
-    return [(e, example_configs(e)[0]) for e in _entries("metrics")]
+    """Each metric with each of its example configs (the at-X metrics need theirs: their target,
+    e.g. SensitivityAtSpecificity's ``specificity``, is a required argument)."""
+    return [(e, config) for e in _entries("metrics") for config in example_configs(e)]
 
 
-@pytest.mark.parametrize("case", _metric_cases(), ids=lambda c: c[0].name)
+def _metric_id(case: tuple[Any, dict[str, Any]]) -> str:
+    entry, config = case
+    return entry.name if not config else f"{entry.name}-{config}"
+
+
+@pytest.mark.parametrize("case", _metric_cases(), ids=_metric_id)
 def test_every_metric_updates_without_waiting(case: tuple[Any, dict[str, Any]]) -> None:
     entry, config = case
     rng = np.random.default_rng(0)
     x = rng.normal(size=(40, 5))
-    sparse = entry.name.startswith("sparse")
+    sparse = _sparse(entry, config)
     with emulated_backend():
         if _categorical(entry, config):
             model = Sequential([Dense(3, activation="softmax", input_shape=(5,))])
