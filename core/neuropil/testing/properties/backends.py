@@ -19,6 +19,7 @@ from .. import strategies as s
 from ..instances import ConformanceSkip, build_layer, example_configs, host_backend, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
 from ._layer_runs import Inputs, deterministic_modes, host, input_names, mode_name, on_backend, trainable_names
+from .regularizers import draw_weight
 
 #: float64 results of one algorithm on two backends differ by reduction order only.
 RTOL, ATOL = 1e-7, 1e-10
@@ -81,8 +82,8 @@ def _activations(entry: Entry, data: Any, backends: list[Any]) -> None:
     activation = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
     x = data.draw(s.activation_inputs(tuple(getattr(activation, "kinks", ())),
                                            getattr(activation, "input_axis_multiple", None)), label="x")
-    dy = data.draw(s.arrays(x.shape), label="dy")
     y, backward = activation.forward(x)
+    dy = data.draw(s.arrays(y.shape), label="dy")  # y's shape: glu halves an axis
     dx = backward(dy)
     for b in backends:
         yb, backward_b = activation.forward(b.asarray(x))
@@ -183,7 +184,7 @@ def _constraints(entry: Entry, data: Any, backends: list[Any]) -> None:
 def _regularizers(entry: Entry, data: Any, backends: list[Any]) -> None:
     """The penalty and its gradient (what training adds to the loss and to the weights' gradients)."""
     regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-    w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+    w = draw_weight(data, regularizer)  # as the gradient property: OrthogonalRegularizer takes matrices only
     value, grad = regularizer.loss(w), regularizer.gradient(w)
     for b in backends:
         _compare("penalty", b, regularizer.loss(b.asarray(w)), value)

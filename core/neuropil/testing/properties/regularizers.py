@@ -24,14 +24,19 @@ def problem(regularizer: Any, w: np.ndarray) -> Differentiable:
     return Differentiable({"w": w}, forward)
 
 
+def draw_weight(data: Any, regularizer: Any) -> np.ndarray:
+    """A weight ``regularizer`` accepts: 1 or 2 axes, or the numbers of axes it declares in ``ndims``."""
+    ndims = getattr(regularizer, "ndims", None)  # a regularizer for matrices only says so
+    if ndims is None:
+        return data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
+    # drawn as constraints' weights: norms far from the epsilon guards such penalties divide by
+    return data.draw(s.weights(s.weight_shapes(ndims, max_side=4)), label="w")
+
+
 def gradient(entry: Entry) -> None:
     def test(data: Any) -> None:
         regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
-        ndims = getattr(regularizer, "ndims", None)  # a regularizer for matrices only says so
-        if ndims is None:
-            w = data.draw(s.arrays(s.shapes(max_dims=2)), label="w")
-        else:  # drawn as constraints' weights: norms far from the epsilon guards such penalties divide by
-            w = data.draw(s.weights(s.weight_shapes(ndims, max_side=4)), label="w")
+        w = draw_weight(data, regularizer)
         rng = np.random.default_rng(data.draw(s.seeds, label="seed"))
         avoiding_kinks(lambda: check_gradients(problem(regularizer, w), rng), nudger([w], rng))
         check_pure_backward(problem(regularizer, w), {"w": w}, rng)

@@ -77,6 +77,7 @@ class Normalization(Layer):
         self._keep: tuple[int, ...] = ()
         self._broadcast: tuple[int, ...] = ()
         self._constants: tuple[Any, Any] | None = None
+        self._stats_shape: tuple[int, ...] = ()
 
     @staticmethod
     def _statistic(name: str, value: Any) -> np.ndarray:
@@ -103,12 +104,8 @@ class Normalization(Layer):
         check_declared_shape(self, input_shape)
         self._keep, stats_shape, self._broadcast = self._layout(tuple(input_shape))
         if self.input_mean is not None:
-            assert self.input_variance is not None
-            mean = self._expanded(self.input_mean, stats_shape)
-            variance = self._expanded(self.input_variance, stats_shape)
-            dtype = self.compute_dtype
-            self._constants = (backend.asarray(mean.reshape(self._broadcast).astype(dtype)),
-                               backend.asarray(variance.reshape(self._broadcast).astype(dtype)))
+            self._stats_shape = stats_shape
+            self._upload_constants(backend)
             return
         if self._adapted is not None and self._adapted[0].shape != stats_shape:
             raise LayerError(f"layer {self.name!r} (Normalization) was adapted to statistics of shape "
@@ -118,6 +115,22 @@ class Normalization(Layer):
         self.add_weight("mean", stats_shape, lambda *_: mean, rng, trainable=False)
         self.add_weight("variance", stats_shape, lambda *_: variance, rng, trainable=False)
         self.add_weight("count", (), lambda *_: np.asarray(count), rng, trainable=False)
+
+    def _upload_constants(self, backend: Any) -> None:
+        """A given mean and variance on the backend, broadcast to a batch's layout, once: CuPy refuses
+        the NumPy arrays of the config as operands of ``x - mean``."""
+        assert self.input_mean is not None and self.input_variance is not None
+        mean = self._expanded(self.input_mean, self._stats_shape)
+        variance = self._expanded(self.input_variance, self._stats_shape)
+        dtype = self.compute_dtype
+        self._constants = (backend.asarray(mean.reshape(self._broadcast).astype(dtype)),
+                           backend.asarray(variance.reshape(self._broadcast).astype(dtype)))
+
+    def backend_changed(self) -> None:
+        """``compile(backend=...)`` moved this built layer: the weights moved with it (adapted
+        statistics), the config's constants are uploaded again here."""
+        if self._constants is not None:
+            self._upload_constants(self.backend)
 
     def _expanded(self, value: np.ndarray, stats_shape: tuple[int, ...]) -> np.ndarray:
         """A given statistic (scalar, or matching the trailing kept axes) broadcast to ``stats_shape``."""

@@ -98,16 +98,27 @@ def resize_matrices(height: int, width: int, target_height: int, target_width: i
 
 
 class SeparableResize:
-    """The map of :func:`resize_matrices` on a backend, applied to channels-last batches."""
+    """The map of :func:`resize_matrices` on a backend, applied to channels-last batches.
+
+    The matrices are uploaded once, here; the host copies are kept so that :meth:`moved_to` can put
+    them on another backend when ``compile(backend=...)`` moves a built layer (otherwise the layer
+    would multiply the new backend's arrays by the old backend's matrices: a NumPy operand on CuPy).
+    """
 
     def __init__(self, backend: Any, dtype: str, rows: np.ndarray, cols: np.ndarray,
                  constant: np.ndarray | None) -> None:
+        self._host = (dtype, rows, cols, constant)
         self.xp = backend.xp
         self.rows = backend.asarray(rows.astype(dtype))
         self.cols = backend.asarray(cols.astype(dtype))
         self.rows_t = backend.asarray(np.ascontiguousarray(rows.T).astype(dtype))
         self.cols_t = backend.asarray(np.ascontiguousarray(cols.T).astype(dtype))
         self.constant = None if constant is None else backend.asarray(constant[:, :, None].astype(dtype))
+
+    def moved_to(self, backend: Any) -> SeparableResize:
+        """The same map with its matrices on ``backend`` (one upload of each)."""
+        dtype, rows, cols, constant = self._host
+        return SeparableResize(backend, dtype, rows, cols, constant)
 
     def __call__(self, x: Any) -> tuple[Any, Any]:
         xp = self.xp

@@ -42,6 +42,11 @@ class RandomCrop(RandomImageLayer):
         matrices = resize_matrices(height, width, self.height, self.width, "bilinear", crop_to_aspect_ratio=True)
         self._resize = SeparableResize(backend, self.compute_dtype, *matrices)
 
+    def backend_changed(self) -> None:
+        """``compile(backend=...)`` moved this built layer: its resize matrices follow it."""
+        if self._resize is not None:
+            self._resize = self._resize.moved_to(self.backend)
+
     def compute_output_shape(self, input_shape: tuple[int, ...]) -> tuple[int, ...]:
         return self.output_image_shape(self.height, self.width)
 

@@ -46,8 +46,16 @@ class Rescaling(Layer):
             except ValueError:
                 raise LayerError(f"layer {self.name!r} (Rescaling) got {name} of shape {value.shape}, which does "
                                  f"not broadcast against per-sample shape {tuple(input_shape)}") from None
+        self._upload(backend)
+
+    def _upload(self, backend: Any) -> None:
+        """``scale`` and ``offset`` on the backend, once: CuPy refuses NumPy operands in ``x * scale``."""
         self._scale = backend.asarray(self.scale.astype(self.compute_dtype))
         self._offset = backend.asarray(self.offset.astype(self.compute_dtype))
+
+    def backend_changed(self) -> None:
+        """``compile(backend=...)`` moved this built layer: its coefficients follow it."""
+        self._upload(self.backend)
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         scale = self._scale

@@ -52,6 +52,11 @@ class _NoiseLayer(Layer):
     def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
         self._rng = backend.rng(self.seed if self.seed is not None else child_seed())
 
+    def backend_changed(self) -> None:
+        """A generator on the new backend (as Dropout's): noise drawn by the old backend's generator
+        would be a NumPy operand next to CuPy inputs."""
+        self._rng = self.backend.rng(self.seed if self.seed is not None else child_seed())
+
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
         config["seed"] = self.seed
