@@ -16,6 +16,7 @@ import neuropil
 import numpy as np
 import pytest
 from neuropil.callbacks import Callback
+from neuropil.graph.executor import leaf_layers
 from neuropil.layers import Add, Concatenate, Dense
 from neuropil.testing.emulated_device import EmulatedDevice, EmulatedGraph, emulated_backend
 
@@ -68,6 +69,15 @@ def _shared_layer_model() -> neuropil.Model:
     return neuropil.Model(inputs=inputs, outputs=outputs, name="shared")
 
 
+def _nested_model() -> neuropil.Model:
+    """A functional model used as a layer: its executor runs inside the outer one's step."""
+    encoder_in = neuropil.Input(shape=(6,), name="encoder_input")
+    encoder = neuropil.Model(encoder_in, Dense(4, activation="tanh", name="code")(encoder_in), name="encoder")
+    outer_in = neuropil.Input(shape=(6,), name="features")
+    outputs = Dense(1, activation="sigmoid", name="score")(encoder(outer_in))
+    return neuropil.Model(outer_in, outputs, name="outer")
+
+
 def _two_in_two_out_model() -> neuropil.Model:
     left = neuropil.Input(shape=(6,), name="left")
     right = neuropil.Input(shape=(4,), name="right")
@@ -93,7 +103,8 @@ def _train(factory: Callable[[], neuropil.Model], jit_compile: bool, x: Any, y: 
         model.compile(backend="emulated", jit_compile=jit_compile, **compile_args)
         model.progress_stream = io.StringIO()
         history = model.fit(x, y, batch_size=batch_size, epochs=n_epochs, verbose=0, callbacks=callbacks, **fit)
-        weights = [device.to_numpy(p) for layer in model.layers for p in layer.params.values()]
+        weights = [device.to_numpy(p) for layer in model.layers for leaf in leaf_layers(layer)
+                   for p in leaf.params.values()]
         assert model.optimizer.device_counter is None  # host scalars again after the fit
         return history.history, weights, model.optimizer.iterations
 
@@ -112,7 +123,8 @@ def _assert_same(eager: Any, captured: Any) -> None:
 _BINARY = {"optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"]}
 
 
-@pytest.mark.parametrize("factory", [_residual_model, _shared_layer_model], ids=["residual", "shared_layer"])
+@pytest.mark.parametrize("factory", [_residual_model, _shared_layer_model, _nested_model],
+                         ids=["residual", "shared_layer", "nested_model"])
 def test_a_single_input_single_output_functional_model_captures_like_eager(
         factory: Callable[[], neuropil.Model], graphs: list[tuple[EmulatedGraph, list[bool]]]) -> None:
     """100 samples in batches of 16 for 3 epochs: 6 full batches an epoch, less the warm-up and the
