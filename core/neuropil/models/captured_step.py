@@ -9,6 +9,8 @@ the step must be the same work on the same buffers every time:
   corrections and learning-rate schedules advance inside the replayed step;
 - every buffer the step allocates comes from the backend's capture arena (a private memory pool on
   CuPy), so layers need no rewriting;
+- the captured work is :func:`.steps.gradient_step`, the same function the eager step runs (forward
+  through the executor, losses, backward, penalties, update, constraints), so the two cannot drift;
 - metrics, the running loss and callbacks stay outside the graph: they run eagerly after each
   replay, on the graph's output buffers.
 
@@ -30,48 +32,32 @@ from typing import Any
 
 from ..base.backend import CaptureUnavailableError
 from ..base.device_step import DeviceStep, device_step_problem
-from ..plugin_system.attribution import names_plugin_on_error
-
-
-@names_plugin_on_error
-def gradient_step(model: Any, x: Any, y: Any, compiled: Any, plan: Any, weights: Any) -> tuple[Any, Any]:
-    """One step without metrics: forward, loss, backward, regularization, update, constraints.
-    Returns (loss, model output); this is what gets captured. It mirrors ``Training._train_step`` less
-    the metric update (metrics run eagerly after each launch): a change to one belongs in both."""
-    out, backs = model._forward(x, True, True)
-    loss_value, loss_backward = model._loss_of(compiled).forward(y, out, weights)
-    grad = loss_backward()
-    for back in reversed(backs[plan.first_trained:]):
-        grad = back(grad)
-    for layer in plan.regularized:
-        loss_value = loss_value + layer.regularization_loss()
-        layer.add_regularization_gradients()
-    compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in plan.slots])
-    for layer in plan.constrained:
-        layer.apply_constraints()
-    return loss_value, out
+from ..graph.executor import Executor, GradientPlan
+from . import steps
+from .compiled import Compiled
 
 
 class CapturedTraining:
     """The captured step of one ``fit``: static buffers, the graph, and the eager steps around it."""
 
-    def __init__(self, model: Any, compiled: Any, batch_size: int) -> None:
-        self.model, self.compiled, self.batch_size = model, compiled, batch_size
-        self.backend = model.backend
+    def __init__(self, executor: Executor, compiled: Compiled, backend: Any, batch_size: int) -> None:
+        self.executor, self.compiled, self.backend, self.batch_size = executor, compiled, backend, batch_size
         optimizer = compiled.optimizer
-        optimizer.device_counter = DeviceStep(self.backend, optimizer._iterations, optimizer._learning_rate)
+        optimizer.device_counter = DeviceStep(backend, optimizer._iterations, optimizer._learning_rate)
         self.graph: Callable[[], Any] | None = None
-        self.plan: Any = None
+        self.plan: GradientPlan | None = None
         self._plan_key: Any = None
-        self.x: Any = None
-        self.y: Any = None
+        #: The static buffers the graph reads: one per input, one per target, and the sample weights.
+        self.xs: list[Any] = []
+        self.ys: list[Any] = []
         self.w: Any = None
         #: Steps run by graph launches (the capture included), and eagerly (warm-ups, ragged batches).
         self.launches = 0
         self.eager_steps = 0
 
     @classmethod
-    def for_fit(cls, model: Any, compiled: Any, batch_size: int) -> CapturedTraining | None:
+    def for_fit(cls, model: Any, executor: Executor, compiled: Compiled,
+                batch_size: int) -> CapturedTraining | None:
         """The captured path when ``jit_compile=True`` and both backend and optimizer can take it."""
         compiled.optimizer.device_counter = None  # left by a captured fit that raised: host scalars again
         if getattr(model, "jit_compile", False) is not True:
@@ -83,51 +69,55 @@ class CapturedTraining:
         if problem is not None:
             warnings.warn(f"jit_compile=True: training eagerly, because {problem}", RuntimeWarning, stacklevel=4)
             return None
-        return cls(model, compiled, batch_size)
+        return cls(executor, compiled, backend, batch_size)
 
-    def step(self, xb: Any, yb: Any, wb: Any, plan: Any) -> Any:
-        """Train on one batch; returns its loss (a device scalar, to be read before the next step)."""
-        model, compiled = self.model, self.compiled
+    def step(self, xb: list[Any], yb: list[Any], wb: Any, plan: GradientPlan) -> tuple[Any, list[Any]]:
+        """Train on one batch; returns its total loss and each output's (device scalars, to be read
+        before the next step)."""
+        executor, compiled = self.executor, self.compiled
         optimizer = compiled.optimizer
         counter = optimizer.device_counter
         counter.refresh(optimizer._iterations, optimizer._learning_rate)
-        key = (tuple(k for k, _, _ in plan.slots), plan.first_trained, wb is None)
-        if len(xb) != self.batch_size or self.graph is None or key != self._plan_key:
+        key = (tuple(k for k, _, _ in plan.slots), tuple(plan.backward_steps), wb is None)
+        if len(xb[0]) != self.batch_size or self.graph is None or key != self._plan_key:
             # eager: the ragged last batch, or the warm-up before a (new) capture
             self.eager_steps += 1
-            loss_value = model._train_step(xb, yb, compiled, plan, wb)
-            if len(xb) == self.batch_size and self._plan_key != "eager" and (self.graph is None
-                                                                               or key != self._plan_key):
+            result = steps.train_step(executor, compiled, plan, xb, yb, wb)
+            if len(xb[0]) == self.batch_size and self._plan_key != "eager" and (self.graph is None
+                                                                                  or key != self._plan_key):
                 self._prepare_capture(xb, yb, wb, plan, key)
-            return loss_value
-        self.x[...] = xb
-        self.y[...] = yb
+            return result
+        for buffer, batch in zip(self.xs, xb):
+            buffer[...] = batch
+        for buffer, batch in zip(self.ys, yb):
+            buffer[...] = batch
         if wb is not None:
             self.w[...] = wb
         before = optimizer._iterations
         try:
-            loss_value, out = self.graph()
+            total, per_output, outs = self.graph()
         except CaptureUnavailableError as error:  # e.g. a library refusing calls during capture
             warnings.warn(f"jit_compile=True: training eagerly, because {error}", RuntimeWarning, stacklevel=3)
             optimizer._iterations = before  # the failed capture ran no kernel; undo its host bookkeeping
             counter.refresh(before, optimizer._learning_rate)
             self.graph, self._plan_key = None, "eager"  # never captured again in this fit
             self.eager_steps += 1
-            return model._train_step(xb, yb, compiled, plan, wb)
+            return steps.train_step(executor, compiled, plan, xb, yb, wb)
         # The host's bookkeeping: on a device the replay runs no Python, so the host counts the step.
         optimizer._iterations = counter.mirror = before + 1
         self.launches += 1
-        model._update_metrics(compiled, self.y, out, self.w)
-        return loss_value
+        steps.update_metrics(compiled, self.ys, outs, self.w)
+        return total, per_output
 
-    def _prepare_capture(self, xb: Any, yb: Any, wb: Any, plan: Any, key: Any) -> None:
-        self.x, self.y = xb.copy(), yb.copy()
+    def _prepare_capture(self, xb: list[Any], yb: list[Any], wb: Any, plan: GradientPlan, key: Any) -> None:
+        self.xs, self.ys = [a.copy() for a in xb], [a.copy() for a in yb]
         self.w = None if wb is None else wb.copy()
         self.plan, self._plan_key = plan, key
         self.graph = self.backend.capture(self._captured)
 
-    def _captured(self) -> tuple[Any, Any]:
-        return gradient_step(self.model, self.x, self.y, self.compiled, self.plan, self.w)
+    def _captured(self) -> tuple[Any, list[Any], list[Any]]:
+        assert self.plan is not None
+        return steps.gradient_step(self.executor, self.compiled, self.plan, self.xs, self.ys, self.w)
 
     def close(self) -> None:
         """After ``fit``: the optimizer goes back to host scalars (its host count is current)."""

@@ -50,10 +50,14 @@ def update_metrics(compiled: Compiled, ys: list[Any], outs: list[Any], weights: 
                 metric.update_state(y, predictions, sample_weight=weights)
 
 
-@names_plugin_on_error
-def train_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: list[Any], ys: list[Any],
-               weights: Any = None) -> tuple[Any, list[Any]]:
-    """Forward, losses, backward, update; returns the total loss and each output's (device scalars)."""
+def _gradient_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: list[Any], ys: list[Any],
+                   weights: Any = None) -> tuple[Any, list[Any], list[Any]]:
+    """Forward, losses, backward, penalties, update, constraints: one step without metrics.
+
+    Returns the total loss, each output's loss and the outputs (device values). It is the part of a
+    step that reads and writes device buffers only, so it is both the eager step's body and what
+    ``compile(jit_compile=True)`` captures (:mod:`.captured_step`); metrics stay outside it.
+    """
     outs, backs = executor.forward(xs, True, True)
     total, per_output, grads = _losses(compiled, ys, outs, weights, True)
     executor.backward(backs, grads)
@@ -63,6 +67,20 @@ def train_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: l
     compiled.optimizer.apply_gradients([(key, layer.params[n], layer.grads[n]) for key, layer, n in plan.slots])
     for layer in plan.constrained:
         layer.apply_constraints()
+    return total, per_output, outs
+
+
+#: The captured path's entry (exceptions name the plugin component they came from); the eager
+#: :func:`train_step` calls the plain function, inside its own such wrapper, to save a call per step.
+gradient_step = names_plugin_on_error(_gradient_step)
+
+
+@names_plugin_on_error
+def train_step(executor: Executor, compiled: Compiled, plan: GradientPlan, xs: list[Any], ys: list[Any],
+               weights: Any = None) -> tuple[Any, list[Any]]:
+    """Forward, losses, backward, update, then the metrics; returns the total loss and each output's
+    (device scalars)."""
+    total, per_output, outs = _gradient_step(executor, compiled, plan, xs, ys, weights)
     update_metrics(compiled, ys, outs, weights)
     return total, per_output
 
@@ -80,4 +98,4 @@ def test_step(executor: Executor, compiled: Compiled, layers: list[Any], xs: lis
     return total, per_output
 
 
-__all__ = ["train_step", "test_step", "update_metrics"]
+__all__ = ["gradient_step", "train_step", "test_step", "update_metrics"]

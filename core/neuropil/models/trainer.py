@@ -26,6 +26,7 @@ from ..callbacks import CallbackList, History
 from ..errors import InputValidationError, NotCompiledError
 from ..plugin_system.attribution import names_plugin_on_error
 from . import data, inputs, steps
+from .captured_step import CapturedTraining
 from .compiled import Compiled, fused_output, resolve_optimizer
 from .objectives import objectives
 from .progress import Progbar
@@ -76,18 +77,25 @@ class Trainer(ModelStructure):
         #: A callback may set this in ``on_train_begin`` to make ``fit`` start at that epoch (resuming).
         self.resume_from_epoch: int | None = None
         self.progress_stream: TextIO | None = None  # None: sys.stdout at call time
+        #: compile's ``jit_compile``: True captures the training step (see :mod:`.captured_step`).
+        self.jit_compile: bool | str = "auto"
 
     # -- compile ---------------------------------------------------------------------------------
     def compile(self, optimizer: Any = "rmsprop", loss: Any = None,
                 metrics: Iterable[Any] | dict[str, Any] | None = None, backend: Any = None,
-                weighted_metrics: Iterable[Any] | dict[str, Any] | None = None, loss_weights: Any = None) -> None:
+                weighted_metrics: Iterable[Any] | dict[str, Any] | None = None, loss_weights: Any = None,
+                jit_compile: bool | str = "auto") -> None:
         """Choose optimizer, loss(es) and metrics (names, instances, or plain ``fn(y_true, y_pred)``), and
         optionally the backend. Nothing changes on the model unless every piece resolves.
 
         A model with several outputs takes one loss for all, a list (one per output) or a dict by
         output layer name; ``loss_weights`` and ``metrics`` likewise (a list of lists or a dict). As in
         Keras, ``metrics`` ignore sample and class weights; ``weighted_metrics`` are weighted by them.
+        ``jit_compile=True`` makes ``fit`` capture the training step once and replay it (a CUDA graph on
+        CuPy; see :mod:`.captured_step`); where the backend cannot capture, and with ``"auto"`` (the
+        default) or False, ``fit`` runs eagerly.
         """
+        jit_compile = checks.one_of("compile", "jit_compile", jit_compile, (True, False, "auto"))
         made, structure = objectives(loss, metrics, weighted_metrics, loss_weights, self.output_names)
         resolved_optimizer = resolve_optimizer(optimizer)
         chosen_backend = get_backend(backend) if backend is not None else (self.backend or get_backend())
@@ -98,6 +106,7 @@ class Trainer(ModelStructure):
             self._move_to(chosen_backend)
         self.backend = chosen_backend
         self.compiled = compiled
+        self.jit_compile = jit_compile
 
     def _move_to(self, backend: Any) -> None:
         """Put every parameter on ``backend`` (a layer built elsewhere, or a compile that switches)."""
@@ -271,6 +280,7 @@ class Trainer(ModelStructure):
             initial_epoch, self.resume_from_epoch = self.resume_from_epoch, None
         stream = self.progress_stream or sys.stdout
         logs: dict[str, Any] = {}
+        captured = CapturedTraining.for_fit(self, executor, compiled, batch_size)  # None: the eager step
         for epoch in range(initial_epoch, epochs):
             plan = executor.plan_gradients()
             for metric in compiled.metrics:
@@ -288,7 +298,8 @@ class Trainer(ModelStructure):
                 xb, yb, wb = epoch_data.rows(start, start + batch_size)
                 if callback_list.wants_batches["on_train_batch_begin"]:
                     callback_list.on_train_batch_begin(step)
-                loss_value, per_output = steps.train_step(executor, compiled, plan, xb, yb, wb)
+                loss_value, per_output = steps.train_step(executor, compiled, plan, xb, yb, wb) \
+                    if captured is None else captured.step(xb, yb, wb, plan)
                 count = len(xb[0])
                 loss_sum = loss_sum + loss_value * count
                 if several:
@@ -308,6 +319,8 @@ class Trainer(ModelStructure):
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
+        if captured is not None:
+            captured.close()
         finalize = getattr(compiled.optimizer, "finalize_variable_values", None)
         if finalize is not None and epochs > initial_epoch:  # Keras: e.g. the EMA weights replace the trained ones
             finalize([(key, layer.params[name]) for key, layer, name in executor.plan_gradients().slots])
