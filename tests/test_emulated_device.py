@@ -314,3 +314,19 @@ def test_a_layer_pulling_its_gradient_to_the_host_fails_conformance_by_name() ->
     report = failure.value.report()
     assert "layer 'LeakyDense'" in report and "ImplicitTransferError" in report
     assert "test_emulated_device.py" in report and "leaky_backward" in report  # where the leak is
+
+
+def test_strided_views_stay_on_the_device_and_share_its_memory() -> None:
+    """``xp.lib.stride_tricks.as_strided`` (CuPy has it; convolutions build their windows with it) is
+    a view of the device array, counted as no new buffer; a NumPy array is refused, as on CuPy."""
+    from neuropil.testing.emulated_device import COUNTER
+    from neuropil.testing.emulated_device.namespace import XP
+
+    x = XP.arange(6, dtype=XP.float32)
+    before = COUNTER.allocations
+    windows = XP.lib.stride_tricks.as_strided(x, shape=(4, 3), strides=(4, 4))
+    assert COUNTER.allocations == before
+    windows[1, 1] = 100.0  # writes through to x[2]
+    assert x.get().tolist() == [0.0, 1.0, 100.0, 3.0, 4.0, 5.0]
+    with pytest.raises(Exception, match="NumPy array"):
+        XP.lib.stride_tricks.as_strided(np.zeros(3, dtype=np.float32), shape=(2,), strides=(4,))

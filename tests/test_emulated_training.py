@@ -275,8 +275,10 @@ def _layer_cases() -> list[tuple[str, dict[str, Any], tuple[int, ...], bool]]:
     """Every single-input layer configuration with its input shape. Multi-input layers (the merge
     layers: their ``example_input_shapes`` are lists of shapes) cannot stand alone in a Sequential
     model, so they are left out here; the conformance suite's ``backends`` property runs each of them
-    on the emulated device (forward, every input's gradient, both modes) against NumPy instead."""
-    return [(e.name, config, shape, fixed) for e in _entries("layers") for config, shape, fixed in layer_configs(e)
+    on the emulated device (forward, every input's gradient, both modes) against NumPy instead. The
+    ``Input`` function makes a symbolic tensor, not a layer (``InputLayer`` is covered)."""
+    layers = [e for e in _entries("layers") if not getattr(e.factory, "makes_symbolic_tensor", False)]
+    return [(e.name, config, shape, fixed) for e in layers for config, shape, fixed in layer_configs(e)
             if not is_multi_input(shape)]
 
 

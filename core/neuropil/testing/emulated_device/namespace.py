@@ -121,6 +121,7 @@ class DeviceNamespace(Namespace):
         self.ndarray = DeviceArray
         self.random = RandomNamespace()
         self.linalg = Namespace("emulated_cupy.linalg", cupy_names.LINALG, np.linalg)
+        self.lib = LibNamespace()
 
     def _make(self, name: str, value: Any) -> Any:
         if name in _UPLOADS:
@@ -137,6 +138,31 @@ class DeviceNamespace(Namespace):
     def get_array_module(self, *args: Any) -> Any:
         """``cupy.get_array_module``: this namespace when any argument is a device array, else NumPy."""
         return self if any(isinstance(a, DeviceArray) for a in args) else np
+
+
+class LibNamespace(types.ModuleType):
+    """``cupy.lib``: only ``stride_tricks.as_strided``, which CuPy has and convolutions use for
+    windowed views (NumPy's own ``as_strided`` on a device array would be an implicit transfer)."""
+
+    def __init__(self) -> None:
+        super().__init__("emulated_cupy.lib")
+        self.stride_tricks = types.ModuleType("emulated_cupy.lib.stride_tricks")
+        self.stride_tricks.as_strided = _as_strided  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise MissingFunctionError(f"emulated_cupy.lib.{name}: the emulated device offers only "
+                                   f"lib.stride_tricks.as_strided of CuPy's lib")
+
+
+def _as_strided(x: Any, shape: Any = None, strides: Any = None) -> DeviceArray:
+    """``cupy.lib.stride_tricks.as_strided``: a view of a device array's memory (no new buffer)."""
+    if not isinstance(x, DeviceArray):
+        unwrap(x, "the array of as_strided")  # refuses a NumPy array, as CuPy does
+        raise MissingFunctionError(f"cupy.lib.stride_tricks.as_strided needs a device array, received "
+                                   f"{type(x).__name__}")
+    return DeviceArray(np.lib.stride_tricks.as_strided(x._data, shape=shape, strides=strides))
 
 
 class RandomNamespace(Namespace):
