@@ -231,3 +231,38 @@ def test_state_reports_each_change_a_layer_must_not_make(installed) -> None:
     assert ("the inference backward changed the non-trainable parameter 'moving_mean'"
             in reports["UpdatesInBackward"])
     assert "a second inference forward of the same input gave another output" in reports["Wobbles"]
+
+
+@pytest.mark.parametrize("plugin, case_id, words", [
+    ("broken_reference", "activations:mistyped_gelu:reference", ["against the declared reference"]),
+    ("broken_extremes", "activations:overflowing_swish:finite", ["nan", "-10000.0", "float32"]),
+])
+def test_semantic_bug_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
+    installed(plugin)
+    report = failure_of(plugin, case_id).report()
+    name, prop = case_id.split(":")[1:]
+    assert f"{name!r} from {plugin} 0.1" in report and f"fails {prop!r}" in report
+    for word in words:
+        assert word in report
+
+
+@pytest.mark.parametrize("plugin, failing", [
+    ("broken_reference", {"activations:mistyped_gelu:reference"}),
+    ("broken_extremes", {"activations:overflowing_swish:finite"}),
+])
+def test_each_semantic_property_catches_its_bug_and_only_it(installed, plugin, failing) -> None:
+    """A wrong but self-consistent forward fails ``reference`` alone; one that is right in [-3, 3] and
+    NaN at -1e4 fails ``finite`` alone."""
+    installed(plugin)
+    results = {c.id: outcome(c) for c in cases([plugin])}
+    assert {cid for cid, r in results.items() if r == "failed"} == failing, results
+    others = {cid: r for cid, r in results.items()
+              if cid not in failing and not cid.endswith(":backends") and not cid.endswith(":reference")}
+    assert set(others.values()) == {"passed"}, others
+
+
+def test_a_component_declaring_no_reference_is_skipped_with_the_reason(installed) -> None:
+    installed("broken_extremes")
+    (case,) = [c for c in cases(["broken_extremes"]) if c.prop == "reference"]
+    with pytest.raises(ConformanceSkip, match="no reference declared.*golden_examples"):
+        case.run()

@@ -18,6 +18,11 @@ class Tanh(Activation):
         y = array_module(x).tanh(x)
         return y, lambda dy: dy * (1 - y * y)
 
+    def reference(self, x):
+        """The definition, in float64: what the ``reference`` property compares the forward with."""
+        e2 = np.exp(-2 * np.abs(x))
+        return np.sign(x) * (1 - e2) / (1 + e2)
+
 
 class Relu(Activation):
     name = "good_relu"
@@ -26,6 +31,12 @@ class Relu(Activation):
     def forward(self, x):
         mask = x > 0
         return x * mask, lambda dy: dy * mask
+
+    def reference(self, x):
+        return np.where(x > 0, x, 0.0)
+
+    #: Golden input/output pairs: the other way to declare what a component computes.
+    golden_examples = ({"inputs": ([-2.0, -0.5, 0.5, 3.0],), "output": [0.0, 0.0, 0.5, 3.0]},)
 
 
 class Softmax(Activation):
@@ -36,6 +47,10 @@ class Softmax(Activation):
         e = xp.exp(x - x.max(axis=-1, keepdims=True))
         y = e / e.sum(axis=-1, keepdims=True)
         return y, lambda dy: y * (dy - (dy * y).sum(axis=-1, keepdims=True))
+
+    def reference(self, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 class ReluDense(Layer):
@@ -69,6 +84,11 @@ class ReluDense(Layer):
             return dz @ kernel.T
 
         return y, backward
+
+    def reference(self, params, x, training):
+        """``relu(x @ kernel + bias)`` from the parameters it is given (the suite perturbs them)."""
+        z = np.einsum("...i,ij->...j", x, params["kernel"]) + params["bias"]
+        return np.maximum(z, 0.0) if self.use_relu else z
 
 
 class RunningCenter(Layer):
@@ -116,6 +136,12 @@ class RunningCenter(Layer):
 
         return gamma * centered, backward
 
+    def reference(self, params, x, training):
+        mean = params["moving_mean"]
+        if training:
+            mean = self.momentum * mean + (1 - self.momentum) * x.reshape(-1, x.shape[-1]).mean(axis=0)
+        return params["gamma"] * (x - mean)
+
 
 class MeanSquaredError(Loss):
     name = "good_mse"
@@ -124,6 +150,9 @@ class MeanSquaredError(Loss):
         diff = y_pred - y_true
         n = diff.shape[-1]
         return (diff * diff).mean(axis=-1), lambda dv: 2 * diff / n * dv[:, None]
+
+    def reference(self, y_true, y_pred):
+        return ((y_pred - y_true) ** 2).mean(axis=-1)
 
 
 class MeanAbsoluteError(Loss):
@@ -136,6 +165,9 @@ class MeanAbsoluteError(Loss):
 
     def kink_distance(self, y_true, y_pred):
         return y_pred - y_true
+
+    def reference(self, y_true, y_pred):
+        return np.abs(y_pred - y_true).mean(axis=-1)
 
 
 class CategoricalCrossentropy(Loss):
@@ -154,6 +186,9 @@ class CategoricalCrossentropy(Loss):
             return g * dv[:, None]
 
         return values, backward
+
+    def reference(self, y_true, y_pred):
+        return -(y_true * np.log(y_pred / y_pred.sum(axis=-1, keepdims=True))).sum(axis=-1)
 
 
 class Momentum(Optimizer):
@@ -195,6 +230,15 @@ class MeanAbsoluteErrorMetric(Metric):
     def result(self):
         count = float(self.count)
         return float(self.total) / count if count else 0.0
+
+    def reference(self, y_true, y_pred, sample_weight):
+        """The weighted mean over samples of each sample's mean absolute error, as one loop."""
+        total = count = 0.0
+        for i in range(len(y_true)):
+            w = 1.0 if sample_weight is None else float(sample_weight[i])
+            total += w * float(np.mean(np.abs(np.asarray(y_pred[i]) - np.asarray(y_true[i]))))
+            count += w
+        return total / count if count else 0.0
 
 
 class L1:
