@@ -236,6 +236,7 @@ def test_state_reports_each_change_a_layer_must_not_make(installed) -> None:
 @pytest.mark.parametrize("plugin, case_id, words", [
     ("broken_reference", "activations:mistyped_gelu:reference", ["against the declared reference"]),
     ("broken_extremes", "activations:overflowing_swish:finite", ["nan", "-10000.0", "float32"]),
+    ("broken_perturbed", "layers:GammaBlindScale:perturbed_gradients", ["d(output)/d(x)", "at perturbed parameters"]),
 ])
 def test_semantic_bug_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
     installed(plugin)
@@ -249,10 +250,12 @@ def test_semantic_bug_is_reported_with_name_property_and_example(installed, plug
 @pytest.mark.parametrize("plugin, failing", [
     ("broken_reference", {"activations:mistyped_gelu:reference"}),
     ("broken_extremes", {"activations:overflowing_swish:finite"}),
+    ("broken_perturbed", {"layers:GammaBlindScale:perturbed_gradients"}),
 ])
 def test_each_semantic_property_catches_its_bug_and_only_it(installed, plugin, failing) -> None:
     """A wrong but self-consistent forward fails ``reference`` alone; one that is right in [-3, 3] and
-    NaN at -1e4 fails ``finite`` alone."""
+    NaN at -1e4 fails ``finite`` alone; a layer whose dx forgets gamma, exact at gamma = 1, fails
+    ``perturbed_gradients`` alone."""
     installed(plugin)
     results = {c.id: outcome(c) for c in cases([plugin])}
     assert {cid for cid, r in results.items() if r == "failed"} == failing, results

@@ -25,7 +25,16 @@ from ...plugin_system.registry import Entry
 from ..gradients import Differentiable, GradientMismatch, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, build_layer, layer_configs
 from ._common import avoiding_kinks, nudger, run_hypothesis
-from ._layer_runs import Params, deterministic_modes, draw_layer, mode_name, restore, snapshot, trainable_names
+from ._layer_runs import (
+    Params,
+    deterministic_modes,
+    draw_layer,
+    mode_name,
+    perturb,
+    restore,
+    snapshot,
+    trainable_names,
+)
 from .layer_state import state
 
 
@@ -63,26 +72,34 @@ def problem(layer: Any, x: np.ndarray, training: bool, params: bool = True, miss
     return Differentiable(variables, forward)
 
 
-def _gradient_property(params: bool) -> Callable[[Entry], None]:
+def _gradient_property(params: bool, perturbed: bool = False) -> Callable[[Entry], None]:
+    """``perturbed``: both gradients at trainable parameters moved by :func:`perturb` from where the
+    layer was built, so that the initial values (gamma = 1, beta = 0, zero biases) hide no bug."""
     def check(entry: Entry) -> None:
         configs = layer_configs(entry)
-        if params and not any(trainable_names(build_layer(entry, c, shape, 0)) for c, shape, _ in configs):
+        if (params or perturbed) and not any(trainable_names(build_layer(entry, c, shape, 0))
+                                             for c, shape, _ in configs):
             raise ConformanceSkip("the layer has no trainable parameters")
 
         def test(data: Any) -> None:
             layer, x, rng = draw_layer(data, entry, configs)
-            if params and not trainable_names(layer):
+            if (params or perturbed) and not trainable_names(layer):
                 return
+            if perturbed:
+                perturb(layer, rng)
             built, modes = snapshot(layer), deterministic_modes(layer, x)
 
             def run() -> None:
                 for training in modes:
                     fn = problem(layer, x, training, params, start=built)
                     names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
+                    if perturbed:
+                        names = list(fn.variables)
                     try:
                         check_gradients(fn, rng, names=names)
                     except GradientMismatch as exc:
-                        raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
+                        where = ", at perturbed parameters" if perturbed else ""
+                        raise GradientMismatch(f"{exc} [{mode_name(training)} mode{where}]") from None
 
             avoiding_kinks(run, nudger([x], rng))
 
@@ -114,6 +131,7 @@ def pure_backward(entry: Entry) -> None:
 PROPERTIES = {
     "input_gradient": _gradient_property(params=False),
     "param_gradients": _gradient_property(params=True),
+    "perturbed_gradients": _gradient_property(params=True, perturbed=True),
     "pure_backward": pure_backward,
     "state": state,
 }

@@ -38,14 +38,12 @@ import numpy as np
 from ...plugin_system.registry import Entry
 from ..instances import ConformanceSkip, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
-from ._layer_runs import deterministic_modes, draw_layer, mode_name, restore, snapshot, trainable_names
+from ._layer_runs import deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
 
 #: A float64 forward against a float64 formula written differently: rounding differs by far less.
 RTOL, ATOL = 1e-6, 1e-9
 #: Golden values are printed with a few digits (Keras's docs give 4 to 7).
 GOLDEN_RTOL, GOLDEN_ATOL = 1e-4, 1e-6
-#: Spread of the perturbation added to trainable parameters: far from the initial gamma = 1, beta = 0.
-PERTURBATION = 0.5
 
 HINT = ("declare a float64 `reference` formula or `golden_examples` (docs/plugins.md, "
         "'Declaring a reference')")
@@ -139,15 +137,6 @@ def metric(entry: Entry) -> None:
                         _host(m.result()), expected, RTOL, ATOL)
 
     run_hypothesis(test)
-
-
-def perturb(layer: Any, rng: np.random.Generator, size: float = PERTURBATION) -> None:
-    """Add noise to every trainable parameter, in place, so that a bug hidden by the initial values
-    (a gamma of 1, a beta of 0, a zero bias) shows."""
-    for name in trainable_names(layer):
-        value = layer.params[name]
-        noise = rng.normal(0.0, size, size=np.shape(value))
-        layer.params[name][...] = value + layer.backend.asarray(noise.astype(np.asarray(_host(value)).dtype))
 
 
 def layer(entry: Entry) -> None:
