@@ -319,6 +319,8 @@ class CategoricalCrossentropy(Loss):
     name = "categorical_crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -466,6 +468,8 @@ class SparseCategoricalCrossentropy(Loss):
     sparse_targets = True
     target_kind = "sparse"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"from_logits": True}, {"ignore_class": 0}, {"from_logits": True, "ignore_class": 1},
                        {"reduction": "sum"})
 

@@ -133,6 +133,8 @@ class CategoricalFocalCrossentropy(Loss):
     name = "categorical_focal_crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1},
                        {"from_logits": True, "gamma": 0.0}, {"gamma": 2.5, "reduction": "sum"},
                        {"axis": 0, "from_logits": True})
