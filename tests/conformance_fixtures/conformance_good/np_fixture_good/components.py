@@ -218,6 +218,7 @@ class Momentum(Optimizer):
 
 class MeanAbsoluteErrorMetric(Metric):
     name = "good_mae_metric"
+    result_range = (0.0, float("inf"))  # an average of absolute values
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -270,6 +271,10 @@ class Normal:
     def get_config(self):
         return {"stddev": self.stddev, "seed": self.seed}
 
+    def reference_moments(self, shape):
+        """The distribution it promises, for the ``statistics`` property."""
+        return 0.0, self.stddev**2
+
 
 class Identity:
     """Keras's Identity: defined for 2-D kernels only, which it declares in ``ndims``."""
@@ -284,6 +289,11 @@ class Identity:
 
     def get_config(self):
         return {"gain": self.gain}
+
+    def reference_moments(self, shape):
+        """min(rows, cols) entries of gain among rows * cols, the rest 0."""
+        share = min(shape) / (shape[0] * shape[1])
+        return self.gain * share, self.gain**2 * share * (1 - share)
 
 
 class MaxNorm:
