@@ -23,7 +23,8 @@ one or both of two forms (see docs/plugins.md, "Declaring a reference"):
 - ``golden_examples``: a class attribute, a tuple of dicts ``{"config": {...}, "inputs": (...),
   "output": ...}`` whose values come from the definition or from Keras's documentation (activations:
   ``inputs=(x,)`` and ``output=y``; losses: ``(y_true, y_pred)`` and the reduced ``loss(y_true,
-  y_pred)``; metrics: ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight)`` and ``result()``).
+  y_pred)``; metrics: ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight)`` and ``result()``),
+  with an optional ``"rtol"`` for values printed with few digits (default 1e-4).
 
 A component declaring neither is reported as skipped, with the reason, so an author sees plainly that
 nothing checks *what* it computes.
@@ -77,7 +78,7 @@ def _check_golden(entry: Entry, golden: tuple[dict[str, Any], ...],
         shown = [None if a is None else a.tolist() for a in inputs]
         assert_allclose(f"golden example {number} (config {config}, inputs {shown})",
                         _host(compute(component, inputs)), np.asarray(example["output"], dtype=np.float64),
-                        GOLDEN_RTOL, GOLDEN_ATOL)
+                        float(example.get("rtol", GOLDEN_RTOL)), GOLDEN_ATOL)
 
 
 def activation(entry: Entry) -> None:
