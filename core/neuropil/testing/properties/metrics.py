@@ -82,15 +82,14 @@ def result_range(entry: Entry) -> None:
     above 1). Without a declaration: a visible skip."""
     from ..instances import ConformanceSkip
 
-    bounds = getattr(entry.factory, "result_range", None)
-    if bounds is None:
+    if getattr(entry.factory, "result_range", None) is None:
         raise ConformanceSkip("no result_range declared, so nothing checks the bounds of its result: declare "
                               "`result_range = (low, high)` (docs/plugins.md, 'Declaring a reference')")
-    low, high = (float(b) for b in bounds)
 
     def test(data: Any) -> None:
         config, d = _draw(data, entry)
         metric = make(entry, config)
+        low, high = (float(b) for b in metric.result_range)  # a property where it depends on the config
         metric.update_state(d.y_true, d.y_pred, d.sample_weight)
         result = np.asarray(metric.result(), dtype=np.float64)
         inside = (result >= low - ATOL) & (result <= high + ATOL)
