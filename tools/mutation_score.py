@@ -38,6 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGETS = [ROOT / "plugins/standard/neuropil_standard", ROOT / "plugins/metrics/neuropil_metrics"]
 SKIP_FILES = {"__init__.py", "plugin.py", "backend.py", "catalog.py", "compile_shorthands.py", "_checks.py"}
 SKIP_FUNCTIONS = {"get_config", "__repr__", "register_all", "from_config"}
+#: Class attributes that are hints to the checks (where to expect kinks, which data to draw), not
+#: arithmetic: changing them changes no computed value.
+HINT_ATTRIBUTES = {"kinks", "kink_margin", "example_configs", "result_range", "input_ranks", "golden_examples"}
 SWAPS: dict[type, type] = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
                            ast.Pow: ast.Mult, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE,
                            ast.GtE: ast.Gt}
@@ -69,6 +72,14 @@ class _Sites(ast.NodeVisitor):
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:  # error messages
         return
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for statement in node.body:
+            targets = statement.targets if isinstance(statement, ast.Assign) else (
+                [statement.target] if isinstance(statement, ast.AnnAssign) else [])
+            if any(isinstance(t, ast.Name) and t.id in HINT_ATTRIBUTES for t in targets):
+                continue
+            self.visit(statement)
 
     def visit_Raise(self, node: ast.Raise) -> None:
         return
