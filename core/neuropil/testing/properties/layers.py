@@ -9,7 +9,10 @@ a different function with a different gamma gradient). Training mode is left out
 forward is random (Dropout: a mask cannot be differenced), judged by two training forwards from the
 same state giving different outputs.
 
-Every evaluation starts from the parameter state the layer was built with: a training forward may
+``perturbed_gradients`` repeats both gradient checks at trainable parameters moved off their initial
+values, where a bug the initial gamma = 1 and beta = 0 hide shows.
+
+Every evaluation starts from the parameter state the layer was built with (or perturbed to): a training forward may
 move non-trainable statistics, and a layer that centers with the moved value (Batch
 Renormalization) would otherwise be differenced across drifting states, which reads as a kink or a
 wrong gradient rather than as the function its backward differentiates.
