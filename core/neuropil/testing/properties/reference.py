@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ...plugin_system.registry import Entry
-from ..instances import ConformanceSkip, layer_configs, make
+from ..instances import ConformanceSkip, example_configs, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
 from ._layer_runs import deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
 
@@ -102,6 +102,28 @@ def activation(entry: Entry) -> None:
                         _host(act.forward(x32)[0]), act.reference(x32.astype(np.float64)), F32_RTOL, F32_ATOL)
 
     run_hypothesis(test)
+    _activation_ladder(entry)
+
+
+#: Magnitudes the drawn inputs (|x| <= 3) never reach, where components switch to other branches: an
+#: asymptotic erfc tail, a clipped exponent, a saturated piece.
+LADDER = (0.0, 0.5, 1.0, 2.0, 4.0, 6.0, 10.0, 30.0, 100.0, 1e3, 1e4)
+
+
+def _activation_ladder(entry: Entry) -> None:
+    from .finiteness import _activation_input, _signed
+
+    for config in example_configs(entry):
+        act = make(entry, config)
+        x = _activation_input(act, _signed(LADDER), "float64")
+        with np.errstate(all="ignore"):
+            expected = np.asarray(act.reference(x.copy()), dtype=np.float64)
+            actual = _host(act.forward(x.copy())[0])
+        finite = np.isfinite(expected)
+        if actual.shape != expected.shape or not finite.any():
+            continue
+        assert_allclose(f"forward(x) at magnitudes up to 1e4 against the declared reference (config {config}, "
+                        f"x = +-{list(LADDER)})", actual[finite], expected[finite], RTOL, ATOL)
 
 
 def loss(entry: Entry) -> None:
