@@ -269,7 +269,7 @@ class ELU(Activation):
 
     name = "elu"
     reference = _reference.elu  # the conformance suite's float64 formula
-    example_configs = ({}, {"alpha": 0.5})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"alpha": 0.5})
     kinks: tuple[float, ...] = ()  # continuous derivative only when alpha == 1; see __init__
 
     def __init__(self, alpha: float = 1.0) -> None:
