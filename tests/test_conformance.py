@@ -15,6 +15,9 @@ from neuropil.testing.properties._layer_runs import deterministic_modes
 from neuropil.testing.suite import Case, ConformanceFailure, cases
 
 FIXTURES = Path(__file__).parent / "conformance_fixtures"
+#: Properties that check a declaration (a reference, a distribution, a range): a fixture that declares
+#: none skips them, visibly.
+DECLARED = (":reference", ":statistics", ":range")
 
 
 @pytest.fixture
@@ -129,7 +132,8 @@ def test_each_initializer_constraint_and_schedule_property_catches_its_bug_and_o
     installed(plugin)
     results = {c.id: outcome(c) for c in cases([plugin])}
     assert {cid for cid, r in results.items() if r == "failed"} == failing
-    others = {cid: r for cid, r in results.items() if cid not in failing and not cid.endswith(":backends")}
+    others = {cid: r for cid, r in results.items() if cid not in failing and not cid.endswith(":backends")
+              and not (cid.endswith(DECLARED) and r == "skipped")}
     assert set(others.values()) == {"passed"}, others
 
 
@@ -231,3 +235,44 @@ def test_state_reports_each_change_a_layer_must_not_make(installed) -> None:
     assert ("the inference backward changed the non-trainable parameter 'moving_mean'"
             in reports["UpdatesInBackward"])
     assert "a second inference forward of the same input gave another output" in reports["Wobbles"]
+
+
+@pytest.mark.parametrize("plugin, case_id, words", [
+    ("broken_reference", "activations:mistyped_gelu:reference", ["against the declared reference"]),
+    ("broken_extremes", "activations:overflowing_swish:finite", ["nan", "-10000.0", "float32"]),
+    ("broken_perturbed", "layers:GammaBlindScale:perturbed_gradients", ["d(output)/d(x)", "at perturbed parameters"]),
+    ("broken_statistics", "metrics:element_count_accuracy:range", ["outside the declared range [0.0, 1.0]"]),
+    ("broken_statistics", "initializers:fan_blind_glorot:statistics", ["shape (5, 16, 32)", "variance"]),
+])
+def test_semantic_bug_is_reported_with_name_property_and_example(installed, plugin, case_id, words) -> None:
+    installed(plugin)
+    report = failure_of(plugin, case_id).report()
+    name, prop = case_id.split(":")[1:]
+    assert f"{name!r} from {plugin} 0.1" in report and f"fails {prop!r}" in report
+    for word in words:
+        assert word in report
+
+
+@pytest.mark.parametrize("plugin, failing", [
+    ("broken_reference", {"activations:mistyped_gelu:reference"}),
+    ("broken_extremes", {"activations:overflowing_swish:finite"}),
+    ("broken_perturbed", {"layers:GammaBlindScale:perturbed_gradients"}),
+    ("broken_statistics", {"metrics:element_count_accuracy:range", "initializers:fan_blind_glorot:statistics"}),
+])
+def test_each_semantic_property_catches_its_bug_and_only_it(installed, plugin, failing) -> None:
+    """A wrong but self-consistent forward fails ``reference`` alone; one that is right in [-3, 3] and
+    NaN at -1e4 fails ``finite`` alone; a layer whose dx forgets gamma, exact at gamma = 1, fails
+    ``perturbed_gradients`` alone."""
+    installed(plugin)
+    results = {c.id: outcome(c) for c in cases([plugin])}
+    assert {cid for cid, r in results.items() if r == "failed"} == failing, results
+    others = {cid: r for cid, r in results.items()
+              if cid not in failing and not cid.endswith(":backends") and not cid.endswith(DECLARED)}
+    assert set(others.values()) == {"passed"}, others
+
+
+def test_a_component_declaring_no_reference_is_skipped_with_the_reason(installed) -> None:
+    installed("broken_extremes")
+    (case,) = [c for c in cases(["broken_extremes"]) if c.prop == "reference"]
+    with pytest.raises(ConformanceSkip, match="no reference declared.*golden_examples"):
+        case.run()

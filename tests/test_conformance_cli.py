@@ -19,6 +19,8 @@ BROKEN = {
     "broken_constraint": "constraints:inplace_non_neg:pure",
     "broken_layer_state": "layers:InferenceUpdatingCenter:state",
     "broken_schedule": "schedules:counting_decay:pure",
+    "broken_reference": "activations:mistyped_gelu:reference",
+    "broken_perturbed": "layers:GammaBlindScale:perturbed_gradients",
 }
 
 
@@ -75,7 +77,9 @@ def test_neuropil_check_reports_and_fails(tmp_path: Path) -> None:
     # Every fixture is on the path, broken_layer_state's second backend too: good_tanh's ``backends``
     # case runs (and passes) rather than being skipped.
     ran = [line for line in ok.stdout.splitlines() if "conformance[" in line]
-    assert len(ran) == 3 and all(":good_tanh:" in line and line.startswith("PASSED") for line in ran), ok.stdout
+    # input_gradient, pure_backward, reference, finite, backends: the semantic properties run in the CLI
+    assert len(ran) == 5 and all(":good_tanh:" in line and line.startswith("PASSED") for line in ran), ok.stdout
+    assert any(":good_tanh:reference]" in line for line in ran) and any(":good_tanh:finite]" in line for line in ran)
     missing = run(["-m", "neuropil.cli", "check", "no_such_plugin"], tmp_path)
     assert missing.returncode == 2 and "no_such_plugin" in missing.stderr
 

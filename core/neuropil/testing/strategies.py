@@ -24,6 +24,14 @@ KINK_MARGIN = 1e-3
 #: Value kinds a loss or metric may declare for targets and predictions.
 VALUE_KINDS = ("real", "binary", "one_hot", "sparse", "probability", "distribution", "positive")
 
+#: Ranks of a loss's inputs: a batch of vectors and a batch of sequences (Keras losses take both).
+LOSS_RANKS = (2, 3)
+#: Magnitudes of real predictions: the usual one, and logits or outputs ten times larger (saturated
+#: sigmoids: exp(-20) is 2e-9). Not more: the gradient checker's step grows with the largest
+#: magnitude in the array, and would then be too coarse for the small values next to it; the
+#: ``finite`` property covers magnitudes up to 1e4.
+LOSS_SCALES = (1.0, 10.0)
+
 batch_sizes = st.integers(1, 4)
 seeds = st.integers(0, 2**32 - 1)
 
@@ -82,23 +90,31 @@ def _softmax(z: np.ndarray) -> np.ndarray:
 
 
 @st.composite
-def values_of_kind(draw: st.DrawFn, kind: str, batch: int, width: int) -> np.ndarray:
-    """A ``(batch, width)`` array of values of ``kind`` (``sparse``: a ``(batch,)`` integer array)."""
+def values_of_kind(draw: st.DrawFn, kind: str, batch: int, width: int, steps: tuple[int, ...] = (),
+                   scale: float = 1.0, normalised: bool = True) -> np.ndarray:
+    """A ``(batch, *steps, width)`` array of values of ``kind`` (``sparse``: ``(batch, *steps)``
+    integers). ``scale`` multiplies real values (large logits and regression outputs); with
+    ``normalised=False`` distributions are positive rows that do *not* sum to one (each scaled by 0.5
+    to 2), for a loss that normalises its predictions itself, as Keras's crossentropy does."""
+    shape = (batch, *steps, width)
     if kind == "real":
-        return draw(arrays((batch, width)))
+        return draw(arrays(shape)) * scale
     if kind == "positive":
-        return draw(arrays((batch, width), 0.1, 3.0))
+        return draw(arrays(shape, 0.1, 3.0))
     if kind == "probability":
-        return draw(arrays((batch, width), 0.05, 0.95))
+        return draw(arrays(shape, 0.05, 0.95))
     if kind == "binary":
-        return draw(hnp.arrays(np.int8, (batch, width), elements=st.integers(0, 1))).astype(np.float64)
+        return draw(hnp.arrays(np.int8, shape, elements=st.integers(0, 1))).astype(np.float64)
     if kind == "sparse":
-        return draw(hnp.arrays(np.int64, (batch,), elements=st.integers(0, width - 1)))
+        return draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, width - 1)))
     if kind == "one_hot":
-        labels = draw(hnp.arrays(np.int64, (batch,), elements=st.integers(0, width - 1)))
+        labels = draw(hnp.arrays(np.int64, shape[:-1], elements=st.integers(0, width - 1)))
         return np.eye(width)[labels]
     if kind == "distribution":
-        return _softmax(draw(arrays((batch, width))))
+        rows = _softmax(draw(arrays(shape)))
+        if not normalised:
+            rows = rows * draw(arrays(shape[:-1] + (1,), 0.5, 2.0))
+        return rows
     raise ArgumentError(f"unknown value kind {kind!r}; known: {', '.join(VALUE_KINDS)}")
 
 
@@ -117,16 +133,21 @@ class Targets:
 @st.composite
 def target_pairs(draw: st.DrawFn, target_kind: str, prediction_kind: str,
                  kink_distance: Callable[[np.ndarray, np.ndarray], Any] | None = None,
-                 max_batch: int = 4) -> Targets:
-    """Targets of ``target_kind`` and predictions of ``prediction_kind``, moved off the kinks that
-    ``kink_distance(y_true, y_pred)`` reports."""
+                 max_batch: int = 4, ranks: Sequence[int] = (2,), scales: Sequence[float] = (1.0,),
+                 normalised: bool = True, margin: float = KINK_MARGIN) -> Targets:
+    """Targets of ``target_kind`` and predictions of ``prediction_kind`` of one of ``ranks`` (2: a
+    batch of vectors, 3: a batch of sequences), real predictions scaled by one of ``scales``, moved
+    off the kinks that ``kink_distance(y_true, y_pred)`` reports."""
     batch = draw(st.integers(1, max_batch))
     width = draw(st.integers(2, 4) if needs_classes(target_kind, prediction_kind) else st.integers(1, 3))
-    y_true = draw(values_of_kind(target_kind, batch, width))
-    y_pred = draw(values_of_kind(prediction_kind, batch, width))
+    rank = draw(st.sampled_from(sorted(ranks)))
+    steps = tuple(draw(st.integers(1, 3)) for _ in range(rank - 2))
+    scale = draw(st.sampled_from(list(scales)))
+    y_true = draw(values_of_kind(target_kind, batch, width, steps))
+    y_pred = draw(values_of_kind(prediction_kind, batch, width, steps, scale, normalised))
     if kink_distance is not None:
         clip = {"probability": (0.01, 0.99), "positive": (0.01, None)}.get(prediction_kind)
-        y_pred = move_from_kinks(lambda p: kink_distance(y_true, p), y_pred,
+        y_pred = move_from_kinks(lambda p: kink_distance(y_true, p), y_pred, margin,
                                  clip=None if clip is None else (clip[0], clip[1] if clip[1] else np.inf))
     return Targets(y_true, y_pred)
 
@@ -136,13 +157,23 @@ def loss_examples(draw: st.DrawFn, loss: Any) -> Targets:
     """Targets and predictions for ``loss``: of its declared ``target_kind`` and ``prediction_kind``
     (moved off its ``kink_distance``), or, when the loss declares ``conformance_example(rng) ->
     (y_true, y_pred)`` because no value kind describes its inputs (CTC's label sequences and
-    per-timestep logits), made by that from a drawn seed."""
+    per-timestep logits), made by that from a drawn seed.
+
+    Predictions come as a batch of vectors or of sequences (rank 3; a loss accepting only one rank
+    declares ``input_ranks = (2,)``), real ones (logits, regression outputs) also at 10 times the
+    usual magnitude, and distributions unnormalised where the loss declares ``normalizes_predictions
+    = True`` (it divides by their sum, as Keras's categorical crossentropy does). A loss whose
+    curvature near a kink is too steep for finite differences at the default margin (cosine
+    similarity's, near the zero vector) declares a wider ``kink_margin``."""
     own = getattr(loss, "conformance_example", None)
     if own is not None:
         y_true, y_pred = own(np.random.default_rng(draw(seeds)))
         return Targets(np.asarray(y_true), np.asarray(y_pred, dtype=np.float64))
     kinds = getattr(loss, "target_kind", "real"), getattr(loss, "prediction_kind", "real")
-    return draw(target_pairs(*kinds, getattr(loss, "kink_distance", None)))
+    return draw(target_pairs(*kinds, getattr(loss, "kink_distance", None),
+                             ranks=tuple(getattr(loss, "input_ranks", LOSS_RANKS)), scales=LOSS_SCALES,
+                             normalised=not getattr(loss, "normalizes_predictions", False),
+                             margin=float(getattr(loss, "kink_margin", KINK_MARGIN))))
 
 
 @st.composite

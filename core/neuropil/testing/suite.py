@@ -17,11 +17,13 @@ from .properties import (
     activations,
     backends,
     constraints,
+    finiteness,
     initializers,
     layers,
     losses,
     metrics,
     optimizers,
+    reference,
     regularizers,
     schedules,
 )
@@ -41,11 +43,13 @@ def _only(properties: Mapping[str, Check]) -> dict[str, Check]:
 #: computes on them; initializers and schedules never compute on a backend (initial values and rates
 #: are made on the host).
 PROPERTIES: dict[str, dict[str, Check]] = {
-    "layers": _with_backends("layers", layers.PROPERTIES),
-    "activations": _with_backends("activations", activations.PROPERTIES),
-    "losses": _with_backends("losses", losses.PROPERTIES),
+    "layers": _with_backends("layers", {**layers.PROPERTIES, "reference": reference.layer}),
+    "activations": _with_backends("activations", {**activations.PROPERTIES, "reference": reference.activation,
+                                                    "finite": finiteness.activation}),
+    "losses": _with_backends("losses", {**losses.PROPERTIES, "reference": reference.loss,
+                                          "finite": finiteness.loss}),
     "optimizers": _with_backends("optimizers", optimizers.PROPERTIES),
-    "metrics": _with_backends("metrics", metrics.PROPERTIES),
+    "metrics": _with_backends("metrics", {**metrics.PROPERTIES, "reference": reference.metric}),
     "backends": _only(backends.PROPERTIES),
     "regularizers": _with_backends("regularizers", regularizers.PROPERTIES),
     "initializers": _only(initializers.PROPERTIES),

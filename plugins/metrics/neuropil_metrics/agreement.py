@@ -112,6 +112,7 @@ class MatthewsCorrelation(_ConfusionBased):
 
     0.0 when undefined (all targets or all predictions in one class), as scikit-learn returns.
     """
+    result_range = (-1.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -133,6 +134,7 @@ class CohenKappa(_ConfusionBased):
     disagreement); the result is then 0.0 (scikit-learn returns nan with a warning unless
     ``replace_undefined_by`` is given; TensorFlow Addons returned 1.0).
     """
+    result_range = (-1.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

@@ -40,6 +40,12 @@ SUMMATIONS = ("interpolation", "minoring", "majoring")
 class AUC(Metric):
     """Area under the ROC (default) or PR curve; see the module docstring for the two modes."""
 
+    @property
+    def result_range(self) -> tuple[float, float]:
+        """Checked by the conformance suite's ``range``: an area under a ROC or PR curve lies in
+        [0, 1]; a precision-recall *gain* curve dips below 0 where precision is below the base rate."""
+        return (-float("inf"), 1.0) if self.curve == "PRGAIN" else (0.0, 1.0)
+
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "auc"

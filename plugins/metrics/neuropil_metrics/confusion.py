@@ -74,6 +74,7 @@ class _ThresholdedRate(Metric):
 class Precision(_ThresholdedRate):
     """The fraction of predicted positives that are positive: tp / (tp + fp); 0.0 with no predicted
     positive (Keras; scikit-learn also gives 0.0, with a warning)."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -83,6 +84,7 @@ class Precision(_ThresholdedRate):
 
 class Recall(_ThresholdedRate):
     """The fraction of positives predicted positive: tp / (tp + fn); 0.0 with no positive label."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

@@ -79,6 +79,7 @@ class _ConditionCount(Metric):
 
 class TruePositives(_ConditionCount):
     """Summed weight of positive labels predicted positive."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -88,6 +89,7 @@ class TruePositives(_ConditionCount):
 
 class FalsePositives(_ConditionCount):
     """Summed weight of negative labels predicted positive."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     direction = "down"  # bigger is worse: how callbacks read mode="auto"
 
@@ -97,6 +99,7 @@ class FalsePositives(_ConditionCount):
 
 class TrueNegatives(_ConditionCount):
     """Summed weight of negative labels predicted negative."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -106,6 +109,7 @@ class TrueNegatives(_ConditionCount):
 
 class FalseNegatives(_ConditionCount):
     """Summed weight of positive labels predicted negative."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     direction = "down"  # bigger is worse: how callbacks read mode="auto"
 

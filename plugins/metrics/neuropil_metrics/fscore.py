@@ -29,6 +29,8 @@ AVERAGES = (None, "micro", "macro", "weighted")
 
 class FBetaScore(Metric):
     """Weighted harmonic mean of precision and recall, recall weighing ``beta`` times as much."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
+    target_kind, prediction_kind = "binary", "probability"  # Keras: 0/1 targets, scores in [0, 1]
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

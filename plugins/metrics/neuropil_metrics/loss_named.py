@@ -32,6 +32,7 @@ class _LossNamed(MeanMetricWrapper):
 
 class MeanSquaredError(_LossNamed):
     """Mean of (y_pred - y_true)²."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_squared_error"
     function = staticmethod(per_sample.mean_squared_error)
@@ -39,6 +40,7 @@ class MeanSquaredError(_LossNamed):
 
 class MeanAbsoluteError(_LossNamed):
     """Mean of |y_pred - y_true|."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_absolute_error"
     function = staticmethod(per_sample.mean_absolute_error)
@@ -46,6 +48,7 @@ class MeanAbsoluteError(_LossNamed):
 
 class MeanSquaredLogarithmicError(_LossNamed):
     """Mean of (log(1 + y_pred) - log(1 + y_true))², both floored at 1e-7 first (Keras)."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_squared_logarithmic_error"
     prediction_kind = "positive"
@@ -54,6 +57,7 @@ class MeanSquaredLogarithmicError(_LossNamed):
 
 class CosineSimilarity(_LossNamed):
     """Mean cosine similarity between targets and predictions along ``axis`` (1 = same direction)."""
+    result_range = (-1.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -68,6 +72,7 @@ class CosineSimilarity(_LossNamed):
 class BinaryCrossentropy(_LossNamed):
     """Mean binary cross-entropy; ``from_logits`` when predictions are logits, ``label_smoothing`` in
     [0, 1] pulls targets towards 1/2."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "binary_crossentropy"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.2}, {"from_logits": True})
@@ -85,6 +90,7 @@ class BinaryCrossentropy(_LossNamed):
 
 class CategoricalCrossentropy(_LossNamed):
     """Mean categorical cross-entropy for one-hot targets along ``axis``."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "categorical_crossentropy"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True})
@@ -108,6 +114,7 @@ class SparseCategoricalCrossentropy(_LossNamed):
     weight is 0), as a "void" class in segmentation maps should be. The mean is then over the
     positions that count, each weighted by its sample's weight.
     """
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "sparse_categorical_crossentropy"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"from_logits": True}, {"ignore_class": 0})
@@ -136,6 +143,7 @@ class SparseCategoricalCrossentropy(_LossNamed):
 
 class KLDivergence(_LossNamed):
     """Mean Kullback-Leibler divergence Σ t·log(t/p) of the predicted from the target distribution."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "kl_divergence"
     target_kind = "one_hot"
@@ -145,6 +153,7 @@ class KLDivergence(_LossNamed):
 
 class Poisson(_LossNamed):
     """Mean of y_pred - y_true·log(y_pred + 1e-7)."""
+    result_range = (-float("inf"), float("inf"))  # checked by the conformance suite's `range`
 
     name = "poisson"
     prediction_kind = "positive"
@@ -153,6 +162,7 @@ class Poisson(_LossNamed):
 
 class Hinge(_LossNamed):
     """Mean of max(1 - y_true·y_pred, 0); labels 0/1 are read as -1/1."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "hinge"
     target_kind = "binary"
@@ -161,6 +171,7 @@ class Hinge(_LossNamed):
 
 class SquaredHinge(_LossNamed):
     """Mean of max(1 - y_true·y_pred, 0)²; labels 0/1 are read as -1/1."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "squared_hinge"
     target_kind = "binary"
@@ -169,6 +180,7 @@ class SquaredHinge(_LossNamed):
 
 class CategoricalHinge(_LossNamed):
     """Mean of max(0, 1 + highest wrong-class score - true-class score) for one-hot targets."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "categorical_hinge"
     target_kind = "one_hot"

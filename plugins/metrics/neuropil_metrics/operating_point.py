@@ -79,6 +79,7 @@ class _AtOperatingPoint(Metric):
 
 class SensitivityAtSpecificity(_AtOperatingPoint):
     """Best sensitivity (tp / (tp + fn)) where specificity (tn / (tn + fp)) >= ``specificity``."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -98,6 +99,7 @@ class SensitivityAtSpecificity(_AtOperatingPoint):
 
 class SpecificityAtSensitivity(_AtOperatingPoint):
     """Best specificity where sensitivity >= ``sensitivity``."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -117,6 +119,7 @@ class SpecificityAtSensitivity(_AtOperatingPoint):
 
 class PrecisionAtRecall(_AtOperatingPoint):
     """Best precision (tp / (tp + fp)) where recall >= ``recall``."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -135,6 +138,7 @@ class PrecisionAtRecall(_AtOperatingPoint):
 
 class RecallAtPrecision(_AtOperatingPoint):
     """Best recall where precision >= ``precision``; 0.0 when no threshold reaches that precision."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

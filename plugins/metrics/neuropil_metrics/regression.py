@@ -65,6 +65,7 @@ class _Mean(MeanMetricWrapper):
 
 class MeanAbsolutePercentageError(_Mean):
     """Mean absolute percentage error, in percent."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_absolute_percentage_error"
     function = staticmethod(mean_absolute_percentage_error)
@@ -72,6 +73,7 @@ class MeanAbsolutePercentageError(_Mean):
 
 class LogCoshError(_Mean):
     """Mean log-cosh of the error: about x²/2 for small errors, |x| - log 2 for large ones."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "log_cosh_error"
     function = staticmethod(log_cosh_error)
@@ -79,6 +81,7 @@ class LogCoshError(_Mean):
 
 class RootMeanSquaredError(_Mean):
     """Square root of the (weighted) mean squared error over all elements."""
+    result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "root_mean_squared_error"
     function = staticmethod(squared_error)
@@ -103,6 +106,7 @@ class R2Score(Metric):
     A constant target column (its min equals its max) has no variance: it scores 1.0 if predicted
     exactly, else 0.0 (scikit-learn's ``force_finite``). Before any update the result is 0.0.
     """
+    result_range = (-float("inf"), 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

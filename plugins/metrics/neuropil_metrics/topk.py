@@ -52,6 +52,7 @@ def sparse_top_k_categorical_accuracy(y_true: Any, y_pred: Any, k: int = 5, from
 
 class TopKCategoricalAccuracy(MeanMetricWrapper):
     """How often one-hot targets are in the top ``k`` predictions."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
@@ -68,6 +69,7 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
 class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     """How often integer targets are in the top ``k`` predictions (scores, or with
     ``from_sorted_ids=True`` the ids of the top classes, best first)."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 

@@ -77,6 +77,7 @@ class MeanAccuracy(Metric):
 class Accuracy(MeanAccuracy):
     """Keras ``Accuracy``: how often ``y_pred`` equals ``y_true`` exactly (per sample, the fraction of
     equal entries). For classifiers, ``binary_accuracy`` / ``categorical_accuracy`` are what you want."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     name = "accuracy"
 
@@ -97,6 +98,7 @@ class Accuracy(MeanAccuracy):
 class BinaryAccuracy(MeanAccuracy):
     """Keras ``BinaryAccuracy``: a prediction counts as 1 when it is above ``threshold`` (0.5), and
     matches when that equals the 0/1 target."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     name = "binary_accuracy"
     target_kind = "binary"
@@ -119,6 +121,7 @@ class BinaryAccuracy(MeanAccuracy):
 class CategoricalAccuracy(MeanAccuracy):
     """Keras ``CategoricalAccuracy``: the arg-max of the prediction equals the arg-max of the one-hot
     target (ties resolve to the first maximum, as ``argmax`` does)."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     name = "categorical_accuracy"
     target_kind = "one_hot"
@@ -135,6 +138,7 @@ class CategoricalAccuracy(MeanAccuracy):
 class SparseCategoricalAccuracy(MeanAccuracy):
     """Keras ``SparseCategoricalAccuracy``: the arg-max of the prediction equals the integer label
     (labels shaped ``(batch,)`` or ``(batch, 1)``; float-typed labels such as 2.0 compare as 2)."""
+    result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     name = "sparse_categorical_accuracy"
     target_kind = "sparse"

@@ -21,6 +21,8 @@ from neuropil.base.backend import array_module, fused_for
 from neuropil.errors import ArgumentError
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_activations as _reference
+
 
 def _identity_backward(dy: Any) -> Any:
     return dy
@@ -72,6 +74,7 @@ class Sigmoid(Activation):
     """``1 / (1 + exp(-x))``; see :func:`sigmoid` for why it is computed as it is."""
 
     name = "sigmoid"
+    reference = _reference.sigmoid  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         fused = fused_for(x, "sigmoid")  # one kernel each way on backends that offer them
@@ -93,6 +96,7 @@ class Tanh(Activation):
     """Hyperbolic tangent; ``d tanh = 1 - tanh**2``."""
 
     name = "tanh"
+    reference = _reference.tanh  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
@@ -119,6 +123,8 @@ class ReLU(Activation):
     """
 
     name = "relu"
+    reference = _reference.relu  # the conformance suite's float64 formula
+    example_configs = ({}, {"negative_slope": 0.1}, {"max_value": 1.5}, {"negative_slope": 0.2, "max_value": 2.0})
     kinks: tuple[float, ...] = (0.0,)
 
     def __init__(self, negative_slope: float = 0.0, max_value: float | None = None,
@@ -170,6 +176,8 @@ class LeakyReLU(Activation):
     """Keras 3's ``leaky_relu(x, negative_slope=0.2)``: ``x`` for ``x >= 0``, else ``negative_slope * x``."""
 
     name = "leaky_relu"
+    reference = _reference.leaky_relu  # the conformance suite's float64 formula
+    example_configs = ({}, {"negative_slope": 0.05}, {"negative_slope": 1.5})
     kinks = (0.0,)
 
     def __init__(self, negative_slope: float = 0.2) -> None:
@@ -198,6 +206,7 @@ class Softmax(Activation):
     no network produces, so it is not done.)"""
 
     name = "softmax"
+    reference = _reference.softmax  # the conformance suite's float64 formula
     example_configs = ({}, {"axis": 0}, {"axis": [0, -1]})
 
     def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
@@ -245,6 +254,7 @@ class Linear(Activation):
     are: components never write to arrays they were handed, so no copy is needed."""
 
     name = "linear"
+    reference = _reference.linear  # the conformance suite's float64 formula
     is_identity = True
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -258,6 +268,8 @@ class ELU(Activation):
     """
 
     name = "elu"
+    reference = _reference.elu  # the conformance suite's float64 formula
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"alpha": 0.5})
     kinks: tuple[float, ...] = ()  # continuous derivative only when alpha == 1; see __init__
 
     def __init__(self, alpha: float = 1.0) -> None:
@@ -292,6 +304,8 @@ class SELU(ELU):
     al. (2017), alpha ~ 1.6733 and scale ~ 1.0507."""
 
     name = "selu"
+    reference = _reference.selu  # the conformance suite's float64 formula
+    example_configs: tuple[dict[str, Any], ...] = ()  # fixed constants: not ELU's alpha
     ALPHA = 1.6732632423543772848170429916717
     SCALE = 1.0507009873554804934193349852946
     kinks: tuple[float, ...] = (0.0,)  # the slope jumps from scale * alpha to scale at 0
@@ -410,8 +424,11 @@ class GELU(Activation):
     """
 
     name = "gelu"
+    reference = _reference.gelu  # the conformance suite's float64 formula
+    example_configs = ({}, {"approximate": True})
     TANH_SCALE = math.sqrt(2.0 / math.pi)
     CUBIC = 0.044715
+    CLIP = 100.0
 
     def __init__(self, approximate: bool = False) -> None:
         self.approximate = bool(approximate)
@@ -440,10 +457,14 @@ class GELU(Activation):
 
     def _tanh_form(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
-        square = x * x
+        # tanh(u) is exactly +-1 beyond |x| = 10 in float64, so clipping there changes nothing but
+        # keeps x**3 and the slope's x**2 * x finite (at float32's limits they overflow, and the
+        # backward's inf * 0 was NaN).
+        xc = xp.clip(x, -self.CLIP, self.CLIP)
+        square = xc * xc
         inner = square * self.CUBIC
         inner += 1
-        inner *= x
+        inner *= xc
         inner *= self.TANH_SCALE  # u = sqrt(2/pi) (x + c x^3)
         t = xp.tanh(inner, out=inner)
         half_one_plus_t = t + 1
@@ -455,7 +476,7 @@ class GELU(Activation):
             du = square * (3 * self.CUBIC)
             du += 1
             du *= self.TANH_SCALE * 0.5
-            du *= x
+            du *= xc
             sech2 = t * t
             xp.subtract(1, sech2, out=sech2)
             du *= sech2
@@ -476,6 +497,7 @@ class Swish(Activation):
     """
 
     name = "swish"
+    reference = _reference.swish  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         s = sigmoid(x)
@@ -497,6 +519,7 @@ class Softplus(Activation):
     ``sigmoid(x) = exp(x - softplus(x))``, reusing the forward's result."""
 
     name = "softplus"
+    reference = _reference.softplus  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)

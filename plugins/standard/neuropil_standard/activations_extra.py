@@ -8,6 +8,7 @@ jump in value there, and their derivative is taken as the slope of the piece on 
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from neuropil import checks
@@ -16,6 +17,7 @@ from neuropil.base.backend import array_module
 from neuropil.errors import InputValidationError
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_activations as _reference
 from .activations import axes_of, sigmoid, softmax_axis, softplus
 
 
@@ -29,6 +31,7 @@ class LogSoftmax(Activation):
     or a tuple of axes); backward ``dy - softmax(x) * sum(dy)``."""
 
     name = "log_softmax"
+    reference = _reference.log_softmax  # the conformance suite's float64 formula
     example_configs = ({}, {"axis": 0}, {"axis": [0, -1]})
 
     def __init__(self, axis: int | tuple[int, ...] = -1) -> None:
@@ -54,6 +57,7 @@ class Sparsemax(Activation):
     Backward on the support ``S``: ``dy - mean_S(dy)``, 0 off it."""
 
     name = "sparsemax"
+    reference = _reference.sparsemax  # the conformance suite's float64 formula
     example_configs = ({}, {"axis": 0})
 
     def __init__(self, axis: int = -1) -> None:
@@ -61,14 +65,17 @@ class Sparsemax(Activation):
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp, axis = array_module(x), self.axis
-        ranked = -xp.sort(-x, axis=axis)  # descending
+        # Sparsemax is shift-invariant: shifting by the maximum keeps the cumulative sums finite at
+        # the dtype's limits (where summing two entries of 3e38 overflowed float32).
+        shifted = x - x.max(axis=axis, keepdims=True)
+        ranked = -xp.sort(-shifted, axis=axis)  # descending
         cumulative = xp.cumsum(ranked, axis=axis)
         positions = xp.arange(1, x.shape[axis] + 1, dtype=x.dtype)
         positions = positions.reshape((-1,) + (1,) * (x.ndim - 1 - axis % x.ndim))
         in_support = ranked - (cumulative - 1.0) / positions > 0
-        size = in_support.sum(axis=axis, keepdims=True)
+        size = in_support.sum(axis=axis, keepdims=True).astype(x.dtype)  # an integer count promoted to float64
         tau = (xp.where(in_support, ranked, 0.0).sum(axis=axis, keepdims=True) - 1.0) / size
-        y = xp.maximum(x - tau, 0.0)
+        y = xp.maximum(shifted - tau, 0.0)
         support = (y > 0).astype(x.dtype)
 
         def backward(dy: Any) -> Any:
@@ -87,6 +94,7 @@ class GLU(Activation):
     ``a * sigmoid(b)``; the output has half the size along ``axis``, which must be even."""
 
     name = "glu"
+    reference = _reference.glu  # the conformance suite's float64 formula
     example_configs = ({}, {"axis": 0})
     #: The conformance suite draws inputs whose size along this axis is a multiple of 2.
     input_axis_multiple = (-1, 2)
@@ -120,6 +128,7 @@ class Softsign(Activation):
     """Keras's ``softsign``: ``x / (1 + |x|)``; slope ``1 / (1 + |x|) ** 2``."""
 
     name = "softsign"
+    reference = _reference.softsign  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
@@ -132,6 +141,7 @@ class HardSigmoid(Activation):
     """Keras 3's ``hard_sigmoid``: ``relu6(x + 3) / 6``, i.e. ``clip(x / 6 + 0.5, 0, 1)``."""
 
     name = "hard_sigmoid"
+    reference = _reference.hard_sigmoid  # the conformance suite's float64 formula
     kinks = (-3.0, 3.0)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -144,6 +154,7 @@ class SparseSigmoid(Activation):
     """Keras's ``sparse_sigmoid``: 0 below -1, 1 above 1, ``(x + 1) / 2`` between."""
 
     name = "sparse_sigmoid"
+    reference = _reference.sparse_sigmoid  # the conformance suite's float64 formula
     kinks = (-1.0, 1.0)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -156,6 +167,7 @@ class LogSigmoid(Activation):
     """Keras's ``log_sigmoid``: ``-softplus(-x)``, finite for any input; slope ``sigmoid(-x)``."""
 
     name = "log_sigmoid"
+    reference = _reference.log_sigmoid  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         negated = -x
@@ -168,6 +180,7 @@ class HardSiLU(Activation):
     """Keras's ``hard_silu`` (``hard_swish``): ``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3."""
 
     name = "hard_silu"
+    reference = _reference.hard_silu  # the conformance suite's float64 formula
     kinks = (-3.0, 3.0)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -182,6 +195,7 @@ class ReLU6(Activation):
     """Keras's ``relu6``: ``min(max(x, 0), 6)``."""
 
     name = "relu6"
+    reference = _reference.relu6  # the conformance suite's float64 formula
     kinks = (0.0, 6.0)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -194,6 +208,7 @@ class CELU(Activation):
     ``exp(x / alpha)`` below 0 and 1 above, is continuous."""
 
     name = "celu"
+    reference = _reference.celu  # the conformance suite's float64 formula
     example_configs = ({}, {"alpha": 0.5}, {"alpha": 2.0})
 
     def __init__(self, alpha: float = 1.0) -> None:
@@ -214,6 +229,7 @@ class TanhShrink(Activation):
     """Keras's ``tanh_shrink``: ``x - tanh(x)``; slope ``tanh(x) ** 2``."""
 
     name = "tanh_shrink"
+    reference = _reference.tanh_shrink  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
@@ -225,6 +241,7 @@ class HardTanh(Activation):
     """Keras's ``hard_tanh``: ``clip(x, -1, 1)``."""
 
     name = "hard_tanh"
+    reference = _reference.hard_tanh  # the conformance suite's float64 formula
     kinks = (-1.0, 1.0)
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
@@ -236,6 +253,7 @@ class HardShrink(Activation):
     """Keras's ``hard_shrink(x, threshold=0.5)``: ``x`` where ``|x| > threshold``, else 0."""
 
     name = "hard_shrink"
+    reference = _reference.hard_shrink  # the conformance suite's float64 formula
     example_configs = ({}, {"threshold": 1.2})
 
     def __init__(self, threshold: float = 0.5) -> None:
@@ -256,6 +274,7 @@ class SoftShrink(Activation):
     below ``-threshold``, 0 between."""
 
     name = "soft_shrink"
+    reference = _reference.soft_shrink  # the conformance suite's float64 formula
     example_configs = ({}, {"threshold": 1.5})
 
     def __init__(self, threshold: float = 0.5) -> None:
@@ -277,6 +296,7 @@ class Threshold(Activation):
     ``default_value``. Both arguments are required, as in Keras."""
 
     name = "threshold"
+    reference = _reference.threshold  # the conformance suite's float64 formula
     example_configs = ({"threshold": 0.5, "default_value": 0.0}, {"threshold": -1.0, "default_value": 2.0})
 
     def __init__(self, threshold: float, default_value: float) -> None:
@@ -299,16 +319,21 @@ class Squareplus(Activation):
     only for ``b = 0``); slope ``(1 + x / sqrt(x ** 2 + b)) / 2``."""
 
     name = "squareplus"
+    reference = _reference.squareplus  # the conformance suite's float64 formula
     example_configs = ({}, {"b": 1.0}, {"b": 0.0})
 
     def __init__(self, b: float = 4) -> None:
         self.b = checks.number("Squareplus", "b", b, minimum=0)
+        self._root_b = math.sqrt(self.b)
         self.kinks = (0.0,) if self.b == 0 else ()
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
-        root = xp.sqrt(x * x + self.b)
-        y = (x + root) * 0.5
+        # hypot, not sqrt(x * x + b): x * x overflows beyond 1.8e19 in float32, where the result is
+        # still finite; and halves summed, not a halved sum, which would overflow at the dtype's max.
+        root = xp.hypot(x, self._root_b)
+        y = x * 0.5
+        y += root * 0.5
         ratio = x / xp.where(root > 0, root, 1.0)
         return y, _scaled((1.0 + ratio) * 0.5)
 
@@ -321,6 +346,7 @@ class SparsePlus(Activation):
     slope is continuous."""
 
     name = "sparse_plus"
+    reference = _reference.sparse_plus  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)
@@ -333,6 +359,7 @@ class Exponential(Activation):
     """Keras's ``exponential``: ``exp(x)``, its own slope."""
 
     name = "exponential"
+    reference = _reference.exponential  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         y = array_module(x).exp(x)
@@ -344,6 +371,7 @@ class Mish(Activation):
     ``tanh(sp) + x * (1 - tanh(sp) ** 2) * sigmoid(x)`` with ``sp = softplus(x)``."""
 
     name = "mish"
+    reference = _reference.mish  # the conformance suite's float64 formula
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)

@@ -14,6 +14,8 @@ from neuropil import config, utils
 from neuropil.errors import ArgumentError, ArgumentTypeError
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_initializers as _moments
+
 Shape = tuple[int, ...]
 
 #: Standard deviation of a unit normal truncated to [-2, 2]. Variance scaling divides by it so that the
@@ -74,6 +76,7 @@ class Constant(Initializer):
     multiplies the value by ones of the shape, so any broadcastable array works)."""
 
     example_configs: tuple[dict[str, Any], ...] = ({}, {"value": 0.5}, {"value": [0.25]})
+    reference_moments = _moments.constant  # the conformance suite's `statistics` reference
 
     def __init__(self, value: Any = 0.0) -> None:
         super().__init__()
@@ -124,6 +127,8 @@ class Ones(Constant):
 class RandomNormal(Initializer):
     """Normal draws with ``mean`` and ``stddev``."""
 
+    reference_moments = _moments.random_normal
+
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
         self.mean, self.stddev = float(mean), float(stddev)
@@ -138,12 +143,16 @@ class RandomNormal(Initializer):
 class TruncatedNormal(RandomNormal):
     """Normal draws redrawn until within two ``stddev`` of ``mean`` (no variance correction, as Keras)."""
 
+    reference_moments = _moments.truncated_normal
+
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
         return truncated_normal(rng, shape, self.mean, self.stddev)
 
 
 class RandomUniform(Initializer):
     """Uniform draws in ``[minval, maxval)``."""
+
+    reference_moments = _moments.random_uniform
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
         super().__init__(seed)
@@ -167,6 +176,7 @@ class VarianceScaling(Initializer):
     example_configs: tuple[dict[str, Any], ...] = (
         {}, {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
         {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"})
+    reference_moments = _moments.variance_scaling
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
                  seed: int | None = None) -> None:

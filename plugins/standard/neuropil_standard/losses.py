@@ -28,6 +28,7 @@ from neuropil.errors import InputValidationError
 from neuropil.plugin_system.hookspecs import Register
 from neuropil.plugin_system.registry import normalize
 
+from . import reference_losses as _reference
 from .activations import softplus
 
 Backward = Callable[[Any], Any]
@@ -75,6 +76,7 @@ class MeanSquaredError(Loss):
     """``mean((y_pred - y_true) ** 2)`` over the last axis (Keras ``mean_squared_error``, ``mse``)."""
 
     name = "mean_squared_error"
+    reference = _reference.mean_squared_error  # the conformance suite's float64 formula
     example_configs = ({}, {"reduction": "sum"}, {"reduction": "mean_with_sample_weight"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
@@ -98,6 +100,7 @@ class MeanAbsoluteError(Loss):
     """
 
     name = "mean_absolute_error"
+    reference = _reference.mean_absolute_error  # the conformance suite's float64 formula
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "mean_absolute_error") -> None:
@@ -127,6 +130,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    reference = _reference.hinge  # the conformance suite's float64 formula
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "hinge") -> None:
         super().__init__(reduction=reduction, name=name)
@@ -166,6 +170,7 @@ class Huber(Loss):
     """
 
     name = "huber_loss"
+    reference = _reference.huber  # the conformance suite's float64 formula
     example_configs = ({}, {"delta": 0.5}, {"delta": 2.0, "reduction": "sum"})
 
     def __init__(self, delta: float = 1.0, reduction: str | None = "sum_over_batch_size",
@@ -209,6 +214,7 @@ class BinaryCrossentropy(Loss):
     """
 
     name = "binary_crossentropy"
+    reference = _reference.binary_crossentropy  # the conformance suite's float64 formula
     target_kind = "binary"
     prediction_kind = "probability"
     example_configs = ({}, {"from_logits": True, "label_smoothing": 0.1}, {"label_smoothing": 0.3, "reduction": "sum"},
@@ -317,8 +323,11 @@ class CategoricalCrossentropy(Loss):
     """
 
     name = "categorical_crossentropy"
+    reference = _reference.categorical_crossentropy  # the conformance suite's float64 formula
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
@@ -463,9 +472,12 @@ class SparseCategoricalCrossentropy(Loss):
     """
 
     name = "sparse_categorical_crossentropy"
+    reference = _reference.sparse_categorical_crossentropy  # the conformance suite's float64 formula
     sparse_targets = True
     target_kind = "sparse"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"from_logits": True}, {"ignore_class": 0}, {"from_logits": True, "ignore_class": 1},
                        {"reduction": "sum"})
 

@@ -49,6 +49,8 @@ class Circle(Loss):
     name = "circle"
     sparse_targets = True
     target_kind = "sparse"
+    #: A batch of embeddings, never of sequences (Keras's circle takes (batch, dim) only).
+    input_ranks = (2,)
     example_configs = ({}, {"gamma": 4.0, "margin": 0.25, "remove_diagonal": False},
                        {"gamma": 1.0, "margin": 0.6, "reduction": "sum"})
 

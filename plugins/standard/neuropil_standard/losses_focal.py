@@ -16,6 +16,7 @@ from neuropil.base.loss import Loss
 from neuropil.config import epsilon
 from neuropil.errors import ArgumentError
 
+from . import reference_losses as _reference
 from .activations import sigmoid
 from .losses import SparseCategoricalCrossentropy, _align, _check_probabilities, check_sparse_labels
 
@@ -43,6 +44,10 @@ class BinaryFocalCrossentropy(Loss):
     """
 
     name = "binary_focal_crossentropy"
+    reference = _reference.binary_focal_crossentropy  # the conformance suite's float64 formula
+    #: Keras's documented example (keras.losses.binary_focal_crossentropy, gamma=2): [0.330, 0.206].
+    golden_examples = ({"config": {"gamma": 2.0}, "inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]),
+                        "output": (0.330 + 0.206) / 2, "rtol": 2e-3},)
     target_kind = "binary"
     prediction_kind = "probability"
     example_configs = ({}, {"apply_class_balancing": True, "alpha": 0.4, "gamma": 1.5},
@@ -133,6 +138,8 @@ class CategoricalFocalCrossentropy(Loss):
     name = "categorical_focal_crossentropy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
+    normalizes_predictions = True
     example_configs = ({}, {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1},
                        {"from_logits": True, "gamma": 0.0}, {"gamma": 2.5, "reduction": "sum"},
                        {"axis": 0, "from_logits": True})
@@ -204,6 +211,7 @@ class CategoricalGeneralizedCrossEntropy(Loss):
     ``(batch, 1)``, as Keras takes them. ``q`` in (0, 1): near 0 like cross-entropy, near 1 like MAE."""
 
     name = "categorical_generalized_cross_entropy"
+    reference = _reference.categorical_generalized_cross_entropy  # the conformance suite's float64 formula
     sparse_targets = True
     target_kind = "sparse"
     prediction_kind = "distribution"

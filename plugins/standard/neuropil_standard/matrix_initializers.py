@@ -14,6 +14,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.errors import ArgumentError
 
+from . import reference_initializers as _moments
 from .initializers import Initializer, Shape
 
 
@@ -23,6 +24,7 @@ class Identity(Initializer):
 
     ndims = (2,)
     example_configs: tuple[dict[str, Any], ...] = ({}, {"gain": 0.5})
+    reference_moments = _moments.identity  # the conformance suite's `statistics` reference
 
     def __init__(self, gain: float = 1.0) -> None:
         super().__init__()
@@ -49,6 +51,7 @@ class Orthogonal(Initializer):
 
     ndims = (2, 3, 4)
     example_configs: tuple[dict[str, Any], ...] = ({}, {"gain": 2.0})
+    reference_moments = _moments.orthogonal
 
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         super().__init__(seed)

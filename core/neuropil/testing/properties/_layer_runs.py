@@ -25,6 +25,9 @@ from ..instances import build_layer
 #: the same mask twice with probability below 1e-6 (0.9802 ** 768), where a batch of one would 94% of
 #: the time.
 PROBE_BATCH = 256
+#: Spread of the noise :func:`perturb` adds to trainable parameters: far from an initial gamma of 1 and
+#: beta of 0, small enough that a layer's kinks and saturations stay where the drawn inputs put them.
+PERTURBATION = 0.5
 
 Params = dict[str, Any]
 
@@ -45,6 +48,17 @@ def restore(layer: Any, saved: Params, keep: Collection[str] = ()) -> None:
     for name, value in saved.items():
         if name not in keep:
             layer.params[name][...] = value
+
+
+def perturb(layer: Any, rng: np.random.Generator, size: float = PERTURBATION) -> None:
+    """Add normal noise of spread ``size`` to every trainable parameter, in place (the layer's own
+    arrays, which the checker and optimizers hold), so that a bug the initial values hide (a gamma of
+    1, a beta or bias of 0, where ``gamma * dy`` and ``dy`` agree) shows."""
+    for name in trainable_names(layer):
+        value = layer.params[name]
+        current = host(layer, value)
+        noise = rng.normal(0.0, size, size=current.shape).astype(current.dtype)
+        value[...] = layer.backend.asarray(current + noise)
 
 
 def host(layer: Any, value: Any) -> np.ndarray:

@@ -16,7 +16,10 @@ a different function with a different gamma gradient). Training mode is left out
 forward is random (Dropout: a mask cannot be differenced), judged by two training forwards from the
 same state giving different outputs.
 
-Every evaluation starts from the parameter state the layer was built with: a training forward may
+``perturbed_gradients`` repeats both gradient checks at trainable parameters moved off their initial
+values, where a bug the initial gamma = 1 and beta = 0 hide shows.
+
+Every evaluation starts from the parameter state the layer was built with (or perturbed to): a training forward may
 move non-trainable statistics, and a layer that centers with the moved value (Batch
 Renormalization) would otherwise be differenced across drifting states, which reads as a kink or a
 wrong gradient rather than as the function its backward differentiates.
@@ -40,6 +43,7 @@ from ._layer_runs import (
     input_list,
     input_names,
     mode_name,
+    perturb,
     restore,
     snapshot,
     trainable_names,
@@ -80,28 +84,45 @@ def problem(layer: Any, x: Inputs, training: bool, params: bool = True, missing_
     return Differentiable(variables, forward, groups=groups)
 
 
-def _gradient_property(params: bool) -> Callable[[Entry], None]:
+def _gradient_property(params: bool, perturbed: bool = False) -> Callable[[Entry], None]:
+    """``perturbed``: input and parameter gradients at trainable parameters moved by :func:`perturb`
+    from where the layer was built, so that the initial values (gamma = 1, beta = 0, zero biases)
+    hide no bug. An example whose gradients are already wrong at the built parameters is left to
+    ``input_gradient`` and ``param_gradients``: this property reports only what those cannot see."""
     def check(entry: Entry) -> None:
         configs = layer_configs(entry)
-        if params and not any(trainable_names(build_layer(entry, c, shape, 0)) for c, shape, _ in configs):
+        if (params or perturbed) and not any(trainable_names(build_layer(entry, c, shape, 0))
+                                             for c, shape, _ in configs):
             raise ConformanceSkip("the layer has no trainable parameters")
 
         def test(data: Any) -> None:
             layer, x, rng = draw_layer(data, entry, configs)
-            if params and not trainable_names(layer):
+            if (params or perturbed) and not trainable_names(layer):
                 return
-            built, modes = snapshot(layer), deterministic_modes(layer, x)
 
-            def run() -> None:
-                for training in modes:
-                    fn = problem(layer, x, training, params, start=built)
-                    names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
-                    try:
-                        check_gradients(fn, rng, names=names)
-                    except GradientMismatch as exc:
-                        raise GradientMismatch(f"{exc} [{mode_name(training)} mode]") from None
+            def checker(where: str) -> Callable[[], None]:
+                built, modes = snapshot(layer), deterministic_modes(layer, x)
 
-            avoiding_kinks(run, nudger([x], rng))
+                def run() -> None:
+                    for training in modes:
+                        fn = problem(layer, x, training, params, start=built)
+                        names = [n for n in fn.variables if n.startswith("params[")] if params else ["x"]
+                        if perturbed:
+                            names = list(fn.variables)
+                        try:
+                            check_gradients(fn, rng, names=names)
+                        except GradientMismatch as exc:
+                            raise GradientMismatch(f"{exc} [{mode_name(training)} mode{where}]") from None
+
+                return run
+
+            if perturbed:
+                try:
+                    avoiding_kinks(checker(""), nudger([x], rng))
+                except GradientMismatch:
+                    return  # wrong at the built parameters already: the other gradient properties say so
+                perturb(layer, rng)
+            avoiding_kinks(checker(", at perturbed parameters" if perturbed else ""), nudger([x], rng))
 
         run_hypothesis(test)
 
@@ -131,6 +152,7 @@ def pure_backward(entry: Entry) -> None:
 PROPERTIES = {
     "input_gradient": _gradient_property(params=False),
     "param_gradients": _gradient_property(params=True),
+    "perturbed_gradients": _gradient_property(params=True, perturbed=True),
     "pure_backward": pure_backward,
     "state": state,
     **layer_config.PROPERTIES,

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import numpy as np
+
 from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import example_configs, make
@@ -73,4 +75,30 @@ def config_roundtrip(entry: Entry) -> None:
     run_hypothesis(test)
 
 
-PROPERTIES = {"streaming": streaming, "reset": reset, "config_roundtrip": config_roundtrip}
+def result_range(entry: Entry) -> None:
+    """The result stays within the range the metric declares in ``result_range = (low, high)``
+    (accuracy, AUC, precision: 0 to 1; a correlation: -1 to 1), on any data and weights: the bound a
+    user reads the number against, and the one a summation or normalisation bug breaks first (a PR-AUC
+    above 1). Without a declaration: a visible skip."""
+    from ..instances import ConformanceSkip
+
+    if getattr(entry.factory, "result_range", None) is None:
+        raise ConformanceSkip("no result_range declared, so nothing checks the bounds of its result: declare "
+                              "`result_range = (low, high)` (docs/plugins.md, 'Declaring a reference')")
+
+    def test(data: Any) -> None:
+        config, d = _draw(data, entry)
+        metric = make(entry, config)
+        low, high = (float(b) for b in metric.result_range)  # a property where it depends on the config
+        metric.update_state(d.y_true, d.y_pred, d.sample_weight)
+        result = np.asarray(metric.result(), dtype=np.float64)
+        inside = (result >= low - ATOL) & (result <= high + ATOL)
+        if not np.all(inside | np.isnan(result)):
+            raise AssertionError(f"result {result!r} (config {config}) is outside the declared range "
+                                 f"[{low}, {high}]")
+
+    run_hypothesis(test)
+
+
+PROPERTIES = {"streaming": streaming, "reset": reset, "config_roundtrip": config_roundtrip,
+              "range": result_range}

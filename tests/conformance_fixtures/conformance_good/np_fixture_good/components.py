@@ -18,6 +18,11 @@ class Tanh(Activation):
         y = array_module(x).tanh(x)
         return y, lambda dy: dy * (1 - y * y)
 
+    def reference(self, x):
+        """The definition, in float64: what the ``reference`` property compares the forward with."""
+        e2 = np.exp(-2 * np.abs(x))
+        return np.sign(x) * (1 - e2) / (1 + e2)
+
 
 class Relu(Activation):
     name = "good_relu"
@@ -26,6 +31,12 @@ class Relu(Activation):
     def forward(self, x):
         mask = x > 0
         return x * mask, lambda dy: dy * mask
+
+    def reference(self, x):
+        return np.where(x > 0, x, 0.0)
+
+    #: Golden input/output pairs: the other way to declare what a component computes.
+    golden_examples = ({"inputs": ([-2.0, -0.5, 0.5, 3.0],), "output": [0.0, 0.0, 0.5, 3.0]},)
 
 
 class Softmax(Activation):
@@ -36,6 +47,10 @@ class Softmax(Activation):
         e = xp.exp(x - x.max(axis=-1, keepdims=True))
         y = e / e.sum(axis=-1, keepdims=True)
         return y, lambda dy: y * (dy - (dy * y).sum(axis=-1, keepdims=True))
+
+    def reference(self, x):
+        e = np.exp(x - x.max(axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
 
 
 class ReluDense(Layer):
@@ -72,6 +87,11 @@ class ReluDense(Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "use_relu": self.use_relu}
+
+    def reference(self, params, x, training):
+        """``relu(x @ kernel + bias)`` from the parameters it is given (the suite perturbs them)."""
+        z = np.einsum("...i,ij->...j", x, params["kernel"]) + params["bias"]
+        return np.maximum(z, 0.0) if self.use_relu else z
 
 
 class RunningCenter(Layer):
@@ -119,6 +139,12 @@ class RunningCenter(Layer):
 
         return gamma * centered, backward
 
+    def reference(self, params, x, training):
+        mean = params["moving_mean"]
+        if training:
+            mean = self.momentum * mean + (1 - self.momentum) * x.reshape(-1, x.shape[-1]).mean(axis=0)
+        return params["gamma"] * (x - mean)
+
 
 class MeanSquaredError(Loss):
     name = "good_mse"
@@ -126,7 +152,10 @@ class MeanSquaredError(Loss):
     def per_sample(self, y_true, y_pred):
         diff = y_pred - y_true
         n = diff.shape[-1]
-        return (diff * diff).mean(axis=-1), lambda dv: 2 * diff / n * dv[:, None]
+        return (diff * diff).mean(axis=-1), lambda dv: 2 * diff / n * dv[..., None]
+
+    def reference(self, y_true, y_pred):
+        return ((y_pred - y_true) ** 2).mean(axis=-1)
 
 
 class MeanAbsoluteError(Loss):
@@ -135,10 +164,13 @@ class MeanAbsoluteError(Loss):
     def per_sample(self, y_true, y_pred):
         diff = y_pred - y_true
         n = diff.shape[-1]
-        return abs(diff).mean(axis=-1), lambda dv: array_module(diff).sign(diff) / n * dv[:, None]
+        return abs(diff).mean(axis=-1), lambda dv: array_module(diff).sign(diff) / n * dv[..., None]
 
     def kink_distance(self, y_true, y_pred):
         return y_pred - y_true
+
+    def reference(self, y_true, y_pred):
+        return np.abs(y_pred - y_true).mean(axis=-1)
 
 
 class CategoricalCrossentropy(Loss):
@@ -146,6 +178,7 @@ class CategoricalCrossentropy(Loss):
 
     name = "good_cce"
     target_kind, prediction_kind = "one_hot", "distribution"
+    normalizes_predictions = True  # so the suite draws rows that do not sum to one
 
     def per_sample(self, y_true, y_pred):
         total = y_pred.sum(axis=-1, keepdims=True)
@@ -154,9 +187,12 @@ class CategoricalCrossentropy(Loss):
 
         def backward(dv):
             g = -y_true / y_pred + y_true.sum(axis=-1, keepdims=True) / total
-            return g * dv[:, None]
+            return g * dv[..., None]
 
         return values, backward
+
+    def reference(self, y_true, y_pred):
+        return -(y_true * np.log(y_pred / y_pred.sum(axis=-1, keepdims=True))).sum(axis=-1)
 
 
 class Momentum(Optimizer):
@@ -185,6 +221,7 @@ class Momentum(Optimizer):
 
 class MeanAbsoluteErrorMetric(Metric):
     name = "good_mae_metric"
+    result_range = (0.0, float("inf"))  # an average of absolute values
 
     def reset_state(self):
         self.total, self.count = 0.0, 0.0
@@ -198,6 +235,15 @@ class MeanAbsoluteErrorMetric(Metric):
     def result(self):
         count = float(self.count)
         return float(self.total) / count if count else 0.0
+
+    def reference(self, y_true, y_pred, sample_weight):
+        """The weighted mean over samples of each sample's mean absolute error, as one loop."""
+        total = count = 0.0
+        for i in range(len(y_true)):
+            w = 1.0 if sample_weight is None else float(sample_weight[i])
+            total += w * float(np.mean(np.abs(np.asarray(y_pred[i]) - np.asarray(y_true[i]))))
+            count += w
+        return total / count if count else 0.0
 
 
 class L1:
@@ -228,6 +274,10 @@ class Normal:
     def get_config(self):
         return {"stddev": self.stddev, "seed": self.seed}
 
+    def reference_moments(self, shape):
+        """The distribution it promises, for the ``statistics`` property."""
+        return 0.0, self.stddev**2
+
 
 class Identity:
     """Keras's Identity: defined for 2-D kernels only, which it declares in ``ndims``."""
@@ -242,6 +292,11 @@ class Identity:
 
     def get_config(self):
         return {"gain": self.gain}
+
+    def reference_moments(self, shape):
+        """min(rows, cols) entries of gain among rows * cols, the rest 0."""
+        share = min(shape) / (shape[0] * shape[1])
+        return self.gain * share, self.gain**2 * share * (1 - share)
 
 
 class MaxNorm:

@@ -1,0 +1,201 @@
+"""``reference``: a component computes what an independent description of it says, not only what its
+own backward agrees with.
+
+Gradient checks compare a forward with its own backward, so a forward that is wrong but
+self-consistent (a GELU with a mistyped coefficient, a crossentropy that clips at the wrong epsilon)
+passes them. This property compares the forward with what the component *declares* about itself, in
+one or both of two forms (see docs/plugins.md, "Declaring a reference"):
+
+- ``reference(...)``: a plain float64 formula, written from the published definition and sharing no
+  code with the forward (like optimizers' ``reference_update``). It reads its configuration from
+  ``self``, so it is checked on every ``example_configs`` entry and on drawn inputs:
+
+  ===========  =====================================================  ==================================
+  kind         signature                                              compared with
+  ===========  =====================================================  ==================================
+  activations  ``reference(x) -> y``                                  ``forward(x)[0]``
+  losses       ``reference(y_true, y_pred) -> per-sample values``     ``per_sample(y_true, y_pred)[0]``
+  metrics      ``reference(y_true, y_pred, sample_weight) -> float``  ``result()`` after one update
+  layers       ``reference(params, x, training) -> y``                ``forward(x, training)[0]``, at the
+                                                                      built and at perturbed parameters
+  ===========  =====================================================  ==================================
+
+- ``golden_examples``: a class attribute, a tuple of dicts ``{"config": {...}, "inputs": (...),
+  "output": ...}`` whose values come from the definition or from Keras's documentation (activations:
+  ``inputs=(x,)`` and ``output=y``; losses: ``(y_true, y_pred)`` and the reduced ``loss(y_true,
+  y_pred)``; metrics: ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight)`` and ``result()``),
+  with an optional ``"rtol"`` for values printed with few digits (default 1e-4).
+
+A component declaring neither is reported as skipped, with the reason, so an author sees plainly that
+nothing checks *what* it computes.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ...plugin_system.registry import Entry
+from ..instances import ConformanceSkip, example_configs, layer_configs, make
+from ._common import assert_allclose, run_hypothesis
+from ._layer_runs import deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
+
+#: A float64 forward against a float64 formula written differently: rounding differs by far less.
+RTOL, ATOL = 1e-6, 1e-9
+#: The float32 forward of activations (a separate code path in some: a shorter erfc series, a clip
+#: at float32's epsilon) against the float64 formula: float32 rounding of a few operations is below.
+F32_RTOL, F32_ATOL = 2e-4, 2e-6
+#: Golden values are printed with a few digits (Keras's docs give 4 to 7).
+GOLDEN_RTOL, GOLDEN_ATOL = 1e-4, 1e-6
+
+HINT = ("declare a float64 `reference` formula or `golden_examples` (docs/plugins.md, "
+        "'Declaring a reference')")
+
+
+def _declared(entry: Entry) -> tuple[bool, tuple[dict[str, Any], ...]]:
+    factory = entry.factory
+    golden = tuple(getattr(factory, "golden_examples", ()) or ())
+    return callable(getattr(factory, "reference", None)), golden
+
+
+def _require(entry: Entry, kind: str) -> tuple[bool, tuple[dict[str, Any], ...]]:
+    has_formula, golden = _declared(entry)
+    if not has_formula and not golden:
+        raise ConformanceSkip(f"no reference declared, so nothing checks what this {kind} computes: {HINT}")
+    return has_formula, golden
+
+
+def _host(value: Any) -> np.ndarray:
+    get = getattr(value, "get", None)  # a CuPy array
+    return np.asarray(get() if callable(get) and not isinstance(value, np.ndarray) else value,
+                      dtype=np.float64)
+
+
+def _check_golden(entry: Entry, golden: tuple[dict[str, Any], ...],
+                  compute: Callable[[Any, tuple[Any, ...]], Any]) -> None:
+    for number, example in enumerate(golden):
+        config = dict(example.get("config", {}))
+        inputs = tuple(None if a is None else np.asarray(a, dtype=np.float64) for a in example["inputs"])
+        component = make(entry, config)
+        shown = [None if a is None else a.tolist() for a in inputs]
+        assert_allclose(f"golden example {number} (config {config}, inputs {shown})",
+                        _host(compute(component, inputs)), np.asarray(example["output"], dtype=np.float64),
+                        float(example.get("rtol", GOLDEN_RTOL)), GOLDEN_ATOL)
+
+
+def activation(entry: Entry) -> None:
+    from .activations import _draw
+
+    has_formula, golden = _require(entry, "activation")
+    _check_golden(entry, golden, lambda a, inputs: a.forward(inputs[0])[0])
+    if not has_formula:
+        return
+
+    def test(data: Any) -> None:
+        act, x, _ = _draw(data, entry)
+        expected = act.reference(x.copy())
+        assert_allclose(f"forward(x) against the declared reference (config {act.get_config()})",
+                        _host(act.forward(x)[0]), expected, RTOL, ATOL)
+        x32 = x.astype(np.float32)
+        assert_allclose(f"the float32 forward(x) against the declared reference (config {act.get_config()})",
+                        _host(act.forward(x32)[0]), act.reference(x32.astype(np.float64)), F32_RTOL, F32_ATOL)
+
+    run_hypothesis(test)
+    _activation_ladder(entry)
+
+
+#: Magnitudes the drawn inputs (|x| <= 3) never reach, where components switch to other branches: an
+#: asymptotic erfc tail, a clipped exponent, a saturated piece.
+LADDER = (0.0, 0.5, 1.0, 2.0, 4.0, 6.0, 10.0, 30.0, 100.0, 1e3, 1e4)
+
+
+def _activation_ladder(entry: Entry) -> None:
+    from .finiteness import _activation_input, _signed
+
+    for config in example_configs(entry):
+        act = make(entry, config)
+        x = _activation_input(act, _signed(LADDER), "float64")
+        with np.errstate(all="ignore"):
+            expected = np.asarray(act.reference(x.copy()), dtype=np.float64)
+            actual = _host(act.forward(x.copy())[0])
+        finite = np.isfinite(expected)
+        if actual.shape != expected.shape or not finite.any():
+            continue
+        assert_allclose(f"forward(x) at magnitudes up to 1e4 against the declared reference (config {config}, "
+                        f"x = +-{list(LADDER)})", actual[finite], expected[finite], RTOL, ATOL)
+
+
+def loss(entry: Entry) -> None:
+    from .losses import _draw
+
+    has_formula, golden = _require(entry, "loss")
+    _check_golden(entry, golden, lambda lo, inputs: lo(inputs[0], inputs[1]))
+    if not has_formula:
+        return
+
+    def test(data: Any) -> None:
+        lo, y_true, y_pred, _ = _draw(data, entry)
+        expected = lo.reference(y_true.copy(), y_pred.copy())
+        assert_allclose(f"per_sample(y_true, y_pred) against the declared reference (config {lo.get_config()})",
+                        _host(lo.per_sample(y_true, y_pred)[0]), expected, RTOL, ATOL)
+        # No float32 comparison for losses: at a saturated prediction their clip at 1 - epsilon rounds
+        # to another float32 number (Keras's too), a legitimate difference of ~1% in the loss.
+
+    run_hypothesis(test)
+
+
+def metric(entry: Entry) -> None:
+    from .metrics import _draw
+
+    has_formula, golden = _require(entry, "metric")
+
+    def golden_result(m: Any, inputs: tuple[np.ndarray, ...]) -> Any:
+        m.update_state(*inputs)
+        return m.result()
+
+    _check_golden(entry, golden, golden_result)
+    if not has_formula:
+        return
+
+    def test(data: Any) -> None:
+        config, d = _draw(data, entry)
+        m = make(entry, config)
+        weights = None if d.sample_weight is None else d.sample_weight.copy()
+        expected = m.reference(d.y_true.copy(), d.y_pred.copy(), weights)
+        m.update_state(d.y_true, d.y_pred, d.sample_weight)
+        assert_allclose(f"result() after one update against the declared reference (config {config})",
+                        _host(m.result()), expected, RTOL, ATOL)
+
+    run_hypothesis(test)
+
+
+def layer(entry: Entry) -> None:
+    has_formula, _ = _declared(entry)
+    if not has_formula:
+        raise ConformanceSkip("no reference declared, so nothing checks what this layer computes: declare "
+                              "a float64 `reference(params, x, training)` (docs/plugins.md, 'Declaring a "
+                              "reference')")
+    configs = layer_configs(entry)
+
+    def test(data: Any) -> None:
+        built_layer, x, rng = draw_layer(data, entry, configs)
+        modes = deterministic_modes(built_layer, x)
+        built = snapshot(built_layer)
+        for perturbed in (False, True):
+            restore(built_layer, built)
+            if perturbed:
+                perturb(built_layer, rng)
+            start = snapshot(built_layer)
+            for training in modes:
+                restore(built_layer, start)
+                params = {n: _host(v) for n, v in built_layer.params.items()}
+                expected = built_layer.reference(params, x.copy(), training)
+                restore(built_layer, start)
+                actual = _host(built_layer.forward(built_layer.backend.asarray(x), training=training)[0])
+                where = "perturbed" if perturbed else "built"
+                assert_allclose(f"{mode_name(training)} forward at the {where} parameters against the "
+                                f"declared reference", actual, expected, RTOL, ATOL)
+        restore(built_layer, built)
+
+    run_hypothesis(test)

@@ -1,0 +1,73 @@
+"""The distributions the standard initializers promise, for the conformance suite's ``statistics``
+property: ``reference_moments(self, shape) -> (mean, variance)``, attached to each class as one
+attribute.
+
+Written from Keras's documentation, not from the samplers: fans are computed here by Keras's rule
+(the receptive field, every axis but the last two, multiplies both fans), so a sampler that gets a fan
+wrong disagrees with this. Every VarianceScaling distribution has variance ``scale / n`` by
+construction (Keras rescales the truncated normal's stddev so that it does).
+"""
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: Variance of a standard normal truncated to [-2, 2]: 1 - 4 phi(2) / (2 Phi(2) - 1).
+_TRUNCATED_2SIGMA_VARIANCE = 1.0 - 4.0 * math.exp(-2.0) / math.sqrt(2.0 * math.pi) / math.erf(2.0 / math.sqrt(2.0))
+
+
+def _fans(shape: tuple[int, ...]) -> tuple[float, float]:
+    if len(shape) == 0:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    receptive = 1
+    for side in shape[:-2]:
+        receptive *= side
+    return float(shape[-2] * receptive), float(shape[-1] * receptive)
+
+
+def variance_scaling(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    fan_in, fan_out = _fans(tuple(shape))
+    n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+    return 0.0, self.scale / max(1.0, n)
+
+
+def random_normal(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return self.mean, self.stddev**2
+
+
+def truncated_normal(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras truncates at two stddev and does not correct the variance."""
+    return self.mean, self.stddev**2 * _TRUNCATED_2SIGMA_VARIANCE
+
+
+def random_uniform(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return (self.minval + self.maxval) / 2.0, (self.maxval - self.minval) ** 2 / 12.0
+
+
+def constant(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Every entry is the value (an array value is broadcast: the moments of its entries, each
+    repeated equally often)."""
+    if isinstance(self.value, float):
+        return self.value, 0.0
+    values = _flat(self.value)
+    mean = sum(values) / len(values)
+    return mean, sum((v - mean) ** 2 for v in values) / len(values)
+
+
+def _flat(value: Any) -> list[float]:
+    return [float(v) for v in value.reshape(-1)]
+
+
+def identity(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """min(rows, cols) entries equal to gain among rows * cols, the others 0."""
+    share = min(shape) / (shape[0] * shape[1])
+    return self.gain * share, self.gain**2 * share * (1.0 - share)
+
+
+def orthogonal(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """An orthogonal rows x cols matrix has min(rows, cols) orthonormal vectors: its squares sum to
+    min(rows, cols); the entries average to 0 in distribution (Haar measure)."""
+    rows, cols = math.prod(shape[:-1]), shape[-1]
+    return 0.0, self.gain**2 * min(rows, cols) / (rows * cols)
