@@ -167,6 +167,16 @@ class ReLU(Activation):
 
         return y, lambda dy: dy * slope
 
+    def forward_in_place(self, x: Any) -> tuple[Any, Backward]:
+        """:meth:`forward` for a caller that owns ``x`` and no longer needs it (a layer's freshly
+        computed pre-activation): the default form writes ``max(x, 0)`` over ``x``, saving the
+        allocation and first-touch of an output as large as the layer's biggest array; the other
+        forms fall back to :meth:`forward`."""
+        if not self._plain:
+            return self.forward(x)
+        y = array_module(x).maximum(x, 0, out=x)
+        return y, lambda dy: dy * (y > 0)
+
     def get_config(self) -> dict[str, Any]:
         return {"negative_slope": self.negative_slope, "max_value": self.max_value,
                 "threshold": self.threshold}

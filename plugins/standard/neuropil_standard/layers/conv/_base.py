@@ -168,7 +168,8 @@ class ConvolutionBase(Layer):
         if activation.name == "linear":
             y, activation_backward = z, None
         else:
-            y, activation_backward = activation.forward(z)
+            # z is this layer's own fresh output: an activation that can work in place may overwrite it.
+            y, activation_backward = getattr(activation, "forward_in_place", activation.forward)(z)
         regularizer = self.activity_regularizer
         if regularizer is None:
             if activation_backward is None:

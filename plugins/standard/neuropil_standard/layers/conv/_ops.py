@@ -189,17 +189,35 @@ class Convolution:
         weights = self._grouped_kernel(kernel)
         flat = dy.reshape(-1, filters)
         if self.groups == 1:
-            dcols = (flat @ weights.T).reshape((batch, *self.output, *self.kernel_size, self.channels))
+            dx = self._tap_by_tap_input_gradient(xp, flat, kernel, batch)
         else:
             grouped = flat.reshape(flat.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
             per_group = xp.matmul(grouped, weights.transpose(0, 2, 1))  # (groups, positions, taps * cg)
             per_group = per_group.reshape((self.groups, batch, *self.output, *self.kernel_size, -1))
             dcols = per_group.transpose((*range(1, 2 + 2 * rank), 0, 2 + 2 * rank))  # groups next to cg
-        dx = scatter_windows(xp, dcols, self.padded, self.strides, self.dilation)
-        dx = dx.reshape((batch, *self.padded, self.channels))
+            dx = scatter_windows(xp, dcols, self.padded, self.strides, self.dilation)
+            dx = dx.reshape((batch, *self.padded, self.channels))
         if self.padded == self.spatial:
             return dx
         return dx[interior(self.spatial, self.axes)]
+
+    def _tap_by_tap_input_gradient(self, xp: Any, flat: Any, kernel: Any, batch: int) -> Any:
+        """The ungrouped input gradient as one ``dy @ kernel[tap].T`` per kernel tap, each added onto
+        the strided slice of the (padded) input that tap read. The same sums as building the whole
+        column gradient ``dy @ kernel.T`` and scattering it (:func:`scatter_windows`), but each
+        product lands in one small contiguous buffer, reused, that the add then reads in order: the
+        whole-matrix form writes ``taps`` times that memory and reads it back with a stride of a
+        full column row, which measured ~15% slower on the MNIST convnet's second layer."""
+        out = xp.zeros((batch, *self.padded, self.channels), dtype=flat.dtype)
+        product = xp.empty((flat.shape[0], self.channels), dtype=flat.dtype)
+        shaped = product.reshape((batch, *self.output, self.channels))
+        per_tap = kernel.reshape(self.taps, self.channels, kernel.shape[-1])
+        for index, taps in enumerate(itertools.product(*(range(k) for k in self.kernel_size))):
+            xp.matmul(flat, per_tap[index].T, out=product)
+            target = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
+            out[(slice(None), *target)] += shaped
+        return out
 
 
 class TransposedConvolution:
