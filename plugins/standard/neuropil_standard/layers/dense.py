@@ -106,7 +106,7 @@ class Dense(Layer):
     # -- computing -------------------------------------------------------------------------------
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         z, linear_backward = self.forward_linear(x, training)
-        activation = self.activation
+        activation = self._activation  # the resolved one behind the property: no property call per step
         if activation.name == "linear":
             y, activation_backward = z, None
         else:
