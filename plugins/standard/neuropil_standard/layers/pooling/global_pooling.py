@@ -76,6 +76,26 @@ class GlobalMaxPooling(GlobalPooling):
 
         return self._output(y, shape), backward
 
+    def kink_distance(self, x: Any) -> Any:
+        """The Layer protocol for gradient checks, as MaxPooling's: the channel's first maximum is
+        ``x - max(others)`` from a tie, every other value ``x - max`` (negative at a tie), so moving
+        along the sign breaks ties instead of checking a gradient where the max has none."""
+        xp = self.backend.xp if self.backend is not None else np
+        shape = x.shape
+        batch, positions = shape[0], math.prod(_spatial.spatial_sizes(shape[1:], self.rank, self.data_format))
+        channels = shape[-1] if self._channels_last else shape[1]
+        axis = 1 if self._channels_last else 2
+        flat = x.reshape((batch, positions, channels) if self._channels_last else (batch, channels, positions))
+        top = flat.max(axis=axis, keepdims=True)
+        ordered = xp.sort(flat, axis=axis)
+        second = ordered[:, -2:-1, :] if self._channels_last else ordered[:, :, -2:-1]
+        first = flat.argmax(axis=axis)
+        index = xp.arange(positions)[None, :, None] if self._channels_last else xp.arange(positions)[None, None, :]
+        is_first = index == (first[:, None, :] if self._channels_last else first[:, :, None])
+        gap = flat - xp.where(is_first, second if positions > 1 else xp.full_like(top, -xp.inf), top)
+        gap = xp.where(~is_first & (gap == 0), -xp.finfo(flat.dtype).tiny, gap)
+        return gap.reshape(shape)
+
 
 class GlobalAveragePooling(GlobalPooling):
     """The mean of each channel."""
