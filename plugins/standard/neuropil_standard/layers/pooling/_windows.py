@@ -92,3 +92,23 @@ def pad(xp: Any, x: Any, geo: Geometry, value: float) -> Any:
     padded = xp.full(geo.padded_shape(x.shape), value, dtype=x.dtype)
     padded[geo.interior(x.ndim)] = x
     return padded
+
+
+def tie_distance(xp: Any, values: Any, axis: int) -> Any:
+    """For ``values`` competing for one maximum along ``axis`` (a window's taps, a channel's
+    positions): each value's signed distance from a tie for that maximum, the max pooling layers'
+    ``kink_distance``. The first maximum (where the backward routes the gradient) gets
+    ``x - max(others)``, every other value ``x - max``, and a value tied with the first maximum a
+    tiny negative distance, so that moving along the signs breaks the tie instead of a gradient check
+    landing where the max has no derivative."""
+    axis = axis % values.ndim
+    n = values.shape[axis]
+    top = values.max(axis=axis, keepdims=True)
+    if n > 1:
+        second = xp.take(xp.sort(values, axis=axis), xp.asarray([n - 2]), axis=axis)
+    else:
+        second = xp.full_like(top, -xp.inf)
+    index = xp.arange(n).reshape(tuple(n if a == axis else 1 for a in range(values.ndim)))
+    is_first = index == xp.expand_dims(values.argmax(axis=axis), axis)
+    gap = values - xp.where(is_first, second, top)
+    return xp.where(~is_first & (gap == 0), -xp.finfo(values.dtype).tiny, gap)

@@ -16,6 +16,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
 from .. import _spatial
+from ._windows import tie_distance
 
 
 class GlobalPooling(Layer):
@@ -59,10 +60,9 @@ class GlobalMaxPooling(GlobalPooling):
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         xp = self.backend.xp
         shape = x.shape
-        batch, positions = shape[0], math.prod(_spatial.spatial_sizes(shape[1:], self.rank, self.data_format))
-        channels = shape[-1] if self._channels_last else shape[1]
-        position_axis = 1 if self._channels_last else 2
-        flat = x.reshape((batch, positions, channels) if self._channels_last else (batch, channels, positions))
+        flat, position_axis = self._by_channel(x)
+        batch, positions = shape[0], flat.shape[position_axis]
+        channels = flat.shape[3 - position_axis]
         first = flat.argmax(axis=position_axis)  # (batch, channels): the first maximum
         y = flat.max(axis=position_axis)
 
@@ -77,24 +77,20 @@ class GlobalMaxPooling(GlobalPooling):
         return self._output(y, shape), backward
 
     def kink_distance(self, x: Any) -> Any:
-        """The Layer protocol for gradient checks, as MaxPooling's: the channel's first maximum is
-        ``x - max(others)`` from a tie, every other value ``x - max`` (negative at a tie), so moving
-        along the sign breaks ties instead of checking a gradient where the max has none."""
+        """The Layer protocol for gradient checks, as MaxPooling's: each value's signed distance from
+        a tie for its channel's maximum (``tie_distance``)."""
         xp = self.backend.xp if self.backend is not None else np
+        flat, axis = self._by_channel(x)
+        return tie_distance(xp, flat, axis).reshape(x.shape)
+
+    def _by_channel(self, x: Any) -> tuple[Any, int]:
+        """``x`` as (batch, positions, channels) or (batch, channels, positions), and the positions' axis."""
         shape = x.shape
         batch, positions = shape[0], math.prod(_spatial.spatial_sizes(shape[1:], self.rank, self.data_format))
         channels = shape[-1] if self._channels_last else shape[1]
-        axis = 1 if self._channels_last else 2
-        flat = x.reshape((batch, positions, channels) if self._channels_last else (batch, channels, positions))
-        top = flat.max(axis=axis, keepdims=True)
-        ordered = xp.sort(flat, axis=axis)
-        second = ordered[:, -2:-1, :] if self._channels_last else ordered[:, :, -2:-1]
-        first = flat.argmax(axis=axis)
-        index = xp.arange(positions)[None, :, None] if self._channels_last else xp.arange(positions)[None, None, :]
-        is_first = index == (first[:, None, :] if self._channels_last else first[:, :, None])
-        gap = flat - xp.where(is_first, second if positions > 1 else xp.full_like(top, -xp.inf), top)
-        gap = xp.where(~is_first & (gap == 0), -xp.finfo(flat.dtype).tiny, gap)
-        return gap.reshape(shape)
+        if self._channels_last:
+            return x.reshape(batch, positions, channels), 1
+        return x.reshape(batch, channels, positions), 2
 
 
 class GlobalAveragePooling(GlobalPooling):

@@ -13,7 +13,7 @@ import numpy as np
 from neuropil.base.layer import Backward
 
 from ._base import Pooling
-from ._windows import pad
+from ._windows import pad, tie_distance
 
 
 class MaxPooling(Pooling):
@@ -63,18 +63,11 @@ class MaxPooling(Pooling):
         geo = self._geometry(x.shape)
         padded = pad(xp, x, geo, -float("inf"))
         windows = list(geo.offsets(x.ndim))
-        values = xp.stack([padded[window] for window in windows])
-        top = values.max(axis=0)
-        second = xp.sort(values, axis=0)[-2] if len(windows) > 1 else xp.full_like(top, -xp.inf)
-        first = values.argmax(axis=0)  # the maximum the backward routes to
+        gaps = tie_distance(xp, xp.stack([padded[window] for window in windows]), axis=0)
         distance = xp.full(padded.shape, xp.inf, dtype=padded.dtype)
         for k, window in enumerate(windows):
-            is_first = first == k
-            gap = values[k] - xp.where(is_first, second, top)
-            # A tie: the routed maximum is pushed up, the other tied inputs down, which breaks it.
-            gap = xp.where(~is_first & (gap == 0), -xp.finfo(padded.dtype).tiny, gap)
             current = distance[window]
-            distance[window] = xp.where(xp.abs(gap) < xp.abs(current), gap, current)
+            distance[window] = xp.where(xp.abs(gaps[k]) < xp.abs(current), gaps[k], current)
         return distance[geo.interior(x.ndim)] if geo.padded else distance
 
 
