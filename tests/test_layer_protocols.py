@@ -2,8 +2,9 @@
 that declares them gets exactly the treatment of the standard ones, whatever its class name.
 
 The plugin below is a real installed distribution: a ``Placeholder`` input layer (not called
-``Input``), a ``Squash`` output layer offering its logits, and a ``Penalised`` identity layer adding a
-loss term of its own from its forward pass.
+``Input``), a ``Squash`` output layer offering its logits, a ``Penalised`` identity layer adding a
+loss term of its own from its forward pass, and a ``Stretch`` layer whose activation a following
+``PairMax`` (the larger of each pair of features) may apply in its place.
 """
 from __future__ import annotations
 
@@ -82,11 +83,75 @@ class Penalised(Layer):
         return {**super().get_config(), "rate": self.rate}
 
 
+class Stretch(Layer):
+    """x @ w followed by an activation that a following layer may apply instead."""
+
+    def __init__(self, units=4, activation="relu", **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.activation = neuropil.activations.get(activation)
+        self.deferred_calls = 0
+
+    def build(self, input_shape, backend, rng):
+        self.add_weight("w", (input_shape[-1], self.units), lambda shape, dtype, rng: rng.normal(size=shape), rng)
+
+    def compute_output_shape(self, input_shape):
+        return (self.units,)
+
+    def deferrable_activation(self):
+        return self.activation
+
+    def _linear(self, x):
+        w = self.params["w"]
+
+        def backward(dz):
+            self.grads["w"] = x.T @ dz
+            return dz @ w.T
+
+        return x @ w, backward
+
+    def forward_logits(self, x, training=False):
+        self.deferred_calls += 1
+        return self._linear(x)
+
+    def forward(self, x, training=False):
+        z, linear_backward = self._linear(x)
+        y, activation_backward = self.activation.forward(z)
+        return y, lambda dy: linear_backward(activation_backward(dy))
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+class PairMax(Layer):
+    """The larger of each pair of features (the first on ties): commutes with non-decreasing activations."""
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[-1] // 2,)
+
+    def commutes_with(self, activation):
+        return activation.non_decreasing
+
+    def forward(self, x, training=False):
+        first, second = x[:, 0::2], x[:, 1::2]
+        takes_first = first >= second
+
+        def backward(dy):
+            dx = np.zeros(x.shape, dtype=dy.dtype)
+            dx[:, 0::2] = dy * takes_first
+            dx[:, 1::2] = dy * ~takes_first
+            return dx
+
+        return np.where(takes_first, first, second), backward
+
+
 @hookimpl
 def neuropil_register_layers(register):
     register("Placeholder", Placeholder)
     register("Squash", Squash)
     register("Penalised", Penalised)
+    register("Stretch", Stretch)
+    register("PairMax", PairMax)
 '''
 
 
@@ -142,6 +207,53 @@ def test_a_layer_declaring_loss_terms_adds_them_to_the_training_loss(protocol_la
     plain = model.evaluate(x, y, verbose=0)
     loss = model.train_on_batch(x, y)
     assert loss == pytest.approx(plain + penalty, rel=1e-5)
+
+
+def _stretch_pair_models(layers, activation):
+    """The same network twice from one set of weights: ``Stretch(activation) -> PairMax -> Squash``,
+    and a twin whose activation is a separate layer (which nothing may move)."""
+    from neuropil.layers import Activation
+    from neuropil.models import Sequential
+
+    stretch = layers.Stretch(4, activation=activation)
+    model = Sequential([layers.Placeholder(input_shape=(3,)), stretch, layers.PairMax(), layers.Squash(1)])
+    twin = Sequential([layers.Placeholder(input_shape=(3,)), layers.Stretch(4, activation="linear"),
+                       Activation(activation), layers.PairMax(), layers.Squash(1)])
+    twin.set_weights(model.get_weights())
+    for each in (model, twin):
+        each.compile(optimizer="sgd", loss="binary_crossentropy")
+    return model, twin, stretch
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+def test_an_activation_moves_past_a_layer_declaring_it_commutes_and_training_is_unchanged(protocol_layers,
+                                                                                         activation):
+    x, y = _data(n=96)
+    x[:32] = 0.0  # ties inside PairMax, as a max pooling meets on a blank background
+    model, twin, stretch = _stretch_pair_models(protocol_layers, activation)
+    model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    twin.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    # relu is non-decreasing: training applies it after PairMax; gelu is not: it stays in Stretch.
+    assert (stretch.deferred_calls > 0) == (activation == "relu")
+    for moved, kept in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(moved, kept)
+    features = model.predict(x[32:40], verbose=0)
+    np.testing.assert_array_equal(features, twin.predict(x[32:40], verbose=0))
+
+
+def test_an_activation_read_by_anything_else_is_not_moved(protocol_layers):
+    from neuropil import Input, Model
+
+    x, y = _data(n=64)
+    inputs = Input((3,))
+    stretch = protocol_layers.Stretch(4, activation="relu")
+    hidden = stretch(inputs)
+    outputs = protocol_layers.Squash(1)(protocol_layers.PairMax()(hidden))
+    model = Model(inputs, [outputs, hidden])  # the activated features are an output too
+    model.compile(optimizer="sgd", loss=["binary_crossentropy", "mse"])
+    model.fit(x, [y, np.zeros((64, 4), "float32")], batch_size=32, epochs=1, verbose=0)
+    assert stretch.deferred_calls == 0
+    assert (model.predict(x, verbose=0)[1] >= 0).all()
 
 
 def test_duplicate_names_and_shape_mismatches_are_layer_errors(protocol_layers):

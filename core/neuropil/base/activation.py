@@ -33,6 +33,10 @@ class Activation:
     #: Constructor arguments the conformance suite builds the component with (non-default ones
     #: included); empty means the defaults alone.
     example_configs: tuple[dict[str, Any], ...] = ()
+    #: True when ``a <= b`` implies ``f(a) <= f(b)`` and, where ``f(a) == f(b)`` for ``a != b``, the
+    #: derivative is 0 at both (relu): a max pooling after the layer may then take the activation's
+    #: place, applying it to the pooled values with the same results (``Layer.commutes_with``).
+    non_decreasing: bool = False
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         raise NotImplementedError(f"{type(self).__name__} does not implement forward")

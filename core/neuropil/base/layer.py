@@ -293,6 +293,20 @@ class Layer:
         only of layers whose ``logits_activation()`` is not ``None``."""
         raise NotImplementedError(f"{type(self).__name__} offers no logits output (logits_activation() is None)")
 
+    def deferrable_activation(self) -> Any:
+        """An elementwise activation this layer applies last and a model may apply after the next
+        layer instead, when that layer :meth:`commutes_with` it: :meth:`forward_logits` must return
+        the output before it, and nothing else the layer computes (an activity loss) may depend on
+        the activated values. ``None`` (the default): the activation stays where it is."""
+        return None
+
+    def commutes_with(self, activation: Any) -> bool:
+        """Whether this layer on ``activation(x)`` gives exactly ``activation`` of this layer on
+        ``x``, gradients included, so that training may apply the previous layer's activation after
+        this layer, where there are fewer values (max pooling commutes with any non-decreasing
+        activation: the relu of a Conv2D runs on the pooled quarter). False by default."""
+        return False
+
     @property
     def has_loss_terms(self) -> bool:
         """Whether :meth:`regularization_loss` can be non-zero, so the training step asks for it.

@@ -30,6 +30,11 @@ class Step:
     needs_backward: bool = True
     #: The layer is called more than once in this graph: its gradients are summed over the calls.
     shared: bool = False
+    #: Training runs this call's ``forward_logits``: its activation is applied after the next call,
+    #: which commutes with it (see :meth:`Executor.plan_deferrals`).
+    defers: bool = False
+    #: The activation this call applies to its output on behalf of the call feeding it.
+    applies: Any = None
 
 
 @dataclass
@@ -106,6 +111,9 @@ class Executor:
         self._producer = {s: i for i, step in enumerate(steps) for s in step.outputs}
         self._sub: dict[tuple[int, ...], Executor] = {}
         self.gradient_plan: GradientPlan | None = None
+        #: Whether :meth:`plan_deferrals` moved any activation (the training forward then takes
+        #: :meth:`_forward_deferring`).
+        self.defers_any = False
         #: A chain (each call reads the previous call's one output, no layer called twice): run by the
         #: plain loops of :meth:`_forward_chain` / :meth:`_backward_chain`, the cost of a hand-written
         #: Sequential loop.
@@ -166,6 +174,7 @@ class Executor:
             backward_steps=[i for i, n in enumerate(needs) if n],
         )
         self.gradient_plan = plan
+        self.plan_deferrals()
         return plan
 
     def plan_all(self) -> None:
@@ -176,6 +185,36 @@ class Executor:
             if getattr(step.layer, "graph_layers", None) is None:
                 step.layer.input_gradient = True
         self.gradient_plan = None
+        self.plan_deferrals()
+
+    def plan_deferrals(self) -> None:
+        """Where a call's activation can move past the one call reading its output, training applies
+        it there instead: a Conv2D's relu after the MaxPooling2D that follows it works on a quarter of
+        the values, forward and backward, with the same results (max pooling commutes with any
+        non-decreasing activation). Asked of the layers' declared protocols,
+        ``Layer.deferrable_activation()`` and ``Layer.commutes_with(activation)``; the tensor between
+        the two calls must be read by nothing else (not a model output, not a shared call), so what a
+        user can observe (outputs, feature extraction, predictions) never changes. Re-planned with
+        the gradients, since layers' activations may be set between fits."""
+        for step in self.steps:
+            step.defers, step.applies = False, None
+        consumer_of = {s: j for j, step in enumerate(self.steps) for s in step.inputs}
+        self.defers_any = False
+        for step in self.steps:
+            if step.shared or step.logits or len(step.outputs) != 1 or step.applies is not None:
+                continue
+            out = step.outputs[0]
+            if self._consumers.get(out) != 1 or out in self.output_slots or _is_model(step.layer):
+                continue
+            activation = step.layer.deferrable_activation()
+            if activation is None:
+                continue
+            reader = self.steps[consumer_of[out]]
+            if reader.shared or reader.as_list or reader.defers or reader.logits or _is_model(reader.layer) \
+                    or not reader.layer.commutes_with(activation):
+                continue
+            step.defers, reader.applies = True, activation
+            self.defers_any = True
 
     def to(self, tensors: list[SymbolicTensor]) -> Executor:
         """An executor from the same inputs to other tensors of the graph (feature extraction),
@@ -191,6 +230,8 @@ class Executor:
         """The outputs for input arrays ``xs`` and, with ``with_backward``, one backward closure per
         step (None for steps that need none). The outputs are the logits where :meth:`set_logits`
         granted them, unless ``logits`` is False (predictions)."""
+        if with_backward and self.defers_any:
+            return self._forward_deferring(xs, training, logits)
         if self.is_chain:
             return self._forward_chain(xs[0], training, with_backward, logits)
         values: list[Any] = [None] * self.n_slots
@@ -211,6 +252,32 @@ class Executor:
                     values[s] = value
             if with_backward:
                 backs.append(back if step.needs_backward else None)
+        return [values[s] for s in self.output_slots], backs
+
+    def _forward_deferring(self, xs: list[Any], training: bool, logits: bool) -> tuple[list[Any], list[Any]]:
+        """The training forward of :meth:`forward` where :meth:`plan_deferrals` moved activations: a
+        deferring call runs ``forward_logits``, and the call reading it applies the activation to its
+        own output, with a backward through the activation first."""
+        values: list[Any] = [None] * self.n_slots
+        values[:len(xs)] = xs
+        backs: list[Any] = []
+        for step in self.steps:
+            inputs = step.inputs
+            x = [values[s] for s in inputs] if step.as_list else values[inputs[0]]
+            if step.defers or (step.logits and logits):
+                y, back = step.layer.forward_logits(x, training)
+            else:
+                y, back = step.layer.forward(x, training)
+            if step.applies is not None:
+                y, activation_back = step.applies.forward(y)
+                back = _through(activation_back, back)
+            outs = step.outputs
+            if len(outs) == 1:
+                values[outs[0]] = y
+            else:
+                for s, value in zip(outs, y):
+                    values[s] = value
+            backs.append(back if step.needs_backward else None)
         return [values[s] for s in self.output_slots], backs
 
     def _forward_chain(self, x: Any, training: bool, with_backward: bool,
@@ -269,6 +336,19 @@ class Executor:
         for layer, total in summed.values():
             layer.grads = total
         return [grads[i] for i in range(len(self.inputs))]
+
+
+def _is_model(layer: Any) -> bool:
+    """A model called as a layer: its own executor plans inside it; it is never a deferral partner."""
+    return getattr(layer, "graph_layers", None) is not None
+
+
+def _through(activation_backward: Any, backward: Any) -> Any:
+    """The backward of a call followed by an activation: through the activation, then the call."""
+    def composed(dy: Any) -> Any:
+        return backward(activation_backward(dy))
+
+    return composed
 
 
 def _accumulate(summed: dict[int, tuple[Any, dict[str, Any]]], layer: Any) -> None:

@@ -143,6 +143,8 @@ class ReLU(Activation):
                 kinks.add(0.0)  # the positive part is clipped at 0 from below too
         self.kinks = tuple(sorted(kinks))
         self._plain = self.negative_slope == 0 and self.max_value is None and self.threshold == 0
+        # Flat wherever two inputs tie (below the threshold, above max_value): max pooling commutes with it.
+        self.non_decreasing = self.negative_slope == 0 and self.threshold >= 0
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)

@@ -197,6 +197,7 @@ class ReLU6(Activation):
     name = "relu6"
     reference = _reference.relu6  # the conformance suite's float64 formula
     kinks = (0.0, 6.0)
+    non_decreasing = True  # flat wherever two inputs tie (below 0, above 6): max pooling commutes with it
 
     def forward(self, x: Any) -> tuple[Any, Backward]:
         xp = array_module(x)

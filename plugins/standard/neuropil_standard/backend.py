@@ -7,6 +7,8 @@ import numpy as np
 from neuropil.base.backend import Backend
 from neuropil.plugin_system.hookspecs import Register
 
+from ._heap import keep_freed_memory
+
 
 class NumpyBackend(Backend):
     """Arrays are NumPy arrays; always available."""
@@ -14,6 +16,10 @@ class NumpyBackend(Backend):
     name = "numpy"
     priority = 0
     xp = np
+
+    def __init__(self) -> None:
+        super().__init__()
+        keep_freed_memory()  # training steps reuse their large blocks instead of faulting them in again
 
     def asarray(self, x: Any, dtype: Any = None) -> np.ndarray:
         return np.asarray(x, dtype=dtype)

@@ -162,6 +162,18 @@ class ConvolutionBase(Layer):
 
         return xp.moveaxis(z, -1, 1), channels_first_backward
 
+    def deferrable_activation(self) -> Any:
+        """The Layer protocol: the activation, which a following max pooling may apply to its pooled
+        output instead (a quarter of the values for a 2x2 pool); not when an activity regularizer
+        reads the activated output."""
+        if self.activation.name == "linear" or self.activity_regularizer is not None:
+            return None
+        return self.activation
+
+    def forward_logits(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        """The output before the activation (what :meth:`deferrable_activation` promises)."""
+        return self.forward_linear(x, training)
+
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         z, linear_backward = self.forward_linear(x, training)
         activation = self.activation

@@ -3,7 +3,8 @@
 Backward routes each output's gradient to one input: the window's *first* maximum in row-major
 order over the window (as TensorFlow's max-pool gradient does). With ties, the other equal elements
 get nothing; where windows overlap, an input that is the first maximum of several windows collects
-the sum of their gradients. "same" padding pads with -inf, so padding is never the maximum.
+the sum of their gradients. "same" padding pads with -inf, so padding is never the maximum. (A
+window holding NaN has a NaN maximum, which equals nothing: its gradient goes to the last offset.)
 """
 from __future__ import annotations
 
@@ -38,14 +39,16 @@ class MaxPooling(Pooling):
             hit = xp.empty(y.shape, dtype=bool)
             unclaimed = None  # outputs whose maximum no earlier offset has taken
             for i, window in enumerate(windows):
-                xp.equal(padded[window], y, out=hit)
                 if unclaimed is None:
+                    xp.equal(padded[window], y, out=hit)
                     if last:
                         unclaimed = ~hit
-                else:
+                elif i < last:
+                    xp.equal(padded[window], y, out=hit)
                     hit &= unclaimed
-                    if i < last:
-                        unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
+                    unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
+                else:  # every maximum is somewhere in its window: the last offset holds the rest
+                    hit = unclaimed
                 if disjoint:
                     xp.multiply(dy, hit, out=dpadded[window])
                 else:
@@ -53,6 +56,13 @@ class MaxPooling(Pooling):
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward
+
+    def commutes_with(self, activation: Any) -> bool:
+        """The Layer protocol: ``max(f(window)) == f(max(window))`` for a non-decreasing ``f``, and the
+        gradient reaches the same element (where ``f`` ties two different inputs it is flat, so
+        both routes give 0), so a model may pool a convolution's pre-activations and apply its relu to
+        the pooled values: the same numbers for a quarter of the activation's work."""
+        return bool(getattr(activation, "non_decreasing", False))
 
     def kink_distance(self, x: Any) -> Any:
         """The Layer protocol for gradient checks: how far each input is from a tie for its window's
