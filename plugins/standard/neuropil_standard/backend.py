@@ -1,6 +1,7 @@
 """The NumPy backend: the default on the CPU, and the reference every other backend is compared to."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -8,6 +9,7 @@ from neuropil.base.backend import Backend
 from neuropil.plugin_system.hookspecs import Register
 
 from ._heap import keep_freed_memory
+from ._threads import map_batch
 
 
 class NumpyBackend(Backend):
@@ -20,6 +22,10 @@ class NumpyBackend(Backend):
     def __init__(self) -> None:
         super().__init__()
         keep_freed_memory()  # training steps reuse their large blocks instead of faulting them in again
+
+    def map_batch(self, work: Callable[[slice], None], batch: int) -> None:
+        """Slices of the batch on the CPU's cores at once (NumPy's loops use one each); see _threads."""
+        map_batch(work, batch)
 
     def asarray(self, x: Any, dtype: Any = None) -> np.ndarray:
         return np.asarray(x, dtype=dtype)

@@ -18,10 +18,17 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._geometry import Axis, TransposeAxis
+
+#: ``spread(work, batch)``: runs ``work(rows)`` over slices of the batch (``Backend.map_batch``).
+Spread = Callable[[Callable[[slice], None], int], None]
+
+
+def _whole(work: Callable[[slice], None], batch: int) -> None:
+    work(slice(0, batch))
 
 
 def windows(xp: Any, x: Any, kernel: Sequence[int], strides: Sequence[int], dilation: Sequence[int],
@@ -98,7 +105,7 @@ class Convolution:
         self.padded = tuple(n + a.before + a.after for n, a in zip(spatial, axes))
         self.taps = math.prod(self.kernel_size)
 
-    def columns(self, xp: Any, x: Any, ones: bool = False) -> Any:
+    def columns(self, xp: Any, x: Any, ones: bool = False, spread: Spread = _whole) -> Any:
         """The im2col matrix: ``(positions, taps * channels)``, or ``(groups, positions, taps *
         channels_per_group)`` for a grouped convolution. The one copy of the forward.
 
@@ -108,7 +115,7 @@ class Convolution:
         padded = pad(xp, x, self.axes)
         positions = x.shape[0] * math.prod(self.output)
         if self.channels == 1 and self.groups == 1:
-            return self._tap_major_columns(xp, padded, positions, ones)
+            return self._tap_major_columns(xp, padded, positions, ones, spread)
         view = windows(xp, padded, self.kernel_size, self.strides, self.dilation, self.output)
         if self.groups == 1:
             width = self.taps * self.channels
@@ -119,8 +126,13 @@ class Convolution:
             rows = _row_major_strides(view.shape[:1 + len(self.spatial)], (width + 1) * item)
             inside = _row_major_strides(view.shape[1 + len(self.spatial):], item)
             target = xp.lib.stride_tricks.as_strided(out, shape=view.shape, strides=rows + inside)
-            target[...] = view
-            out[:, width] = 1
+            per_sample = positions // x.shape[0]
+
+            def copy(samples: slice) -> None:
+                target[samples] = view[samples]
+                out[samples.start * per_sample:samples.stop * per_sample, width] = 1
+
+            spread(copy, x.shape[0])
             return out
         per_group = self.channels // self.groups
         rank = len(self.spatial)
@@ -128,19 +140,24 @@ class Convolution:
         order = (1 + 2 * rank, *range(1 + 2 * rank), 2 + 2 * rank)  # groups first
         return split.transpose(order).reshape(self.groups, positions, self.taps * per_group)
 
-    def _tap_major_columns(self, xp: Any, padded: Any, positions: int, ones: bool) -> Any:
+    def _tap_major_columns(self, xp: Any, padded: Any, positions: int, ones: bool, spread: Spread) -> Any:
         """The im2col matrix of a one-channel input (a grayscale first layer), built tap by tap: each
         tap's row of the ``(taps, positions)`` buffer is one strided slice copied whole, where the
         row-major layout would copy one number at a time. Returned as its transpose (a view), the
         same ``(positions, taps)`` matrix to the matmuls."""
         rows = self.taps + 1 if ones else self.taps
         out = xp.empty((rows, padded.shape[0], *self.output), dtype=padded.dtype)
-        for row, taps in enumerate(itertools.product(*(range(k) for k in self.kernel_size))):
-            source = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
-            out[row] = padded[(slice(None), *source, 0)]
-        if ones:
-            out[self.taps] = 1
+        sources = [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                         for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
+                   for taps in itertools.product(*(range(k) for k in self.kernel_size))]
+
+        def copy(samples: slice) -> None:
+            for row, source in enumerate(sources):
+                out[row, samples] = padded[(samples, *source, 0)]
+            if ones:
+                out[self.taps, samples] = 1
+
+        spread(copy, padded.shape[0])
         return out.reshape(rows, positions).T
 
     def _grouped_kernel(self, kernel: Any) -> Any:
@@ -150,13 +167,13 @@ class Convolution:
             return kernel.reshape(rows, kernel.shape[-1])
         return kernel.reshape(rows, self.groups, kernel.shape[-1] // self.groups).transpose(1, 0, 2)
 
-    def forward(self, xp: Any, x: Any, kernel: Any, bias: Any = None) -> tuple[Any, Any]:
+    def forward(self, xp: Any, x: Any, kernel: Any, bias: Any = None, spread: Spread = _whole) -> tuple[Any, Any]:
         """``(y, columns)``: the convolution ``(batch, *output, filters)`` plus ``bias`` (when given)
         and the im2col matrix its kernel gradient needs."""
         filters = kernel.shape[-1]
         weights = self._grouped_kernel(kernel)
         if self.groups == 1:
-            cols = self.columns(xp, x, ones=bias is not None)
+            cols = self.columns(xp, x, ones=bias is not None, spread=spread)
             if bias is not None:
                 weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
             y = cols @ weights

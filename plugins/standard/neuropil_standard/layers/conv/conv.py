@@ -63,7 +63,8 @@ class Conv(ConvolutionBase):
         geometry = self._geometry
         assert geometry is not None
         kernel = self.params["kernel"]
-        z, cols = geometry.forward(xp, x, kernel, self.params["bias"] if self.use_bias else None)
+        z, cols = geometry.forward(xp, x, kernel, self.params["bias"] if self.use_bias else None,
+                                   spread=self.backend.map_batch)
 
         def backward(dz: Any) -> Any:
             if self.trainable:

@@ -21,38 +21,51 @@ class MaxPooling(Pooling):
     """Max pooling over ``rank`` spatial axes; see the module docstring for the gradient rule."""
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
-        xp = self.backend.xp
+        backend = self.backend
+        xp = backend.xp
         geo = self._geometry(x.shape)
         padded = pad(xp, x, geo, -float("inf"))
         windows = list(geo.offsets(x.ndim))
-        y = padded[windows[0]].copy()
-        for window in windows[1:]:
-            xp.maximum(y, padded[window], out=y)
+        y = xp.empty(padded[windows[0]].shape, dtype=x.dtype)
 
+        def pool(rows: slice) -> None:
+            source, out = padded[rows], y[rows]
+            out[...] = source[windows[0]]
+            for window in windows[1:]:
+                xp.maximum(out, source[window], out=out)
+
+        backend.map_batch(pool, x.shape[0])  # samples are independent: spread over the cores
         disjoint = geo.disjoint
         last = len(windows) - 1
 
         def backward(dy: Any) -> Any:
             # Disjoint windows each write their own elements: assign, into uninitialised memory when
             # the windows tile the whole padded input; overlapping ones accumulate.
-            dpadded = (xp.empty if geo.tiles else xp.zeros)(padded.shape, dtype=dy.dtype)
-            hit = xp.empty(y.shape, dtype=bool)
-            unclaimed = None  # outputs whose maximum no earlier offset has taken
-            for i, window in enumerate(windows):
-                if unclaimed is None:
-                    xp.equal(padded[window], y, out=hit)
-                    if last:
-                        unclaimed = ~hit
-                elif i < last:
-                    xp.equal(padded[window], y, out=hit)
-                    hit &= unclaimed
-                    unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
-                else:  # every maximum is somewhere in its window: the last offset holds the rest
-                    hit = unclaimed
-                if disjoint:
-                    xp.multiply(dy, hit, out=dpadded[window])
-                else:
-                    dpadded[window] += dy * hit
+            dpadded = xp.empty(padded.shape, dtype=dy.dtype)
+
+            def route(rows: slice) -> None:
+                source, target, grad, top = padded[rows], dpadded[rows], dy[rows], y[rows]
+                if not geo.tiles:
+                    target[...] = 0
+                hit = xp.empty(top.shape, dtype=bool)
+                unclaimed = None  # outputs whose maximum no earlier offset has taken
+                for i, window in enumerate(windows):
+                    if unclaimed is None:
+                        xp.equal(source[window], top, out=hit)
+                        if last:
+                            unclaimed = ~hit
+                    elif i < last:
+                        xp.equal(source[window], top, out=hit)
+                        hit &= unclaimed
+                        unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
+                    else:  # every maximum is somewhere in its window: the last offset holds the rest
+                        hit = unclaimed
+                    if disjoint:
+                        xp.multiply(grad, hit, out=target[window])
+                    else:
+                        target[window] += grad * hit
+
+            backend.map_batch(route, dy.shape[0])
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward

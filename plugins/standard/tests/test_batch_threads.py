@@ -1,0 +1,109 @@
+"""The NumPy backend's ``map_batch`` (neuropil_standard/_threads.py): slices of the batch run on
+several threads at once, cover every row exactly once, pass errors on, and give the same numbers as
+one thread, down to the last bit, in the layers that use it (max pooling, im2col copies)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import numpy as np
+import pytest
+from neuropil_standard import _threads
+from neuropil_standard.backend import NumpyBackend
+
+
+@pytest.fixture
+def threads(monkeypatch: pytest.MonkeyPatch):
+    def use(count: int) -> None:
+        monkeypatch.setenv("NEUROPIL_NUM_THREADS", str(count))
+    return use
+
+
+def test_the_slices_cover_every_row_once_and_run_at_the_same_time(threads):
+    threads(3)
+    seen = np.zeros(100, int)
+    together = threading.Barrier(3, timeout=20)  # passes only if three slices run at once
+
+    def work(rows: slice) -> None:
+        together.wait()
+        seen[rows] += 1
+
+    NumpyBackend().map_batch(work, 100)
+    assert (seen == 1).all()
+
+
+def test_a_small_batch_is_one_call_and_one_thread_is_one_call(threads):
+    calls: list[slice] = []
+    threads(4)
+    NumpyBackend().map_batch(calls.append, 12)  # fewer than 8 rows per thread: not worth sharing
+    threads(1)
+    NumpyBackend().map_batch(calls.append, 1000)
+    assert calls == [slice(0, 12), slice(0, 1000)]
+
+
+def test_an_error_in_any_slice_reaches_the_caller(threads):
+    threads(2)
+
+    def work(rows: slice) -> None:
+        if rows.start > 0:
+            raise ValueError(f"bad rows {rows}")
+
+    with pytest.raises(ValueError, match="bad rows"):
+        NumpyBackend().map_batch(work, 64)
+
+
+@pytest.mark.parametrize("variable", ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"])
+def test_a_program_pinned_to_one_blas_thread_gets_one_here(monkeypatch: pytest.MonkeyPatch, variable):
+    monkeypatch.delenv("NEUROPIL_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.setenv(variable, "1")
+    assert _threads.thread_count() == 1
+
+
+def _convnet_step(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
+    from neuropil.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
+    from neuropil.models import Sequential
+    from neuropil.utils import set_random_seed
+
+    set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    x = rng.random((50, 12, 12, 1), dtype=np.float32)
+    x[:, :4] = 0.0  # ties in the pooling windows
+    y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 50)]
+    model = Sequential([Input((12, 12, 1)), Conv2D(6, 3, activation="relu"), MaxPooling2D(2),
+                        Conv2D(8, 3, activation="relu"), MaxPooling2D(2, strides=1, padding="same"),
+                        MaxPooling2D(3, strides=2), Flatten(), Dense(4, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit(x, y, batch_size=50, epochs=3, shuffle=False, verbose=0)
+    return model.get_weights(), model.predict(x, batch_size=50, verbose=0)
+
+
+def test_training_on_three_threads_gives_the_bits_of_one(threads):
+    threads(1)
+    alone, predicted_alone = _convnet_step()
+    threads(3)  # 50 rows: uneven slices of 16, 17, 17
+    shared, predicted_shared = _convnet_step()
+    for a, b in zip(alone, shared):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(predicted_alone, predicted_shared)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX")
+def test_a_forked_child_starts_its_own_threads(tmp_path):
+    script = (
+        "import os, numpy as np\n"
+        "from neuropil_standard.backend import NumpyBackend\n"
+        "os.environ['NEUROPIL_NUM_THREADS'] = '2'\n"
+        "seen = np.zeros(64, int)\n"
+        "def work(rows):\n    seen[rows] += 1\n"
+        "NumpyBackend().map_batch(work, 64)\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    seen[:] = 0; NumpyBackend().map_batch(work, 64); os._exit(0 if (seen == 1).all() else 1)\n"
+        "_, status = os.waitpid(pid, 0)\n"
+        "raise SystemExit(os.waitstatus_to_exitcode(status))\n")
+    done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
