@@ -71,11 +71,12 @@ class Backend:
         """
         return None
 
-    def map_batch(self, work: Callable[[slice], None], batch: int) -> None:
+    def map_batch(self, work: Callable[[slice], None], batch: int, size: int = 0) -> None:
         """Run ``work(rows)`` over slices of ``range(batch)`` that together cover it once, in any
         order and possibly at the same time: how a layer spreads per-sample elementwise work (a max
         pooling's windows, an im2col copy) over the CPU's cores, where the array library runs it on
-        one. ``work`` must write only the rows it is given. The default, right for a device whose
+        one. ``work`` must write only the rows it is given; ``size`` (the elements it touches, 0 if
+        unknown) lets a backend keep small work on one thread. The default, right for a device whose
         every operation is already parallel, is one call with every row."""
         work(slice(0, batch))
 

@@ -23,9 +23,9 @@ class NumpyBackend(Backend):
         super().__init__()
         keep_freed_memory()  # training steps reuse their large blocks instead of faulting them in again
 
-    def map_batch(self, work: Callable[[slice], None], batch: int) -> None:
+    def map_batch(self, work: Callable[[slice], None], batch: int, size: int = 0) -> None:
         """Slices of the batch on the CPU's cores at once (NumPy's loops use one each); see _threads."""
-        map_batch(work, batch)
+        map_batch(work, batch, size)
 
     def asarray(self, x: Any, dtype: Any = None) -> np.ndarray:
         return np.asarray(x, dtype=dtype)

@@ -38,9 +38,10 @@ def test_a_small_batch_is_one_call_and_one_thread_is_one_call(threads):
     calls: list[slice] = []
     threads(4)
     NumpyBackend().map_batch(calls.append, 12)  # fewer than 8 rows per thread: not worth sharing
+    NumpyBackend().map_batch(calls.append, 1000, size=1000 * 16)  # too little work to hand off
     threads(1)
     NumpyBackend().map_batch(calls.append, 1000)
-    assert calls == [slice(0, 12), slice(0, 1000)]
+    assert calls == [slice(0, 12), slice(0, 1000), slice(0, 1000)]
 
 
 def test_an_error_in_any_slice_reaches_the_caller(threads):
@@ -81,7 +82,8 @@ def _convnet_step(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
     return model.get_weights(), model.predict(x, batch_size=50, verbose=0)
 
 
-def test_training_on_three_threads_gives_the_bits_of_one(threads):
+def test_training_on_three_threads_gives_the_bits_of_one(threads, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_threads, "MIN_ELEMENTS", 1)  # share even these small arrays
     threads(1)
     alone, predicted_alone = _convnet_step()
     threads(3)  # 50 rows: uneven slices of 16, 17, 17

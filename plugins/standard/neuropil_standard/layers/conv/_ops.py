@@ -23,11 +23,11 @@ from typing import Any
 
 from ._geometry import Axis, TransposeAxis
 
-#: ``spread(work, batch)``: runs ``work(rows)`` over slices of the batch (``Backend.map_batch``).
-Spread = Callable[[Callable[[slice], None], int], None]
+#: ``spread(work, batch, size)``: runs ``work(rows)`` over slices of the batch (``Backend.map_batch``).
+Spread = Callable[[Callable[[slice], None], int, int], None]
 
 
-def _whole(work: Callable[[slice], None], batch: int) -> None:
+def _whole(work: Callable[[slice], None], batch: int, size: int = 0) -> None:
     work(slice(0, batch))
 
 
@@ -132,7 +132,7 @@ class Convolution:
                 target[samples] = view[samples]
                 out[samples.start * per_sample:samples.stop * per_sample, width] = 1
 
-            spread(copy, x.shape[0])
+            spread(copy, x.shape[0], out.size)
             return out
         per_group = self.channels // self.groups
         rank = len(self.spatial)
@@ -157,7 +157,7 @@ class Convolution:
             if ones:
                 out[self.taps, samples] = 1
 
-        spread(copy, padded.shape[0])
+        spread(copy, padded.shape[0], out.size)
         return out.reshape(rows, positions).T
 
     def _grouped_kernel(self, kernel: Any) -> Any:

@@ -34,7 +34,7 @@ class MaxPooling(Pooling):
             for window in windows[1:]:
                 xp.maximum(out, source[window], out=out)
 
-        backend.map_batch(pool, x.shape[0])  # samples are independent: spread over the cores
+        backend.map_batch(pool, x.shape[0], padded.size)  # samples are independent: spread over the cores
         disjoint = geo.disjoint
         last = len(windows) - 1
 
@@ -65,7 +65,7 @@ class MaxPooling(Pooling):
                     else:
                         target[window] += grad * hit
 
-            backend.map_batch(route, dy.shape[0])
+            backend.map_batch(route, dy.shape[0], padded.size)
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
 
         return y, backward
