@@ -198,7 +198,7 @@ class Convolution:
         per_group = xp.matmul(cols.transpose(0, 2, 1), grouped)  # (groups, taps * cg, fg)
         return per_group.transpose(1, 0, 2).reshape(kernel_shape), None
 
-    def input_gradient(self, xp: Any, dy: Any, kernel: Any) -> Any:
+    def input_gradient(self, xp: Any, dy: Any, kernel: Any, spread: Spread = _whole) -> Any:
         """d(loss)/d(x): the columns' gradient ``dy @ kernel.T``, scattered back to the input."""
         batch = dy.shape[0]
         filters = kernel.shape[-1]
@@ -206,7 +206,7 @@ class Convolution:
         weights = self._grouped_kernel(kernel)
         flat = dy.reshape(-1, filters)
         if self.groups == 1:
-            dx = self._tap_by_tap_input_gradient(xp, flat, kernel, batch)
+            dx = self._tap_by_tap_input_gradient(xp, flat, kernel, batch, spread)
         else:
             grouped = flat.reshape(flat.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
             per_group = xp.matmul(grouped, weights.transpose(0, 2, 1))  # (groups, positions, taps * cg)
@@ -218,7 +218,7 @@ class Convolution:
             return dx
         return dx[interior(self.spatial, self.axes)]
 
-    def _tap_by_tap_input_gradient(self, xp: Any, flat: Any, kernel: Any, batch: int) -> Any:
+    def _tap_by_tap_input_gradient(self, xp: Any, flat: Any, kernel: Any, batch: int, spread: Spread) -> Any:
         """The ungrouped input gradient as one ``dy @ kernel[tap].T`` per kernel tap, each added onto
         the strided slice of the (padded) input that tap read. The same sums as building the whole
         column gradient ``dy @ kernel.T`` and scattering it (:func:`scatter_windows`), but each
@@ -233,7 +233,11 @@ class Convolution:
             xp.matmul(flat, per_tap[index].T, out=product)
             target = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
                            for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
-            out[(slice(None), *target)] += shaped
+
+            def add(samples: slice, target: tuple[slice, ...] = target) -> None:
+                out[(samples, *target)] += shaped[samples]
+
+            spread(add, batch, shaped.size)  # the product itself is BLAS's, already on every core
         return out
 
 

@@ -75,7 +75,7 @@ class Conv(ConvolutionBase):
                     self._bias_gradient(dz)
             if not self.input_gradient:
                 return None
-            return geometry.input_gradient(xp, dz, kernel)
+            return geometry.input_gradient(xp, dz, kernel, spread=self.backend.map_batch)
 
         return z, backward
 
