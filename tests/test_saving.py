@@ -179,3 +179,36 @@ def test_save_is_atomic_and_overwrite_false_protects(tmp_path):
     with pytest.raises(FileExistsError, match="overwrite=True"):
         model.save(path, overwrite=False)
     assert [p.name for p in tmp_path.iterdir()] == ["m.safetensors"]  # no temporary file left behind
+
+
+@pytest.mark.parametrize("jit_compile", [True, False])
+def test_jit_compile_is_kept_with_the_compile_settings_as_keras_keeps_it(tmp_path, jit_compile):
+    from neuropil import Input, Model
+
+    model = make_model()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=jit_compile)
+    model.save(tmp_path / "m.safetensors")
+    assert load_model(tmp_path / "m.safetensors").jit_compile is jit_compile
+    inputs = Input((4,))
+    two = Model(inputs, [Dense(3, name="a")(inputs), Dense(2, name="b")(inputs)])
+    two.compile(optimizer="sgd", loss=["mse", "mae"], jit_compile=jit_compile)
+    two.save(tmp_path / "two.safetensors")
+    assert load_model(tmp_path / "two.safetensors").jit_compile is jit_compile
+    make_model().save(tmp_path / "auto.safetensors")
+    assert load_model(tmp_path / "auto.safetensors").jit_compile == "auto"
+
+
+@pytest.mark.parametrize("bad", [1, "yes", None, [True]])
+def test_a_file_whose_jit_compile_is_not_a_boolean_or_auto_is_refused(tmp_path, bad):
+    from hostile import edit_config
+
+    model = make_model()
+    model.compile(optimizer="adam", loss="categorical_crossentropy", jit_compile=True)
+    model.save(tmp_path / "m.safetensors")
+
+    def corrupt(config: dict) -> None:
+        config["compile"]["jit_compile"] = bad
+
+    edit_config(tmp_path / "m.safetensors", corrupt)
+    with pytest.raises(SavedFileError, match="jit_compile' must be true, false or \"auto\""):
+        load_model(tmp_path / "m.safetensors")

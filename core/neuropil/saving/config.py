@@ -56,8 +56,11 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
         return None
     try:
         objectives = getattr(compiled, "objectives", None)
+        # Keras's compile config keeps jit_compile too; "auto" (the default) is left out of the file.
+        jit = {} if getattr(model, "jit_compile", "auto") == "auto" else {"jit_compile": model.jit_compile}
         if objectives is not None and len(objectives) > 1:  # one entry per output, by output name
             return {
+                **jit,
                 "optimizer": _component("optimizers", optimizers, compiled.optimizer),
                 "outputs": [{"name": o.output_name, "loss": _component("losses", losses, o.loss),
                              "loss_weight": o.weight,
@@ -66,6 +69,7 @@ def compile_settings(model: Any) -> dict[str, Any] | None:
                             for o in objectives],
             }
         settings = {
+            **jit,
             "optimizer": _component("optimizers", optimizers, compiled.optimizer),
             "loss": _component("losses", losses, compiled.loss),
             "metrics": [_metric_spec(spec) for spec in compiled.metric_specs],
@@ -147,6 +151,10 @@ def check_document(doc: Any, source: str) -> None:
 
 
 def _check_compile(settings: Any, source: str) -> None:
+    jit = settings.get("jit_compile", "auto") if isinstance(settings, dict) else "auto"
+    if not (jit is True or jit is False or jit == "auto"):  # JSON's 1 is no true
+        raise SavedFileError(f"{source}: 'compile.jit_compile' must be true, false or \"auto\", "
+                             f"received {brief(settings['jit_compile'])}")
     if settings is not None and isinstance(settings, dict) and "outputs" in settings:
         if not isinstance(settings["outputs"], list) or not all(
                 isinstance(o, dict) and isinstance(o.get("name"), str) for o in settings["outputs"]):
@@ -239,9 +247,11 @@ def build_compile(doc: dict[str, Any], source: str) -> dict[str, Any] | None:
     settings = doc.get("compile")
     if settings is None:
         return None
+    jit = {"jit_compile": settings["jit_compile"]} if "jit_compile" in settings else {}
     if "outputs" in settings:
         entries = settings["outputs"]
         return {
+            **jit,
             "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
             "loss": {e["name"]: build("losses", losses, e["loss"], doc, f"the loss of {e['name']!r}") for e in entries},
             "loss_weights": {e["name"]: e.get("loss_weight") if e.get("loss_weight") is not None else 1.0
@@ -252,6 +262,7 @@ def build_compile(doc: dict[str, Any], source: str) -> dict[str, Any] | None:
         }
     weight = settings.get("loss_weight")
     return {
+        **jit,
         **({"loss_weights": [float(weight)]}
            if isinstance(weight, (int, float)) and not isinstance(weight, bool) else {}),
         "optimizer": build("optimizers", optimizers, settings["optimizer"], doc, "the optimizer"),
