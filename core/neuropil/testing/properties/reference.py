@@ -17,7 +17,7 @@ one or both of two forms (see docs/plugins.md, "Declaring a reference"):
   losses       ``reference(y_true, y_pred) -> per-sample values``     ``per_sample(y_true, y_pred)[0]``
   metrics      ``reference(y_true, y_pred, sample_weight) -> float``  ``result()`` after one update
   layers       ``reference(params, x, training) -> y``                ``forward(x, training)[0]``, at the
-                                                                      built and at perturbed parameters
+               (``x`` a list of arrays for a multi-input layer)       built and at perturbed parameters
   ===========  =====================================================  ==================================
 
 - ``golden_examples``: a class attribute, a tuple of dicts ``{"config": {...}, "inputs": (...),
@@ -39,7 +39,16 @@ import numpy as np
 from ...plugin_system.registry import Entry
 from ..instances import ConformanceSkip, example_configs, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
-from ._layer_runs import deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
+from ._layer_runs import (
+    copy_inputs,
+    deterministic_modes,
+    draw_layer,
+    mode_name,
+    on_backend,
+    perturb,
+    restore,
+    snapshot,
+)
 
 #: A float64 forward against a float64 formula written differently: rounding differs by far less.
 RTOL, ATOL = 1e-6, 1e-9
@@ -190,9 +199,10 @@ def layer(entry: Entry) -> None:
             for training in modes:
                 restore(built_layer, start)
                 params = {n: _host(v) for n, v in built_layer.params.items()}
-                expected = built_layer.reference(params, x.copy(), training)
+                # A multi-input layer (a merge) gets its list of inputs, as its forward does.
+                expected = built_layer.reference(params, copy_inputs(x), training)
                 restore(built_layer, start)
-                actual = _host(built_layer.forward(built_layer.backend.asarray(x), training=training)[0])
+                actual = _host(built_layer.forward(on_backend(built_layer, x), training=training)[0])
                 where = "perturbed" if perturbed else "built"
                 assert_allclose(f"{mode_name(training)} forward at the {where} parameters against the "
                                 f"declared reference", actual, expected, RTOL, ATOL)

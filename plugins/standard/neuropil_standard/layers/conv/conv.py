@@ -11,6 +11,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.errors import ArgumentError, LayerError
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._geometry import conv_axis
 from ._ops import Convolution
@@ -18,6 +19,8 @@ from ._ops import Convolution
 
 class Conv(ConvolutionBase):
     """The N-d convolution; the registered classes fix its rank."""
+
+    reference = _reference.conv  # the conformance suite's float64 loop
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,

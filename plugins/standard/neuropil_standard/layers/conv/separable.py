@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from neuropil import checks
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._ops import Convolution
 from .depthwise import as_grouped, depthwise_geometry
@@ -19,6 +20,8 @@ from .depthwise import as_grouped, depthwise_geometry
 
 class SeparableConv(ConvolutionBase):
     """The N-d separable convolution; the registered classes fix its rank."""
+
+    reference = _reference.separable_conv  # the conformance suite's float64 loop
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, depth_multiplier: int = 1,
