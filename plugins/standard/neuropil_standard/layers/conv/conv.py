@@ -96,7 +96,7 @@ class Conv1D(Conv):
     example_configs = (
         {"filters": 2, "kernel_size": 2},
         {"filters": 2, "kernel_size": 3, "padding": "causal", "dilation_rate": 2, "input_shape": (6, 2)},
-        {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "groups": 2, "input_shape": (7, 4),
+        {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "groups": 2, "input_shape": (8, 4),
          "activation": "tanh"},
         {"filters": 3, "kernel_size": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5)},

@@ -101,6 +101,8 @@ class Conv1DTranspose(ConvTranspose):
          "input_shape": (2, 3), "activation": "tanh"},
         {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "padding": "same", "use_bias": False,
          "input_shape": (4, 1)},
+        {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1, "input_shape": (3, 2)},
+        {"filters": 1, "kernel_size": 2, "strides": 3, "input_shape": (3, 1)},
     )
 
 

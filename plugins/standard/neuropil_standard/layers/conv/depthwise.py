@@ -102,7 +102,7 @@ class DepthwiseConv1D(DepthwiseConv):
     rank = 1
     example_configs = (
         {"kernel_size": 2},
-        {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same", "input_shape": (5, 2)},
+        {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same", "input_shape": (6, 2)},
         {"kernel_size": 2, "dilation_rate": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5), "activation": "tanh"},
     )

@@ -98,7 +98,7 @@ class SeparableConv1D(SeparableConv):
     example_configs = (
         {"filters": 2, "kernel_size": 2},
         {"filters": 3, "kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same",
-         "input_shape": (5, 2), "activation": "tanh"},
+         "input_shape": (6, 2), "activation": "tanh"},
         {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5)},
     )
