@@ -5,6 +5,7 @@ catches forwards that are wrong but consistent with their own backward -- bugs t
 pass by construction."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from neuropil.testing.properties import layers as layer_properties
 from neuropil.testing.properties import reference as reference_property
 from neuropil_standard.layers import conv, merging, pooling, reshaping
 from neuropil_standard.layers.conv import _geometry
+from neuropil_standard.layers.pooling import _base as pooling_base
 from neuropil_standard.layers.pooling.average_pooling import AveragePooling
 from neuropil_standard.layers.reshaping import _resize
 
@@ -143,6 +145,20 @@ def test_an_average_pooling_counting_the_padding_is_caught(monkeypatch: pytest.M
     """PyTorch's count_include_pad: edge means pulled towards 0 ("same" configs reach it)."""
     monkeypatch.setattr(AveragePooling, "_divisor", lambda self, xp, geo, shape, dtype: float(np.prod(geo.pool)))
     _caught("AveragePooling2D")
+
+
+def test_a_max_pooling_with_the_same_split_reversed_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:
+    """MaxPooling2D's "same" configs come after its default one, and Hypothesis's draws, favouring the
+    first config, may never reach them: the property also compares every config once at a dense
+    input, which catches this (it passed before that pass existed)."""
+    original = pooling_base.geometry
+
+    def geometry(*args: Any) -> Any:
+        geo = original(*args)
+        return dataclasses.replace(geo, pads=tuple((after, before) for before, after in geo.pads))
+
+    monkeypatch.setattr(pooling_base, "geometry", geometry)
+    _caught("MaxPooling2D")
 
 
 def test_an_align_corners_bilinear_up_sampling_is_caught(monkeypatch: pytest.MonkeyPatch) -> None:

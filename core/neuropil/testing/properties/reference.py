@@ -37,12 +37,13 @@ from typing import Any
 import numpy as np
 
 from ...plugin_system.registry import Entry
-from ..instances import ConformanceSkip, example_configs, layer_configs, make
+from ..instances import ConformanceSkip, build_layer, example_configs, is_multi_input, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
 from ._layer_runs import (
     copy_inputs,
     deterministic_modes,
     draw_layer,
+    map_inputs,
     mode_name,
     on_backend,
     perturb,
@@ -189,14 +190,44 @@ def layer(entry: Entry) -> None:
 
     def test(data: Any) -> None:
         built_layer, x, rng = draw_layer(data, entry, configs)
-        modes = deterministic_modes(built_layer, x)
-        built = snapshot(built_layer)
-        for perturbed in (False, True):
-            restore(built_layer, built)
-            if perturbed:
-                perturb(built_layer, rng)
-            start = snapshot(built_layer)
-            for training in modes:
+        # Hypothesis fills most of a drawn array with one value, which hides a wrong window, crop or
+        # axis order (every shifted window of a constant sees the same numbers): the forward is also
+        # compared at a dense input of the same shape and range, every element its own value.
+        _compare_layer(built_layer, [(x, "drawn"), (_dense(x, rng), "dense")], rng)
+
+    run_hypothesis(test)
+    _layer_every_config(entry, configs)
+
+
+def _dense(x: Any, rng: np.random.Generator) -> Any:
+    """An input (or list of inputs) of ``x``'s shapes, uniform in the drawn range [-2, 2]."""
+    return map_inputs(x, lambda a: rng.uniform(-2.0, 2.0, size=a.shape))
+
+
+def _layer_every_config(entry: Entry, configs: list[tuple[dict[str, Any], Any, bool]]) -> None:
+    """Every ``example_configs`` entry once more, deterministically, at its known-good input shape and
+    a dense input: Hypothesis samples configs unevenly (it favours the first), so in 30 examples a
+    config listed last may never be drawn, and the path it selects never compared."""
+    for number, (config, shape, _) in enumerate(configs):
+        rng = np.random.default_rng(number)
+        built_layer = build_layer(entry, config, shape, number)
+        shapes = shape if is_multi_input(shape) else [shape]
+        xs = [rng.uniform(-2.0, 2.0, size=(2, *s)) for s in shapes]
+        _compare_layer(built_layer, [(xs if is_multi_input(shape) else xs[0], f"dense (config {config})")], rng)
+
+
+def _compare_layer(built_layer: Any, inputs: list[tuple[Any, str]], rng: np.random.Generator) -> None:
+    """The forward against the declared reference at each of ``inputs`` (labelled), in each
+    deterministic mode, at the built and at perturbed parameters; the layer is left as built."""
+    modes = deterministic_modes(built_layer, inputs[0][0])
+    built = snapshot(built_layer)
+    for perturbed in (False, True):
+        restore(built_layer, built)
+        if perturbed:
+            perturb(built_layer, rng)
+        start = snapshot(built_layer)
+        for training in modes:
+            for x, label in inputs:
                 restore(built_layer, start)
                 params = {n: _host(v) for n, v in built_layer.params.items()}
                 # A multi-input layer (a merge) gets its list of inputs, as its forward does.
@@ -204,8 +235,6 @@ def layer(entry: Entry) -> None:
                 restore(built_layer, start)
                 actual = _host(built_layer.forward(on_backend(built_layer, x), training=training)[0])
                 where = "perturbed" if perturbed else "built"
-                assert_allclose(f"{mode_name(training)} forward at the {where} parameters against the "
-                                f"declared reference", actual, expected, RTOL, ATOL)
-        restore(built_layer, built)
-
-    run_hypothesis(test)
+                assert_allclose(f"{mode_name(training)} forward of the {label} input at the {where} "
+                                f"parameters against the declared reference", actual, expected, RTOL, ATOL)
+    restore(built_layer, built)
