@@ -213,7 +213,16 @@ def _layer_every_config(entry: Entry, configs: list[tuple[dict[str, Any], Any, b
         built_layer = build_layer(entry, config, shape, number)
         shapes = shape if is_multi_input(shape) else [shape]
         xs = [rng.uniform(-2.0, 2.0, size=(2, *s)) for s in shapes]
-        _compare_layer(built_layer, [(xs if is_multi_input(shape) else xs[0], f"dense (config {config})")], rng)
+        x = xs if is_multi_input(shape) else xs[0]
+        _compare_layer(built_layer, [(x, f"dense (config {config})")], rng)
+        # What the layer tells the model about its output (the next layer is built for it) is the
+        # shape its reference computes, too.
+        params = {n: _host(v) for n, v in built_layer.params.items()}
+        expected = np.shape(built_layer.reference(params, copy_inputs(x), False))[1:]
+        declared = tuple(built_layer.compute_output_shape(shape))
+        if declared != tuple(expected):
+            raise AssertionError(f"compute_output_shape({shape}) gives {declared} where the declared reference's "
+                                 f"output has per-sample shape {tuple(expected)} (config {config})")
 
 
 def _compare_layer(built_layer: Any, inputs: list[tuple[Any, str]], rng: np.random.Generator) -> None:
