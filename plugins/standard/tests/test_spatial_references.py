@@ -171,3 +171,18 @@ def test_a_maximum_merging_with_the_minimum_is_caught(monkeypatch: pytest.Monkey
     """A multi-input layer: the reference receives the list of inputs."""
     monkeypatch.setattr(merging.Maximum, "extremum", lambda self, xp, a, b: xp.minimum(a, b))
     _caught("Maximum")
+
+
+def test_a_forward_crashing_on_one_declared_input_shape_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Dot's two-vector fast path raising TypeError used to make the suite drop the declared
+    [(3,), (3,)] shapes as "not this shape" and check the others: every property passed."""
+    original = merging.Dot.forward
+
+    def forward(self: Any, inputs: Any, training: bool = False) -> Any:
+        if all(x.ndim == 2 for x in inputs):
+            raise TypeError("unsupported operand type(s) for -: 'tuple' and 'tuple'")
+        return original(self, inputs, training)
+
+    monkeypatch.setattr(merging.Dot, "forward", forward)
+    with pytest.raises(AssertionError, match="crashes"):
+        reference_property.layer(lookup("layers", "Dot"))
