@@ -101,11 +101,19 @@ def declared_shape(entry: Entry, config: dict[str, Any]) -> tuple[int, ...] | No
     return tuple(declared) if declared is not None else None
 
 
-def _runs(entry: Entry, config: dict[str, Any], shape: Any, problems: list[str]) -> bool:
+def _runs(entry: Entry, config: dict[str, Any], shape: Any, problems: list[str], declared: bool = False) -> bool:
+    """Whether the layer builds and runs for ``shape``. A shape the layer or its config *declares*
+    must either work or be refused with a NeuropilError (a LayerError at build, as layers refuse
+    inputs they cannot take): any other exception there is a crash, reported, not a "not this shape"
+    (a forward that crashes on one declared shape would otherwise leave that path unchecked)."""
     try:
         layer = build_layer(entry, config, shape, 0)
         layer.forward(zero_inputs(shape), training=False)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not this shape"
+    except Exception as exc:  # noqa: BLE001 - any failure of a probe means "not this shape"
+        if declared and not isinstance(exc, NeuropilError):
+            raise AssertionError(f"example config {config} with the declared input shape {shape} crashes "
+                                 f"({type(exc).__name__}: {exc}) instead of running or being refused with a "
+                                 f"NeuropilError") from exc
         problems.append(f"input shape {shape}: {type(exc).__name__}: {exc}")
         return False
     return True
@@ -125,9 +133,9 @@ def layer_configs(entry: Entry) -> list[tuple[dict[str, Any], Any, bool]]:
         problems: list[str] = []
         fixed = declared_shape(entry, config)
         if fixed:
-            accepted = [fixed] if _runs(entry, config, fixed, problems) else []
+            accepted = [fixed] if _runs(entry, config, fixed, problems, declared=True) else []
         else:
-            accepted = [shape for shape in declared if _runs(entry, config, shape, problems)]
+            accepted = [shape for shape in declared if _runs(entry, config, shape, problems, declared=True)]
             probed = (shape for shape in PROBE_SHAPES if _runs(entry, config, shape, problems))
             accepted = accepted or [shape for shape in [next(probed, None)] if shape is not None]
         if not accepted:

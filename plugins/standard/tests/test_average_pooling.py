@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from neuropil.errors import ArgumentError, ArgumentTypeError
 from neuropil.layers import AveragePooling1D, AveragePooling2D, AveragePooling3D
-from pooling_reference import pool_gradient_loop, pool_loop, to_channels_first, to_channels_last
+from neuropil_standard.layers.reference_pooling import (
+    pool_gradient_loop,
+    pool_loop,
+    to_channels_first,
+    to_channels_last,
+)
 
 LAYERS = {1: AveragePooling1D, 2: AveragePooling2D, 3: AveragePooling3D}
 

@@ -1,11 +1,9 @@
-"""The convolution layers: outputs against a direct float64 loop implementation, outputs and
-gradients against Keras 3 itself (a committed fixture), Keras's weight layouts and argument errors,
-configs that rebuild the layer."""
+"""The convolution layers: outputs against direct float64 loop implementations (those of
+``neuropil_standard.layers.reference_conv``), outputs and gradients against Keras 3 itself (a
+committed fixture), Keras's weight layouts and argument errors, configs that rebuild the layer."""
 from __future__ import annotations
 
-import itertools
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import neuropil.layers
 import numpy as np
 import pytest
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError, NeuropilError
+from neuropil_standard.layers.reference_conv import loop_conv, loop_depthwise, loop_transpose
 
 FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "keras" / "conv.npz"
 
@@ -31,89 +30,7 @@ def randomize(layer: Any, seed: int = 1) -> list[np.ndarray]:
     return weights
 
 
-# -- the loop reference ----------------------------------------------------------------------------
-def same_before(length: int, kernel: int, stride: int, dilation: int) -> int:
-    """TensorFlow's "same" rule, written from its documentation: output ceil(n / s), total padding
-    max((out - 1) * s + (k - 1) * d + 1 - n, 0), the smaller half before."""
-    out = math.ceil(length / stride)
-    return max((out - 1) * stride + (kernel - 1) * dilation + 1 - length, 0) // 2
-
-
-def reference_geometry(length: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, int]:
-    """(zeros before the input, output length) of one axis."""
-    span = (kernel - 1) * dilation + 1
-    if padding == "same":
-        return same_before(length, kernel, stride, dilation), math.ceil(length / stride)
-    before = span - 1 if padding == "causal" else 0
-    return before, (length + before - span) // stride + 1
-
-
-def loop_conv(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray | None, strides: tuple[int, ...],
-              dilation: tuple[int, ...], padding: str, groups: int = 1) -> np.ndarray:
-    """y[n, o, f] = bias[f] + sum over taps k and the group's channels c of
-    x[n, o * s + k * d - before, g * cg + c] * kernel[k, c, f], out-of-range positions reading zero."""
-    rank = x.ndim - 2
-    spatial, taps = x.shape[1:-1], kernel.shape[:rank]
-    per_group, filters = kernel.shape[-2], kernel.shape[-1]
-    per_group_filters = filters // groups
-    geometry = [reference_geometry(n, k, s, d, padding) for n, k, s, d in zip(spatial, taps, strides, dilation)]
-    y = np.zeros((x.shape[0], *(g[1] for g in geometry), filters))
-    for index in np.ndindex(*y.shape):
-        n, out, f = index[0], index[1:-1], index[-1]
-        g = f // per_group_filters
-        total = 0.0 if bias is None else bias[f]
-        for tap in np.ndindex(*taps):
-            pos = [o * s + t * d - b[0] for o, s, t, d, b in zip(out, strides, tap, dilation, geometry)]
-            if all(0 <= p < length for p, length in zip(pos, spatial)):
-                total += x[(n, *pos)][g * per_group:(g + 1) * per_group] @ kernel[tap][:, f]
-        y[index] = total
-    return y
-
-
-def loop_depthwise(x: np.ndarray, kernel: np.ndarray, strides: tuple[int, ...], dilation: tuple[int, ...],
-                   padding: str) -> np.ndarray:
-    """y[n, o, c * m_count + m] = sum over taps of x[n, o * s + k * d - before, c] * kernel[k, c, m]."""
-    rank = x.ndim - 2
-    spatial, taps = x.shape[1:-1], kernel.shape[:rank]
-    channels, multiplier = kernel.shape[-2], kernel.shape[-1]
-    geometry = [reference_geometry(n, k, s, d, padding) for n, k, s, d in zip(spatial, taps, strides, dilation)]
-    y = np.zeros((x.shape[0], *(g[1] for g in geometry), channels * multiplier))
-    for index in np.ndindex(*y.shape[:-1]):
-        n, out = index[0], index[1:]
-        for c, m in itertools.product(range(channels), range(multiplier)):
-            total = 0.0
-            for tap in np.ndindex(*taps):
-                pos = [o * s + t * d - b[0] for o, s, t, d, b in zip(out, strides, tap, dilation, geometry)]
-                if all(0 <= p < length for p, length in zip(pos, spatial)):
-                    total += x[(n, *pos, c)] * kernel[(*tap, c, m)]
-            y[(*index, c * multiplier + m)] = total
-    return y
-
-
-def loop_transpose(x: np.ndarray, kernel: np.ndarray, strides: tuple[int, ...], dilation: tuple[int, ...],
-                   padding: str) -> np.ndarray:
-    """Input position i adds kernel[k] @ x[n, i] at i * s + k * d - crop of an output whose length is
-    Keras's documented one (output_padding=None): n * s + max(span - s, 0) for "valid", n * s for
-    "same". "same" crops what the forward "same" convolution of that output length pads before: the
-    transposed convolution is that convolution's adjoint."""
-    rank = x.ndim - 2
-    spatial, taps = x.shape[1:-1], kernel.shape[:rank]
-    lengths, crops = [], []
-    for n, k, s, d in zip(spatial, taps, strides, dilation):
-        span = (k - 1) * d + 1
-        out = n * s + max(span - s, 0) if padding == "valid" else n * s
-        lengths.append(out)
-        crops.append(0 if padding == "valid" else same_before(out, k, s, d))
-    y = np.zeros((x.shape[0], *lengths, kernel.shape[-2]))
-    for n in range(x.shape[0]):
-        for i in np.ndindex(*spatial):
-            for tap in np.ndindex(*taps):
-                pos = [a * s + t * d - c for a, s, t, d, c in zip(i, strides, tap, dilation, crops)]
-                if all(0 <= p < length for p, length in zip(pos, lengths)):
-                    y[(n, *pos)] += kernel[tap] @ x[(n, *i)]
-    return y
-
-
+# -- the loop references: neuropil_standard.layers.reference_conv (the conformance suite's too) ------
 def channels_last(x: np.ndarray) -> np.ndarray:
     return np.moveaxis(x, 1, -1)
 

@@ -17,6 +17,7 @@ from neuropil.layers import (
     GlobalMaxPooling2D,
     GlobalMaxPooling3D,
 )
+from neuropil_standard.layers.reference_pooling import global_pool_loop
 
 MAX = {1: GlobalMaxPooling1D, 2: GlobalMaxPooling2D, 3: GlobalMaxPooling3D}
 AVERAGE = {1: GlobalAveragePooling1D, 2: GlobalAveragePooling2D, 3: GlobalAveragePooling3D}
@@ -29,21 +30,20 @@ def build(layer: Any, input_shape: tuple[int, ...]) -> Any:
 
 
 def loop(x: np.ndarray, dy: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray]:
-    """Channels-last reference: per sample and channel, scan the positions in row-major order."""
-    batch, channels = x.shape[0], x.shape[-1]
+    """Channels-last: the output from reference_pooling's position-by-position loop (the conformance
+    suite's reference too); the gradient per sample and channel, scanning the positions in row-major
+    order (max: all of it to the first maximum; average: shared equally)."""
     positions = list(itertools.product(*(range(n) for n in x.shape[1:-1])))
-    y, dx = np.zeros((batch, channels)), np.zeros(x.shape)
-    for b in range(batch):
-        for c in range(channels):
+    dx = np.zeros(x.shape)
+    for b in range(x.shape[0]):
+        for c in range(x.shape[-1]):
             values = [float(x[(b, *p, c)]) for p in positions]
             if kind == "max":
-                y[b, c] = max(values)
                 dx[(b, *positions[values.index(max(values))], c)] = dy[b, c]
             else:
-                y[b, c] = sum(values) / len(values)
                 for p in positions:
                     dx[(b, *p, c)] = dy[b, c] / len(positions)
-    return y, dx
+    return global_pool_loop(x, kind), dx
 
 
 @pytest.mark.parametrize("keepdims", [False, True])

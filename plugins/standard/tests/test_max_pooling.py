@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 from neuropil.errors import ArgumentError, LayerError, NeuropilError
 from neuropil.layers import MaxPooling1D, MaxPooling2D, MaxPooling3D
-from pooling_reference import pool_gradient_loop, pool_loop, to_channels_first, to_channels_last
+from neuropil_standard.layers.reference_pooling import (
+    pool_gradient_loop,
+    pool_loop,
+    to_channels_first,
+    to_channels_last,
+)
 
 LAYERS = {1: MaxPooling1D, 2: MaxPooling2D, 3: MaxPooling3D}
 

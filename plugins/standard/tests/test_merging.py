@@ -1,8 +1,9 @@
 """The merge layers (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot) against
-direct float64 references written out here: loops over every output element (which map each to its
-input elements by Keras's broadcasting rule, independently of NumPy broadcasting), loops over samples
-for Dot, and central differences of those references for every input's gradient. Plus Keras's
-documented examples, the tie rule of Maximum/Minimum, dtypes, configs and the errors."""
+the direct float64 references of ``neuropil_standard.layers.reference_merging`` (loops over every
+output element, which map each to its input elements by Keras's broadcasting rule independently of
+NumPy broadcasting; loops over samples for Dot), and central differences of those references for
+every input's gradient. Plus Keras's documented examples, the tie rule of Maximum/Minimum, dtypes,
+configs and the errors."""
 from __future__ import annotations
 
 import itertools
@@ -17,6 +18,7 @@ from finite_differences import central_difference
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 from neuropil.layers import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
 from neuropil.plugin_system.namespace import resolve, serialize
+from neuropil_standard.layers.reference_merging import OPERATIONS, concatenate_loop, dot_loop, elementwise_loop
 
 
 def build(layer: Any, shapes: list[tuple[int, ...]], dtype: str = "float64") -> Any:
@@ -31,19 +33,6 @@ def samples(shapes: list[tuple[int, ...]], batch: int = 2, seed: int = 0) -> lis
 
 
 # -- references ------------------------------------------------------------------------------------
-def elementwise_loop(op: Callable[[list[float]], float], xs: list[np.ndarray]) -> np.ndarray:
-    """Keras's rule, element by element: a lower-rank input gains sides of 1 right after the batch
-    axis; along each axis a side of 1 is read at index 0 whatever the output index."""
-    rank = max(x.ndim for x in xs)
-    padded = [x.reshape((x.shape[0],) + (1,) * (rank - x.ndim) + x.shape[1:]) for x in xs]
-    out_shape = tuple(max(p.shape[a] for p in padded) for a in range(rank))
-    out = np.zeros(out_shape)
-    for index in itertools.product(*(range(n) for n in out_shape)):
-        values = [float(p[tuple(i if p.shape[a] > 1 else 0 for a, i in enumerate(index))]) for p in padded]
-        out[index] = op(values)
-    return out
-
-
 def gradients_of(reference: Callable[[list[np.ndarray]], np.ndarray], xs: list[np.ndarray],
                  dy: np.ndarray) -> list[np.ndarray]:
     """d sum(reference(xs) * dy) / d xs[i], by central differences of the reference."""
@@ -52,13 +41,7 @@ def gradients_of(reference: Callable[[list[np.ndarray]], np.ndarray], xs: list[n
 
 
 OPS: dict[type, Callable[[list[float]], float]] = {
-    Add: lambda v: sum(v),
-    Subtract: lambda v: v[0] - v[1],
-    Multiply: lambda v: float(np.prod(v)),
-    Average: lambda v: sum(v) / len(v),
-    Maximum: lambda v: max(v),
-    Minimum: lambda v: min(v),
-}
+    cls: OPERATIONS[cls.__name__] for cls in (Add, Subtract, Multiply, Average, Maximum, Minimum)}
 
 
 def check_against(layer: Any, xs: list[np.ndarray], reference: Callable[[list[np.ndarray]], np.ndarray]) -> None:
@@ -153,26 +136,6 @@ def test_float32_stays_float32(cls: type) -> None:
 
 
 # -- Concatenate -------------------------------------------------------------------------------------
-def concatenate_loop(xs: list[np.ndarray], axis: int) -> np.ndarray:
-    """Sample by sample, output position along ``axis`` (batch-inclusive, may be negative) walks
-    through each input's positions in turn."""
-    rank = xs[0].ndim
-    axis = axis % rank
-    total = sum(x.shape[axis] for x in xs)
-    shape = list(xs[0].shape)
-    shape[axis] = total
-    out = np.zeros(shape)
-    position = 0
-    for x in xs:
-        for i in range(x.shape[axis]):
-            target = [slice(None)] * rank
-            source = [slice(None)] * rank
-            target[axis], source[axis] = position, i
-            out[tuple(target)] = x[tuple(source)]
-            position += 1
-    return out
-
-
 @pytest.mark.parametrize("axis, shapes", [
     (-1, [(3,), (2,)]), (-1, [(2, 3), (2, 1), (2, 2)]), (1, [(1, 3), (3, 3)]), (-2, [(1, 3), (3, 3)]),
     (2, [(2, 2, 3), (2, 1, 3)]), (3, [(2, 2, 3), (2, 2, 1)]),
@@ -192,27 +155,6 @@ def test_concatenate_keras_example() -> None:
 
 
 # -- Dot -------------------------------------------------------------------------------------------
-def dot_loop(xs: list[np.ndarray], axes: Any, normalize: bool) -> np.ndarray:
-    """Sample by sample: optionally divide by the L2 norm along the dot axis (floored at 1e-7, as
-    Keras 3's ``ops.normalize``), then sum the products over that axis of both."""
-    x1, x2 = xs
-    pair = (axes, axes) if isinstance(axes, int) else axes
-    a0, a1 = (a % x.ndim for a, x in zip(pair, (x1, x2)))  # batch-inclusive
-    outs = []
-    for b in range(x1.shape[0]):
-        u, v = x1[b], x2[b]
-        if normalize:
-            u = u / np.maximum(np.sqrt(np.sum(u ** 2, axis=a0 - 1, keepdims=True)), 1e-7)
-            v = v / np.maximum(np.sqrt(np.sum(v ** 2, axis=a1 - 1, keepdims=True)), 1e-7)
-        um, vm = np.moveaxis(u, a0 - 1, 0), np.moveaxis(v, a1 - 1, 0)
-        out = np.zeros(um.shape[1:] + vm.shape[1:])
-        for index in itertools.product(*(range(n) for n in out.shape)):
-            i, j = index[:um.ndim - 1], index[um.ndim - 1:]
-            out[index] = sum(um[(k,) + i] * vm[(k,) + j] for k in range(um.shape[0]))
-        outs.append(out.reshape(out.shape or (1,)))
-    return np.stack(outs)
-
-
 @pytest.mark.parametrize("normalize", [False, True])
 @pytest.mark.parametrize("axes, shapes", [
     (1, [(3,), (3,)]), (-1, [(2, 3), (4, 3)]), (1, [(3, 2), (3, 4)]), ((1, 2), [(2, 3), (3, 2)]),

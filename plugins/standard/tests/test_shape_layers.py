@@ -25,8 +25,7 @@ from neuropil.layers import (
     ZeroPadding2D,
     ZeroPadding3D,
 )
-from shape_reference import (
-    adjoint,
+from neuropil_standard.layers.reference_shape import (
     bilinear_loop,
     crop_loop,
     flatten_channels_first_loop,
@@ -36,6 +35,7 @@ from shape_reference import (
     repeat_loop,
     reshape_loop,
 )
+from shape_reference import adjoint
 
 
 def build(layer: Any, input_shape: tuple[int, ...]) -> Any:

@@ -7,6 +7,7 @@ from typing import Any
 from neuropil.base.layer import Backward, Layer
 
 from . import _spatial
+from . import reference_shape as _reference
 
 
 class Flatten(Layer):
@@ -17,6 +18,7 @@ class Flatten(Layer):
     does, so a model gives its Dense layer features in the same order whichever layout it runs in.
     """
 
+    reference = _reference.flatten  # the conformance suite's float64 loop
     example_configs = ({}, {"data_format": "channels_first"},
                        {"data_format": "channels_first", "input_shape": (2, 3, 2)})
 

@@ -11,6 +11,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.errors import ArgumentError, LayerError
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._geometry import conv_axis
 from ._ops import Convolution
@@ -18,6 +19,8 @@ from ._ops import Convolution
 
 class Conv(ConvolutionBase):
     """The N-d convolution; the registered classes fix its rank."""
+
+    reference = _reference.conv  # the conformance suite's float64 loop
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, groups: int = 1, activation: Any = None,
@@ -94,7 +97,7 @@ class Conv1D(Conv):
     example_configs = (
         {"filters": 2, "kernel_size": 2},
         {"filters": 2, "kernel_size": 3, "padding": "causal", "dilation_rate": 2, "input_shape": (6, 2)},
-        {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "groups": 2, "input_shape": (7, 4),
+        {"filters": 4, "kernel_size": 3, "strides": 2, "padding": "same", "groups": 2, "input_shape": (8, 4),
          "activation": "tanh"},
         {"filters": 3, "kernel_size": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5)},

@@ -15,6 +15,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.errors import ArgumentError
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._geometry import transpose_axis
 from ._ops import TransposedConvolution
@@ -22,6 +23,8 @@ from ._ops import TransposedConvolution
 
 class ConvTranspose(ConvolutionBase):
     """The N-d transposed convolution; the registered classes fix its rank."""
+
+    reference = _reference.conv_transpose  # the conformance suite's float64 loop
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  output_padding: Any = None, data_format: str | None = None, dilation_rate: Any = 1,
@@ -98,6 +101,8 @@ class Conv1DTranspose(ConvTranspose):
          "input_shape": (2, 3), "activation": "tanh"},
         {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "padding": "same", "use_bias": False,
          "input_shape": (4, 1)},
+        {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "output_padding": 1, "input_shape": (3, 2)},
+        {"filters": 1, "kernel_size": 2, "strides": 3, "input_shape": (3, 1)},
     )
 
 

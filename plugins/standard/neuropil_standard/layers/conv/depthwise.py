@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 from neuropil import checks
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._geometry import conv_axis
 from ._ops import Convolution
@@ -34,6 +35,8 @@ def as_grouped(kernel: Any) -> Any:
 
 class DepthwiseConv(ConvolutionBase):
     """The N-d depthwise convolution; the registered classes fix its rank."""
+
+    reference = _reference.depthwise_conv  # the conformance suite's float64 loop
 
     def __init__(self, kernel_size: Any, strides: Any = 1, padding: str = "valid", depth_multiplier: int = 1,
                  data_format: str | None = None, dilation_rate: Any = 1, activation: Any = None,
@@ -99,7 +102,7 @@ class DepthwiseConv1D(DepthwiseConv):
     rank = 1
     example_configs = (
         {"kernel_size": 2},
-        {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same", "input_shape": (5, 2)},
+        {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same", "input_shape": (6, 2)},
         {"kernel_size": 2, "dilation_rate": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5), "activation": "tanh"},
     )

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from neuropil import checks
 
+from .. import reference_conv as _reference
 from ._base import ConvolutionBase, Linear
 from ._ops import Convolution
 from .depthwise import as_grouped, depthwise_geometry
@@ -19,6 +20,8 @@ from .depthwise import as_grouped, depthwise_geometry
 
 class SeparableConv(ConvolutionBase):
     """The N-d separable convolution; the registered classes fix its rank."""
+
+    reference = _reference.separable_conv  # the conformance suite's float64 loop
 
     def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
                  data_format: str | None = None, dilation_rate: Any = 1, depth_multiplier: int = 1,
@@ -95,7 +98,7 @@ class SeparableConv1D(SeparableConv):
     example_configs = (
         {"filters": 2, "kernel_size": 2},
         {"filters": 3, "kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same",
-         "input_shape": (5, 2), "activation": "tanh"},
+         "input_shape": (6, 2), "activation": "tanh"},
         {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "data_format": "channels_first", "use_bias": False,
          "input_shape": (2, 5)},
     )

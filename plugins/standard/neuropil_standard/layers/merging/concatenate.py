@@ -9,6 +9,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError, LayerError
 
+from .. import reference_merging as _reference
 from ._merge import Merge, Shapes
 
 
@@ -21,6 +22,7 @@ class Concatenate(Merge):
     called, mismatched sides are refused when the layer is built.
     """
 
+    reference = _reference.concatenate  # the conformance suite's float64 loop
     example_configs = ({}, {"axis": 1}, {"axis": -2})
     example_input_shapes = ([(3,), (2,)], [(2, 3), (2, 1), (2, 2)], [(1, 3), (3, 3)], [(2, 2, 3), (2, 2, 1)])
 

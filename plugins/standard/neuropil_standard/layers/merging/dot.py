@@ -10,6 +10,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_merging as _reference
 from ._merge import Merge, Shapes
 
 #: Keras's floor under the norm in ``ops.normalize`` (``backend.epsilon()``): a slice whose L2 norm is
@@ -44,6 +45,7 @@ class Dot(Merge):
 
     min_inputs = 2
     max_inputs = 2
+    reference = _reference.dot  # the conformance suite's float64 loop
     example_configs = ({"axes": 1}, {"axes": -1, "normalize": True}, {"axes": (1, 2)},
                        {"axes": (2, 1), "normalize": True})
     example_input_shapes = ([(3,), (3,)], [(3, 2), (3, 4)], [(2, 3), (4, 3)], [(2, 3), (3, 2)], [(3, 2), (4, 3)],

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 import numpy as np
 from neuropil.base.layer import Backward
 
+from .. import reference_merging as _reference
 from ._merge import Merge, broadcast_shape, to_rank, unbroadcast
 
 
@@ -24,6 +25,8 @@ def distinct(grad: Any, n: int) -> list[Any]:
 
 class ElementwiseMerge(Merge):
     """Shape checking and the broadcast for the elementwise merges; subclasses write ``merge``."""
+
+    reference = _reference.elementwise  # the conformance suite's float64 loop
 
     example_input_shapes: ClassVar[tuple[Any, ...]] = (
         [(3,), (3,)], [(2, 3), (2, 3), (2, 3)], [(2, 3), (1, 3)], [(4, 2), (2,)])

@@ -11,12 +11,15 @@ from typing import Any
 
 from neuropil.base.layer import Backward
 
+from .. import reference_pooling as _reference
 from ._base import Pooling
 from ._windows import Geometry, pad
 
 
 class AveragePooling(Pooling):
     """Average pooling over ``rank`` spatial axes; ``pool_size`` has no default, as in Keras 3."""
+
+    reference = _reference.average_pooling  # the conformance suite's float64 loop
 
     def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
                  data_format: str | None = None, **kwargs: Any) -> None:

@@ -16,6 +16,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
 from .. import _spatial
+from .. import reference_pooling as _reference
 from ._windows import tie_distance
 
 
@@ -57,6 +58,8 @@ class GlobalPooling(Layer):
 class GlobalMaxPooling(GlobalPooling):
     """The largest value of each channel."""
 
+    reference = _reference.global_max_pooling  # the conformance suite's float64 loop
+
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         xp = self.backend.xp
         shape = x.shape
@@ -95,6 +98,8 @@ class GlobalMaxPooling(GlobalPooling):
 
 class GlobalAveragePooling(GlobalPooling):
     """The mean of each channel."""
+
+    reference = _reference.global_average_pooling  # the conformance suite's float64 loop
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         xp = self.backend.xp

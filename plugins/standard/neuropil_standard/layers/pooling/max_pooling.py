@@ -13,12 +13,15 @@ from typing import Any
 import numpy as np
 from neuropil.base.layer import Backward
 
+from .. import reference_pooling as _reference
 from ._base import Pooling
 from ._windows import pad, tie_distance
 
 
 class MaxPooling(Pooling):
     """Max pooling over ``rank`` spatial axes; see the module docstring for the gradient rule."""
+
+    reference = _reference.max_pooling  # the conformance suite's float64 loop
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         backend = self.backend

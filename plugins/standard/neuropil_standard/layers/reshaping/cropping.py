@@ -11,11 +11,14 @@ from neuropil.base.layer import Backward, Layer
 from neuropil.errors import LayerError
 
 from .. import _spatial
+from .. import reference_shape as _reference
 from ._amounts import Pairs, as_config, pairs
 
 
 class Cropping(Layer):
     """Base of Cropping{1,2,3}D; backward places the gradient back into zeros of the input's shape."""
+
+    reference = _reference.cropping  # the conformance suite's float64 loop
 
     rank: int = 1
 

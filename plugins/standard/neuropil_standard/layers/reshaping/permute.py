@@ -7,11 +7,14 @@ import numpy as np
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_shape as _reference
+
 
 class Permute(Layer):
     """Keras ``Permute(dims)``: ``dims`` is a permutation of ``1..n`` (1-indexed; the batch axis 0
     never moves), so ``Permute((2, 1))`` swaps the two axes of a ``(batch, a, b)`` input."""
 
+    reference = _reference.permute  # the conformance suite's float64 loop
     example_configs = ({"dims": (2, 1)}, {"dims": (3, 1, 2)}, {"dims": (2, 3, 1)})
 
     def __init__(self, dims: Any, **kwargs: Any) -> None:

@@ -9,9 +9,13 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import LayerError
 
+from .. import reference_shape as _reference
+
 
 class RepeatVector(Layer):
     """Keras ``RepeatVector(n)``; backward sums the ``n`` copies' gradients."""
+
+    reference = _reference.repeat_vector  # the conformance suite's float64 loop
 
     example_configs = ({"n": 3}, {"n": 1})
 

@@ -9,6 +9,8 @@ import numpy as np
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_shape as _reference
+
 
 def _target_shape(value: Any) -> tuple[int, ...]:
     if not isinstance(value, (tuple, list)):
@@ -28,6 +30,8 @@ def _target_shape(value: Any) -> tuple[int, ...]:
 
 class Reshape(Layer):
     """Keras ``Reshape(target_shape)``: ``(batch, *input_shape)`` -> ``(batch, *target_shape)``."""
+
+    reference = _reference.reshape  # the conformance suite's float64 loop
 
     example_configs = ({"target_shape": (-1,)}, {"target_shape": (3, -1), "input_shape": (6,)},
                        {"target_shape": (2, 3, 2), "input_shape": (4, 3)})
