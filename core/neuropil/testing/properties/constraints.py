@@ -20,6 +20,12 @@ in-place update, the constraint is a function. Hence:
 - ``backends`` (see properties/backends.py): the same result on every available backend, since the
   arrays it gets are the backend's.
 
+- ``reference``: where the constraint declares ``reference(w) -> w'``, a float64 formula written from
+  the published definition and sharing no code with ``__call__``, the result agrees with it (to 1e-9
+  in float64, to float32 rounding for float32 weights) on every ``example_configs`` entry and drawn
+  weights: a norm taken along the wrong axis is idempotent, pure and of the right shape, and only
+  this catches it. Without a declaration: a visible skip.
+
 Weights have 1 to 4 axes (a bias, a Dense kernel, convolution kernels), or the numbers of axes the
 constraint declares in ``ndims``; entries are 0 or of magnitude 0.05 to 3 (see
 :func:`neuropil.testing.strategies.weights`).
@@ -39,6 +45,10 @@ from ._common import assert_allclose, assert_same, check_weight_array, run_hypot
 #: denominators (Keras's 1e-7 against norms >= 0.05: 2e-6 relative at most); a constraint still
 #: moving its output moves it by far more.
 IDEMPOTENCE_RTOL, IDEMPOTENCE_ATOL = 1e-5, 1e-8
+#: float64 against a float64 formula written differently; float32 results against the same formula
+#: on the float64 copy (a few float32 roundings of norms and quotients).
+REFERENCE_RTOL, REFERENCE_ATOL = 1e-9, 1e-12
+F32_RTOL, F32_ATOL = 2e-5, 1e-6
 
 
 def draw_example(data: Any, entry: Entry, configs: tuple[dict[str, Any], ...]) -> tuple[Any, np.ndarray]:
@@ -92,5 +102,24 @@ def config_roundtrip(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+def reference(entry: Entry) -> None:
+    if not callable(getattr(entry.factory, "reference", None)):
+        raise ConformanceSkip("no reference declared, so nothing checks what this constraint computes: declare "
+                              "a float64 `reference(w) -> w'` (docs/plugins.md, 'Declaring a reference')")
+
+    def test(data: Any) -> None:
+        constraint, w = draw_example(data, entry, example_configs(entry))
+        config = constraint.get_config() if callable(getattr(constraint, "get_config", None)) else {}
+        expected = constraint.reference(w.copy())
+        assert_allclose(f"constraint(w) against the declared reference (config {config})",
+                        np.asarray(constraint(w.copy())), expected, REFERENCE_RTOL, REFERENCE_ATOL)
+        assert_allclose(f"constraint(w) for a float32 w against the declared reference (config {config})",
+                        np.asarray(constraint(w.astype(np.float32))), constraint.reference(w.astype(np.float32)
+                                                                                      .astype(np.float64)),
+                        F32_RTOL, F32_ATOL)
+
+    run_hypothesis(test)
+
+
 PROPERTIES = {"shape_and_dtype": shape_and_dtype, "pure": pure, "idempotent": idempotent,
-              "config_roundtrip": config_roundtrip}
+              "config_roundtrip": config_roundtrip, "reference": reference}

@@ -2,7 +2,13 @@
 detected and stepped off), and neither modifies ``w``. Weights have 1 or 2 axes, or the numbers of
 axes the regularizer declares in ``ndims`` (Keras's OrthogonalRegularizer takes matrices only); such a
 regularizer works on shapes, and usually on norms, so its weights are drawn as constraints' are (see
-:func:`neuropil.testing.strategies.weights`: entries 0 or of magnitude 0.05 to 3)."""
+:func:`neuropil.testing.strategies.weights`: entries 0 or of magnitude 0.05 to 3).
+
+``reference``: where the regularizer declares ``reference(w) -> penalty``, a float64 formula written from
+the published definition and sharing no code with ``loss``, ``loss(w)`` agrees with it on every
+``example_configs`` entry and drawn weights (``gradient`` is then held to that penalty by the gradient
+check). Without a declaration: a visible skip, since a penalty off by a factor passes the gradient
+check as long as its gradient is off by the same factor."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -13,8 +19,11 @@ import numpy as np
 from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..gradients import Differentiable, check_gradients, check_pure_backward
-from ..instances import example_configs, make
-from ._common import avoiding_kinks, nudger, run_hypothesis
+from ..instances import ConformanceSkip, example_configs, make
+from ._common import assert_allclose, avoiding_kinks, nudger, run_hypothesis
+
+#: A float64 penalty against a float64 formula written differently: rounding differs by far less.
+REFERENCE_RTOL, REFERENCE_ATOL = 1e-9, 1e-12
 
 
 def problem(regularizer: Any, w: np.ndarray) -> Differentiable:
@@ -44,4 +53,21 @@ def gradient(entry: Entry) -> None:
     run_hypothesis(test)
 
 
-PROPERTIES = {"gradient": gradient}
+def reference(entry: Entry) -> None:
+    if not callable(getattr(entry.factory, "reference", None)):
+        raise ConformanceSkip("no reference declared, so nothing checks what penalty this regularizer computes: "
+                              "declare a float64 `reference(w) -> penalty` (docs/plugins.md, 'Declaring a "
+                              "reference')")
+
+    def test(data: Any) -> None:
+        config = data.draw(s.st.sampled_from(example_configs(entry)), label="config")
+        regularizer = make(entry, config)
+        w = draw_weight(data, regularizer)
+        expected = regularizer.reference(w.copy())
+        assert_allclose(f"loss(w) against the declared reference (config {config})",
+                        np.asarray(regularizer.loss(w)), expected, REFERENCE_RTOL, REFERENCE_ATOL)
+
+    run_hypothesis(test)
+
+
+PROPERTIES = {"gradient": gradient, "reference": reference}
