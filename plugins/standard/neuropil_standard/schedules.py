@@ -14,6 +14,7 @@ from neuropil.base.backend import array_module
 from neuropil.base.schedule import LearningRateSchedule
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_schedules as _reference
 from ._checks import finite_number
 
 
@@ -59,12 +60,16 @@ class _TimeDecay(LearningRateSchedule):
 class ExponentialDecay(_TimeDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``."""
 
+    reference = _reference.exponential_decay
+
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate * self.decay_rate ** self._elapsed(step)
 
 
 class InverseTimeDecay(_TimeDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``."""
+
+    reference = _reference.inverse_time_decay
 
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate / (1.0 + self.decay_rate * self._elapsed(step))
@@ -74,7 +79,9 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[0]`` up to and including step ``boundaries[0]``, ``values[i]`` for steps in
     ``(boundaries[i-1], boundaries[i]]``, ``values[-1]`` after the last boundary."""
 
-    example_configs = ({"boundaries": [2, 5], "values": [0.1, 0.05, 0.01]},)
+    example_configs = ({"boundaries": [2, 5], "values": [0.1, 0.05, 0.01]},
+                       {"boundaries": [0, 9.5, 40, 1000], "values": [1.0, 0.5, 0.25, 0.1, 0.01]})
+    reference = _reference.piecewise_constant_decay
 
     def __init__(self, boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant") -> None:
         owner = type(self).__name__
@@ -110,7 +117,9 @@ class PolynomialDecay(LearningRateSchedule):
 
     example_configs = ({"initial_learning_rate": 0.1, "decay_steps": 5},
                        {"initial_learning_rate": 0.1, "decay_steps": 4, "end_learning_rate": 0.01, "power": 2.0,
-                        "cycle": True})
+                        "cycle": True},
+                       {"initial_learning_rate": 0.01, "decay_steps": 7, "end_learning_rate": 0.1, "power": 0.5})
+    reference = _reference.polynomial_decay
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
@@ -150,7 +159,11 @@ class CosineDecay(LearningRateSchedule):
 
     example_configs = ({"initial_learning_rate": 0.1, "decay_steps": 6},
                        {"initial_learning_rate": 0.0, "decay_steps": 5, "alpha": 0.1, "warmup_target": 0.1,
-                        "warmup_steps": 3})
+                        "warmup_steps": 3},
+                       {"initial_learning_rate": 0.05, "decay_steps": 4, "warmup_target": 0.2},
+                       {"initial_learning_rate": 0.02, "decay_steps": 10, "alpha": 0.5, "warmup_target": 0.01,
+                        "warmup_steps": 20})
+    reference = _reference.cosine_decay
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str = "CosineDecay",
                  warmup_target: float | None = None, warmup_steps: int = 0) -> None:
