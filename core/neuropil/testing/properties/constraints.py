@@ -102,21 +102,49 @@ def config_roundtrip(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+#: Entries of the fixed weights every config is also checked on: zeros, both signs, the smallest drawn
+#: magnitude, and norms on both sides of usual limits once scaled by :data:`LADDER_SCALES` (30 drawn
+#: examples can miss an entry between 0.05 and 0.1, where a threshold moved off 0 shows).
+LADDER = (0.0, 0.05, -0.05, 0.08, -0.3, 0.7, -1.0, 1.5, -2.0, 3.0, -0.12, 0.0, 0.4)
+LADDER_SCALES = (0.1, 1.0, 3.0)
+#: Their shapes, the first ``ndim`` sides (sides differ, so a wrong axis changes the result).
+LADDER_SHAPE = (3, 4, 2, 3, 2)
+
+
+def fixed_weights(ndims: tuple[int, ...]) -> list[np.ndarray]:
+    """Deterministic float64 weights of each rank in ``ndims``, entries from :data:`LADDER`, scaled."""
+    out: list[np.ndarray] = []
+    for n in ndims:
+        shape = LADDER_SHAPE[:n]
+        base = np.resize(np.asarray(LADDER, dtype=np.float64), int(np.prod(shape))).reshape(shape)
+        out.extend(scale * base for scale in LADDER_SCALES)
+    return out
+
+
+def _compare_with_reference(constraint: Any, config: dict[str, Any], w: np.ndarray) -> None:
+    expected = constraint.reference(w.copy())
+    assert_allclose(f"constraint(w) against the declared reference (config {config}, w of shape {w.shape})",
+                    np.asarray(constraint(w.copy())), expected, REFERENCE_RTOL, REFERENCE_ATOL)
+    w32 = w.astype(np.float32)
+    assert_allclose(f"constraint(w) for a float32 w against the declared reference (config {config}, w of shape "
+                    f"{w.shape})", np.asarray(constraint(w32)), constraint.reference(w32.astype(np.float64)),
+                    F32_RTOL, F32_ATOL)
+
+
 def reference(entry: Entry) -> None:
     if not callable(getattr(entry.factory, "reference", None)):
         raise ConformanceSkip("no reference declared, so nothing checks what this constraint computes: declare "
                               "a float64 `reference(w) -> w'` (docs/plugins.md, 'Declaring a reference')")
 
+    for config in example_configs(entry):
+        constraint = make(entry, config)
+        for w in fixed_weights(weight_ndims(constraint)):
+            _compare_with_reference(constraint, config, w)
+
     def test(data: Any) -> None:
         constraint, w = draw_example(data, entry, example_configs(entry))
         config = constraint.get_config() if callable(getattr(constraint, "get_config", None)) else {}
-        expected = constraint.reference(w.copy())
-        assert_allclose(f"constraint(w) against the declared reference (config {config})",
-                        np.asarray(constraint(w.copy())), expected, REFERENCE_RTOL, REFERENCE_ATOL)
-        assert_allclose(f"constraint(w) for a float32 w against the declared reference (config {config})",
-                        np.asarray(constraint(w.astype(np.float32))), constraint.reference(w.astype(np.float32)
-                                                                                      .astype(np.float64)),
-                        F32_RTOL, F32_ATOL)
+        _compare_with_reference(constraint, config, w)
 
     run_hypothesis(test)
 

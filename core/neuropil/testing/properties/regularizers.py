@@ -21,6 +21,7 @@ from .. import strategies as s
 from ..gradients import Differentiable, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import assert_allclose, avoiding_kinks, nudger, run_hypothesis
+from .constraints import fixed_weights
 
 #: A float64 penalty against a float64 formula written differently: rounding differs by far less.
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-9, 1e-12
@@ -59,13 +60,20 @@ def reference(entry: Entry) -> None:
                               "declare a float64 `reference(w) -> penalty` (docs/plugins.md, 'Declaring a "
                               "reference')")
 
+    def compare(config: dict[str, Any], regularizer: Any, w: np.ndarray) -> None:
+        expected = regularizer.reference(w.copy())
+        assert_allclose(f"loss(w) against the declared reference (config {config}, w of shape {w.shape})",
+                        np.asarray(regularizer.loss(w)), expected, REFERENCE_RTOL, REFERENCE_ATOL)
+
+    for config in example_configs(entry):
+        regularizer = make(entry, config)
+        for w in fixed_weights(tuple(getattr(regularizer, "ndims", (1, 2)))):
+            compare(config, regularizer, w)
+
     def test(data: Any) -> None:
         config = data.draw(s.st.sampled_from(example_configs(entry)), label="config")
         regularizer = make(entry, config)
-        w = draw_weight(data, regularizer)
-        expected = regularizer.reference(w.copy())
-        assert_allclose(f"loss(w) against the declared reference (config {config})",
-                        np.asarray(regularizer.loss(w)), expected, REFERENCE_RTOL, REFERENCE_ATOL)
+        compare(config, regularizer, draw_weight(data, regularizer))
 
     run_hypothesis(test)
 
