@@ -127,6 +127,7 @@ class Ones(Constant):
 class RandomNormal(Initializer):
     """Normal draws with ``mean`` and ``stddev``."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"mean": 0.3, "stddev": 0.2})
     reference_moments = _moments.random_normal
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
@@ -143,6 +144,7 @@ class RandomNormal(Initializer):
 class TruncatedNormal(RandomNormal):
     """Normal draws redrawn until within two ``stddev`` of ``mean`` (no variance correction, as Keras)."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"mean": -0.1, "stddev": 0.5})
     reference_moments = _moments.truncated_normal
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
@@ -152,6 +154,7 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(Initializer):
     """Uniform draws in ``[minval, maxval)``."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"minval": 0.0, "maxval": 2.0}, {"minval": -0.3, "maxval": -0.1})
     reference_moments = _moments.random_uniform
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
@@ -175,7 +178,11 @@ class VarianceScaling(Initializer):
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
     example_configs: tuple[dict[str, Any], ...] = (
         {}, {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
-        {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"})
+        {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"},
+        {"scale": 1.5, "mode": "fan_in", "distribution": "uniform"},
+        {"scale": 0.3, "mode": "fan_out", "distribution": "truncated_normal"},
+        {"scale": 3.0, "mode": "fan_avg", "distribution": "normal"},  # Keras's older spelling of truncated
+        {"mode": "fan_in", "distribution": "untruncated_normal"})
     reference_moments = _moments.variance_scaling
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
