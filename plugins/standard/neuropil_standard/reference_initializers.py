@@ -71,3 +71,36 @@ def orthogonal(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
     min(rows, cols); the entries average to 0 in distribution (Haar measure)."""
     rows, cols = math.prod(shape[:-1]), shape[-1]
     return 0.0, self.gain**2 * min(rows, cols) / (rows * cols)
+
+
+# --- supports: the smallest interval each distribution fills (None: unbounded), for the same property ----
+
+def variance_scaling_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float] | None:
+    """Uniform: ``+-sqrt(3 v)`` (the uniform of variance ``v``); truncated normal: two of its stddevs,
+    ``2 sqrt(v / variance of the standard normal truncated at +-2)``; untruncated normal: unbounded."""
+    _, variance = variance_scaling(self, shape)
+    if self.distribution == "uniform":
+        limit = math.sqrt(3.0 * variance)
+    elif self.distribution == "truncated_normal":
+        limit = 2.0 * math.sqrt(variance / _TRUNCATED_2SIGMA_VARIANCE)
+    else:
+        return None
+    return -limit, limit
+
+
+def truncated_normal_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return self.mean - 2.0 * self.stddev, self.mean + 2.0 * self.stddev
+
+
+def random_uniform_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return self.minval, self.maxval
+
+
+def constant_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    values = [self.value] if isinstance(self.value, float) else _flat(self.value)
+    return min(values), max(values)
+
+
+def identity_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """0 off the diagonal, ``gain`` on it."""
+    return min(0.0, self.gain), max(0.0, self.gain)

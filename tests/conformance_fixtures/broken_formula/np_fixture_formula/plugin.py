@@ -1,6 +1,8 @@
 """A deliberately broken plugin for the conformance suite's own tests (see ../README.md): a schedule, a
 regularizer and a constraint, each wrong but self-consistent, so that only the ``reference`` property
-of its kind (a comparison with the published formula it declares) can catch it."""
+of its kind (a comparison with the published formula it declares) can catch it; and an initializer
+with the declared mean and variance but not the declared distribution, which only the support check
+of ``statistics`` catches."""
 import numpy as np
 from neuropil.base.backend import array_module
 from neuropil.base.schedule import LearningRateSchedule
@@ -67,6 +69,32 @@ class RowMaxNorm:
     def reference(self, w):
         norms = np.sqrt(np.sum(np.square(w), axis=self.axis, keepdims=True))
         return w * np.clip(norms, 0.0, self.max_value) / (1e-7 + norms)
+
+
+class CoinFlipUniform:
+    """Promises a uniform of variance ``stddev**2`` (on ``+-sqrt(3) stddev``) but draws only
+    ``+-stddev``: the same mean and variance, another distribution."""
+
+    def __init__(self, stddev=0.05):
+        self.stddev = stddev
+
+    def __call__(self, shape, dtype, rng):
+        return (self.stddev * rng.choice([-1.0, 1.0], size=shape)).astype(dtype)  # the bug: two values only
+
+    def get_config(self):
+        return {"stddev": self.stddev}
+
+    def reference_moments(self, shape):
+        return 0.0, self.stddev**2
+
+    def reference_support(self, shape):
+        limit = np.sqrt(3.0) * self.stddev
+        return -limit, limit
+
+
+@hookimpl
+def neuropil_register_initializers(register):
+    register("coin_flip_uniform", CoinFlipUniform)
 
 
 @hookimpl
