@@ -8,9 +8,11 @@ from __future__ import annotations
 import itertools
 import math
 
+import neuropil_standard.constraints as constraints
+import neuropil_standard.regularizers as regularizers
+import neuropil_standard.schedules as schedules
 import numpy as np
 import pytest
-from neuropil_standard import constraints, regularizers, schedules
 from neuropil_standard.losses_circle import Circle
 from neuropil_standard.losses_ctc import CTC
 from neuropil_standard.losses_focal import CategoricalFocalCrossentropy
