@@ -161,6 +161,7 @@ class CosineDecay(LearningRateSchedule):
                        {"initial_learning_rate": 0.0, "decay_steps": 5, "alpha": 0.1, "warmup_target": 0.1,
                         "warmup_steps": 3},
                        {"initial_learning_rate": 0.05, "decay_steps": 4, "warmup_target": 0.2},
+                       {"initial_learning_rate": 0.3, "decay_steps": 25, "alpha": 0.2},
                        {"initial_learning_rate": 0.02, "decay_steps": 10, "alpha": 0.5, "warmup_target": 0.01,
                         "warmup_steps": 20})
     reference = _reference.cosine_decay
