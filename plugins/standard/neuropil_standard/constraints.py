@@ -62,6 +62,9 @@ class MaxNorm(_AxisConstraint):
     example_configs: tuple[dict[str, Any], ...] = (
         {}, {"max_value": 0.5, "axis": 1}, {"max_value": 1.0, "axis": [0, 1]}, {"max_value": 3.0, "axis": -1})
     reference = _reference.max_norm
+    #: By hand, Keras's defaults max_value 2, axis 0: column norms 5 (scaled to 2) and 1 (kept).
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {}, "inputs": ([[3.0, 0.0], [4.0, 1.0]],), "output": [[1.2, 0.0], [1.6, 1.0]]},)
 
     def __init__(self, max_value: float = 2, axis: Axis = 0) -> None:
         self.max_value = checks.number("MaxNorm", "max_value", max_value, minimum=0)
@@ -81,6 +84,9 @@ class MinMaxNorm(_AxisConstraint):
     """Move each slice's norm into ``[min_value, max_value]``, by the fraction ``rate`` per call."""
 
     reference = _reference.min_max_norm
+    #: By hand, Keras's defaults [0, 1], rate 1, axis 0: column norm 5 scaled to 1, norm 0.5 kept.
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {}, "inputs": ([[3.0, 0.0], [4.0, 0.5]],), "output": [[0.6, 0.0], [0.8, 0.5]]},)
 
     def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: Axis = 0) -> None:
         min_value = checks.number("MinMaxNorm", "min_value", min_value, minimum=0)
@@ -114,6 +120,7 @@ class NonNeg(Constraint):
     """Zero out negative entries."""
 
     reference = _reference.non_neg
+    golden_examples: tuple[dict[str, Any], ...] = ({"inputs": ([-1.0, 2.0, 0.0],), "output": [0.0, 2.0, 0.0]},)
 
     def __call__(self, w: Any) -> Any:
         return w * (w >= 0).astype(w.dtype)
@@ -124,6 +131,9 @@ class UnitNorm(_AxisConstraint):
 
     example_configs: tuple[dict[str, Any], ...] = ({}, {"axis": 1}, {"axis": [0, 1]}, {"axis": -1})
     reference = _reference.unit_norm
+    #: By hand, Keras's default axis 0: column norms 5 and 2.
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {}, "inputs": ([[3.0, 0.0], [4.0, 2.0]],), "output": [[0.6, 0.0], [0.8, 1.0]]},)
 
     def __init__(self, axis: Axis = 0) -> None:
         self.axis = _axis("UnitNorm", axis)

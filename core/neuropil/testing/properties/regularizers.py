@@ -22,6 +22,7 @@ from ..gradients import Differentiable, check_gradients, check_pure_backward
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import assert_allclose, avoiding_kinks, nudger, run_hypothesis
 from .constraints import fixed_weights
+from .reference import _check_golden, _declared
 
 #: A float64 penalty against a float64 formula written differently: rounding differs by far less.
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-9, 1e-12
@@ -55,10 +56,14 @@ def gradient(entry: Entry) -> None:
 
 
 def reference(entry: Entry) -> None:
-    if not callable(getattr(entry.factory, "reference", None)):
+    has_formula, golden = _declared(entry)
+    if not has_formula and not golden:
         raise ConformanceSkip("no reference declared, so nothing checks what penalty this regularizer computes: "
-                              "declare a float64 `reference(w) -> penalty` (docs/plugins.md, 'Declaring a "
-                              "reference')")
+                              "declare a float64 `reference(w) -> penalty` or `golden_examples` (docs/plugins.md, "
+                              "'Declaring a reference')")
+    _check_golden(entry, golden, lambda regularizer, inputs: regularizer.loss(inputs[0]))
+    if not has_formula:
+        return
 
     def compare(config: dict[str, Any], regularizer: Any, w: np.ndarray) -> None:
         expected = regularizer.reference(w.copy())

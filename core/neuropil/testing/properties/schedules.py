@@ -28,6 +28,7 @@ from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import run_hypothesis, saved_and_loaded
+from .reference import _check_golden, _declared
 
 #: Steps worth asking about: the start, small counts, and long runs.
 STEPS = s.st.lists(s.st.integers(0, 10) | s.st.integers(0, 1_000_000), min_size=1, max_size=6)
@@ -118,10 +119,14 @@ def _agree(how: str, config: dict[str, Any], steps: list[int], got: list[float],
 
 
 def reference(entry: Entry) -> None:
-    if not callable(getattr(entry.factory, "reference", None)):
+    has_formula, golden = _declared(entry)
+    if not has_formula and not golden:
         raise ConformanceSkip("no reference declared, so nothing checks what rates this schedule computes: "
-                              "declare a float64 `reference(step) -> rate` (docs/plugins.md, 'Declaring a "
-                              "reference')")
+                              "declare a float64 `reference(step) -> rate` or `golden_examples` (docs/plugins.md, "
+                              "'Declaring a reference')")
+    _check_golden(entry, golden, lambda schedule, inputs: schedule(int(inputs[0])))
+    if not has_formula:
+        return
 
     def compare(config: dict[str, Any], schedule: Any, steps: list[int]) -> None:
         expected = [float(schedule.reference(step)) for step in steps]
