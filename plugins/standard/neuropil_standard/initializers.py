@@ -215,8 +215,11 @@ class VarianceScaling(Initializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str) -> type[VarianceScaling]:
-    """A named VarianceScaling with fixed parameters; its config is only the seed, as in Keras."""
+def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str,
+            moments: Any) -> type[VarianceScaling]:
+    """A named VarianceScaling with fixed parameters; its config is only the seed, as in Keras.
+    ``moments`` is the preset's own documented distribution (for the conformance suite), written
+    from its formula rather than from ``scale`` and ``mode``, so a wrong preset parameter shows."""
 
     def __init__(self: VarianceScaling, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
@@ -224,20 +227,25 @@ def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str)
     def get_config(self: VarianceScaling) -> dict[str, Any]:
         return {"seed": self.seed}
 
+    support = (_moments.uniform_support if distribution == "uniform" else _moments.truncated_normal_support_for)
     return type(cls_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                               "example_configs": ({},), "__doc__": doc, "__module__": __name__})
+                                               "example_configs": ({},), "__doc__": doc, "__module__": __name__,
+                                               "reference_moments": moments,
+                                               "reference_support": support(moments)})
 
 
 GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform",
-                        "Uniform in ±sqrt(6 / (fan_in + fan_out)): Dense's default kernel.")
+                        "Uniform in ±sqrt(6 / (fan_in + fan_out)): Dense's default kernel.", _moments.glorot_moments)
 GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal",
-                       "Truncated normal with stddev sqrt(2 / (fan_in + fan_out)).")
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ±sqrt(6 / fan_in), for relu.")
+                       "Truncated normal with stddev sqrt(2 / (fan_in + fan_out)).", _moments.glorot_moments)
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ±sqrt(6 / fan_in), for relu.",
+                    _moments.he_moments)
 HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal",
-                   "Truncated normal with stddev sqrt(2 / fan_in), for relu.")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ±sqrt(3 / fan_in), for selu.")
+                   "Truncated normal with stddev sqrt(2 / fan_in), for relu.", _moments.he_moments)
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ±sqrt(3 / fan_in), for selu.",
+                       _moments.lecun_moments)
 LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal",
-                      "Truncated normal with stddev sqrt(1 / fan_in), for selu.")
+                      "Truncated normal with stddev sqrt(1 / fan_in), for selu.", _moments.lecun_moments)
 
 
 def register_all(register: Register) -> None:

@@ -104,3 +104,37 @@ def constant_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
 def identity_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
     """0 off the diagonal, ``gain`` on it."""
     return min(0.0, self.gain), max(0.0, self.gain)
+
+
+# --- the named VarianceScaling presets, from their own documented formulas (not from `scale`) -----------
+
+def glorot_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Glorot: stddev ``sqrt(2 / (fan_in + fan_out))`` (uniform: limit ``sqrt(6 / (fan_in + fan_out))``)."""
+    fan_in, fan_out = _fans(tuple(shape))
+    return 0.0, 2.0 / (fan_in + fan_out)
+
+
+def he_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's He: stddev ``sqrt(2 / fan_in)`` (uniform: limit ``sqrt(6 / fan_in)``)."""
+    return 0.0, 2.0 / _fans(tuple(shape))[0]
+
+
+def lecun_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's LeCun: stddev ``sqrt(1 / fan_in)`` (uniform: limit ``sqrt(3 / fan_in)``)."""
+    return 0.0, 1.0 / _fans(tuple(shape))[0]
+
+
+def uniform_support(moments: Any) -> Any:
+    """The support of the zero-mean uniform with the variance ``moments`` declares: ``+-sqrt(3 v)``."""
+    def support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+        limit = math.sqrt(3.0 * moments(self, shape)[1])
+        return -limit, limit
+    return support
+
+
+def truncated_normal_support_for(moments: Any) -> Any:
+    """The support of the 2-sigma truncated normal rescaled to the variance ``moments`` declares."""
+    def support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+        limit = 2.0 * math.sqrt(moments(self, shape)[1] / _TRUNCATED_2SIGMA_VARIANCE)
+        return -limit, limit
+    return support
