@@ -54,3 +54,12 @@ def test_defaults_are_keras_defaults(make, defaults) -> None:
 def test_named_variance_scaling_presets_are_keras_presets(preset, scale, mode, distribution) -> None:
     made = preset()
     assert (made.scale, made.mode, made.distribution) == (scale, mode, distribution)
+
+
+@pytest.mark.parametrize("make, value", [(initializers.Zeros, 0.0), (initializers.Ones, 1.0),
+                                         (initializers.Constant, 0.0)])
+def test_constant_initializers_fill_with_keras_values(make, value) -> None:
+    import numpy as np
+
+    out = make()((3, 2), "float32", np.random.default_rng(0))
+    assert out.dtype == np.float32 and (out == value).all()
