@@ -219,3 +219,16 @@ def test_reference_walk_of_restarts_covers_long_runs() -> None:
     schedule = CosineDecayRestarts(0.2, 3, t_mul=1.5, m_mul=0.9, alpha=0.01)
     for step in itertools.chain(range(200), range(10_000, 10_050)):
         assert float(schedule(step)) == pytest.approx(schedule.reference(step), rel=1e-9, abs=1e-12)
+
+
+def test_l1_subgradient_at_zero_is_zero() -> None:
+    """Keras differentiates |w| at 0 as 0 (sign(0)); an inf or NaN there would poison a zero weight."""
+    w = np.array([0.0, 1.5, -2.0])
+    for regularizer in (regularizers.L1(0.1), regularizers.L1L2(l1=0.1, l2=0.2)):
+        np.testing.assert_allclose(regularizer.gradient(w)[0], 0.0)
+
+
+def test_min_max_norm_accepts_equal_bounds_and_then_fixes_the_norm() -> None:
+    constraint = constraints.MinMaxNorm(min_value=1.5, max_value=1.5)
+    out = constraint(np.array([[3.0, 0.1], [4.0, 0.2]]))
+    np.testing.assert_allclose(np.sqrt((out**2).sum(axis=0)), [1.5, 1.5], rtol=1e-6)
