@@ -104,6 +104,7 @@ class Zeros(Constant):
     """All zeros: Dense's default bias."""
 
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    reference_moments = _moments.zeros
 
     def __init__(self) -> None:
         super().__init__(0.0)
@@ -116,6 +117,7 @@ class Ones(Constant):
     """All ones."""
 
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    reference_moments = _moments.ones
 
     def __init__(self) -> None:
         super().__init__(1.0)

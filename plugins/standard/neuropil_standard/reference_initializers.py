@@ -138,3 +138,13 @@ def truncated_normal_support_for(moments: Any) -> Any:
         limit = 2.0 * math.sqrt(moments(self, shape)[1] / _TRUNCATED_2SIGMA_VARIANCE)
         return -limit, limit
     return support
+
+
+def zeros(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Zeros: every entry 0 (not read from the instance, so a wrong fill value shows)."""
+    return 0.0, 0.0
+
+
+def ones(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Ones: every entry 1."""
+    return 1.0, 0.0

@@ -1,5 +1,6 @@
 """Regularizers: ``gradient(w)`` is the derivative of ``loss(w)`` (kinks such as L1's at 0 are
-detected and stepped off), and neither modifies ``w``. Weights have 1 or 2 axes, or the numbers of
+detected and stepped off, and at fixed weights holding exact zeros the gradient must still be
+finite: a subgradient), and neither modifies ``w``. Weights have 1 or 2 axes, or the numbers of
 axes the regularizer declares in ``ndims`` (Keras's OrthogonalRegularizer takes matrices only); such a
 regularizer works on shapes, and usually on norms, so its weights are drawn as constraints' are (see
 :func:`neuropil.testing.strategies.weights`: entries 0 or of magnitude 0.05 to 3).
@@ -45,6 +46,14 @@ def draw_weight(data: Any, regularizer: Any) -> np.ndarray:
 
 
 def gradient(entry: Entry) -> None:
+    for config in example_configs(entry):  # exact zeros included: L1's kink needs a finite subgradient
+        regularizer = make(entry, config)
+        for w in fixed_weights(tuple(getattr(regularizer, "ndims", (1, 2)))):
+            values = np.asarray(regularizer.gradient(w.copy()), dtype=np.float64)
+            if not np.isfinite(values).all():
+                raise AssertionError(f"gradient(w) is not finite for w = {w.tolist()} (config {config}): at a kink "
+                                     f"such as |w| at 0, return a subgradient (Keras's sign(0) = 0)")
+
     def test(data: Any) -> None:
         regularizer = make(entry, data.draw(s.st.sampled_from(example_configs(entry)), label="config"))
         w = draw_weight(data, regularizer)
