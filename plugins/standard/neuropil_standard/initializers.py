@@ -104,6 +104,7 @@ class Zeros(Constant):
     """All zeros: Dense's default bias."""
 
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    reference_moments = _moments.zeros
 
     def __init__(self) -> None:
         super().__init__(0.0)
@@ -116,6 +117,7 @@ class Ones(Constant):
     """All ones."""
 
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    reference_moments = _moments.ones
 
     def __init__(self) -> None:
         super().__init__(1.0)
@@ -127,6 +129,7 @@ class Ones(Constant):
 class RandomNormal(Initializer):
     """Normal draws with ``mean`` and ``stddev``."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"mean": 0.3, "stddev": 0.2})
     reference_moments = _moments.random_normal
 
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
@@ -143,6 +146,7 @@ class RandomNormal(Initializer):
 class TruncatedNormal(RandomNormal):
     """Normal draws redrawn until within two ``stddev`` of ``mean`` (no variance correction, as Keras)."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"mean": -0.1, "stddev": 0.5})
     reference_moments = _moments.truncated_normal
 
     def sample(self, shape: Shape, rng: np.random.Generator) -> np.ndarray:
@@ -152,6 +156,7 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(Initializer):
     """Uniform draws in ``[minval, maxval)``."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"minval": 0.0, "maxval": 2.0}, {"minval": -0.3, "maxval": -0.1})
     reference_moments = _moments.random_uniform
 
     def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None) -> None:
@@ -175,7 +180,11 @@ class VarianceScaling(Initializer):
     DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
     example_configs: tuple[dict[str, Any], ...] = (
         {}, {"scale": 2.0, "mode": "fan_out", "distribution": "uniform"},
-        {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"})
+        {"scale": 0.5, "mode": "fan_avg", "distribution": "untruncated_normal"},
+        {"scale": 1.5, "mode": "fan_in", "distribution": "uniform"},
+        {"scale": 0.3, "mode": "fan_out", "distribution": "truncated_normal"},
+        {"scale": 3.0, "mode": "fan_avg", "distribution": "normal"},  # Keras's older spelling of truncated
+        {"mode": "fan_in", "distribution": "untruncated_normal"})
     reference_moments = _moments.variance_scaling
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in", distribution: str = "truncated_normal",
@@ -208,8 +217,11 @@ class VarianceScaling(Initializer):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, "seed": self.seed}
 
 
-def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str) -> type[VarianceScaling]:
-    """A named VarianceScaling with fixed parameters; its config is only the seed, as in Keras."""
+def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str,
+            moments: Any) -> type[VarianceScaling]:
+    """A named VarianceScaling with fixed parameters; its config is only the seed, as in Keras.
+    ``moments`` is the preset's own documented distribution (for the conformance suite), written
+    from its formula rather than from ``scale`` and ``mode``, so a wrong preset parameter shows."""
 
     def __init__(self: VarianceScaling, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale=scale, mode=mode, distribution=distribution, seed=seed)
@@ -217,20 +229,25 @@ def _preset(cls_name: str, scale: float, mode: str, distribution: str, doc: str)
     def get_config(self: VarianceScaling) -> dict[str, Any]:
         return {"seed": self.seed}
 
+    support = (_moments.uniform_support if distribution == "uniform" else _moments.truncated_normal_support_for)
     return type(cls_name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                               "example_configs": ({},), "__doc__": doc, "__module__": __name__})
+                                               "example_configs": ({},), "__doc__": doc, "__module__": __name__,
+                                               "reference_moments": moments,
+                                               "reference_support": support(moments)})
 
 
 GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform",
-                        "Uniform in ±sqrt(6 / (fan_in + fan_out)): Dense's default kernel.")
+                        "Uniform in ±sqrt(6 / (fan_in + fan_out)): Dense's default kernel.", _moments.glorot_moments)
 GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal",
-                       "Truncated normal with stddev sqrt(2 / (fan_in + fan_out)).")
-HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ±sqrt(6 / fan_in), for relu.")
+                       "Truncated normal with stddev sqrt(2 / (fan_in + fan_out)).", _moments.glorot_moments)
+HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ±sqrt(6 / fan_in), for relu.",
+                    _moments.he_moments)
 HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal",
-                   "Truncated normal with stddev sqrt(2 / fan_in), for relu.")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ±sqrt(3 / fan_in), for selu.")
+                   "Truncated normal with stddev sqrt(2 / fan_in), for relu.", _moments.he_moments)
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ±sqrt(3 / fan_in), for selu.",
+                       _moments.lecun_moments)
 LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal",
-                      "Truncated normal with stddev sqrt(1 / fan_in), for selu.")
+                      "Truncated normal with stddev sqrt(1 / fan_in), for selu.", _moments.lecun_moments)
 
 
 def register_all(register: Register) -> None:

@@ -101,6 +101,7 @@ class MeanAbsoluteError(Loss):
 
     name = "mean_absolute_error"
     reference = _reference.mean_absolute_error  # the conformance suite's float64 formula
+    example_configs = ({}, {"reduction": "sum"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size",
                  name: str | None = "mean_absolute_error") -> None:
@@ -131,6 +132,7 @@ class Hinge(Loss):
 
     name = "hinge"
     reference = _reference.hinge  # the conformance suite's float64 formula
+    example_configs = ({}, {"reduction": "sum"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "hinge") -> None:
         super().__init__(reduction=reduction, name=name)
@@ -328,7 +330,8 @@ class CategoricalCrossentropy(Loss):
     prediction_kind = "distribution"
     #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
     normalizes_predictions = True
-    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"})
+    example_configs = ({}, {"from_logits": True, "label_smoothing": 0.2}, {"label_smoothing": 0.1, "reduction": "sum"},
+                       {"axis": 0, "label_smoothing": 0.2}, {"axis": 0, "from_logits": True})
 
     def __init__(self, from_logits: bool = False, label_smoothing: float = 0.0, axis: int = -1,
                  reduction: str | None = "sum_over_batch_size",

@@ -17,6 +17,7 @@ from neuropil.base.backend import array_module
 from neuropil.base.loss import Loss
 from neuropil.errors import InputValidationError
 
+from . import reference_circle as _reference
 from .activations import sigmoid, softplus
 
 Backward = Callable[[Any], Any]
@@ -47,12 +48,13 @@ class Circle(Loss):
     """
 
     name = "circle"
+    reference = _reference.circle  # the conformance suite's float64 formula
     sparse_targets = True
     target_kind = "sparse"
     #: A batch of embeddings, never of sequences (Keras's circle takes (batch, dim) only).
     input_ranks = (2,)
     example_configs = ({}, {"gamma": 4.0, "margin": 0.25, "remove_diagonal": False},
-                       {"gamma": 1.0, "margin": 0.6, "reduction": "sum"})
+                       {"gamma": 1.0, "margin": 0.6, "reduction": "sum"}, {"margin": -0.2})
 
     def __init__(self, gamma: float = 80.0, margin: float = 0.4, remove_diagonal: bool = True,
                  reduction: str | None = "sum_over_batch_size", name: str | None = "circle") -> None:

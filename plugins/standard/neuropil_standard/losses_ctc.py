@@ -18,6 +18,8 @@ from neuropil.base.backend import array_module
 from neuropil.base.loss import Loss
 from neuropil.errors import InputValidationError
 
+from . import reference_ctc as _reference
+
 Backward = Callable[[Any], Any]
 BLANK = 0
 
@@ -50,6 +52,8 @@ class CTC(Loss):
 
     name = "ctc"
     sparse_targets = True
+    reference = _reference.ctc  # the conformance suite's float64 formula
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"reduction": "sum"})
 
     def __init__(self, reduction: str | None = "sum_over_batch_size", name: str | None = "ctc") -> None:
         super().__init__(reduction=reduction, name=name)

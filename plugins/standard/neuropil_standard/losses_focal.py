@@ -136,13 +136,19 @@ class CategoricalFocalCrossentropy(Loss):
     """
 
     name = "categorical_focal_crossentropy"
+    reference = _reference.categorical_focal_crossentropy  # the conformance suite's float64 formula
+    #: Keras's documented example (keras.losses.categorical_focal_crossentropy): [2.63401289e-04,
+    #: 6.75912094e-01] per sample, their mean reduced.
+    golden_examples = ({"inputs": ([[0, 1, 0], [0, 0, 1]], [[0.05, 0.9, 0.05], [0.1, 0.85, 0.05]]),
+                        "output": (2.63401289e-04 + 6.75912094e-01) / 2},)
     target_kind = "one_hot"
     prediction_kind = "distribution"
     #: Keras rescales probability rows to sum to one first: the suite draws them unnormalised.
     normalizes_predictions = True
     example_configs = ({}, {"alpha": 0.5, "gamma": 1.0, "label_smoothing": 0.1},
                        {"from_logits": True, "gamma": 0.0}, {"gamma": 2.5, "reduction": "sum"},
-                       {"axis": 0, "from_logits": True})
+                       {"axis": 0, "from_logits": True}, {"axis": 0, "label_smoothing": 0.2, "alpha": 0.7},
+                       {"from_logits": True, "label_smoothing": 0.3, "gamma": 0.5})
 
     def __init__(self, alpha: float | Sequence[float] = 0.25, gamma: float = 2.0, from_logits: bool = False,
                  label_smoothing: float = 0.0, axis: int = -1, reduction: str | None = _REDUCTION,

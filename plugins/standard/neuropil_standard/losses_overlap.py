@@ -14,6 +14,7 @@ from neuropil.base.loss import Loss
 from neuropil.config import epsilon
 from neuropil.errors import ArgumentError
 
+from . import reference_losses as _reference
 from .losses import _align
 
 Backward = Callable[[Any], Any]
@@ -53,9 +54,11 @@ class Tversky(Loss):
     the Dice loss."""
 
     name = "tversky"
+    reference = _reference.tversky  # the conformance suite's float64 formula
     target_kind = "binary"
     prediction_kind = "probability"
-    example_configs = ({}, {"alpha": 0.7, "beta": 0.3}, {"axis": -1}, {"alpha": 0.2, "beta": 0.9, "axis": [1]})
+    example_configs = ({}, {"alpha": 0.7, "beta": 0.3}, {"axis": -1}, {"alpha": 0.2, "beta": 0.9, "axis": [1]},
+                       {"alpha": 0.0, "beta": 1.0, "axis": [-1, 0], "reduction": "sum"})
 
     def __init__(self, alpha: float = 0.5, beta: float = 0.5, reduction: str | None = _REDUCTION,
                  name: str | None = "tversky", axis: Any = None) -> None:
@@ -90,9 +93,10 @@ class Dice(Loss):
     """Keras ``dice``: ``1 - 2 sum(y_true * y_pred) / (sum(y_true) + sum(y_pred) + eps)`` over ``axis``."""
 
     name = "dice"
+    reference = _reference.dice  # the conformance suite's float64 formula
     target_kind = "binary"
     prediction_kind = "probability"
-    example_configs = ({}, {"axis": -1}, {"axis": [1], "reduction": "sum"})
+    example_configs = ({}, {"axis": -1}, {"axis": [1], "reduction": "sum"}, {"axis": [0, -1]})
 
     def __init__(self, reduction: str | None = _REDUCTION, name: str | None = "dice", axis: Any = None) -> None:
         super().__init__(reduction=reduction, name=name)

@@ -25,6 +25,7 @@ class Identity(Initializer):
     ndims = (2,)
     example_configs: tuple[dict[str, Any], ...] = ({}, {"gain": 0.5})
     reference_moments = _moments.identity  # the conformance suite's `statistics` reference
+    reference_support = _moments.identity_support
 
     def __init__(self, gain: float = 1.0) -> None:
         super().__init__()

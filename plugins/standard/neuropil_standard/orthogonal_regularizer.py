@@ -8,6 +8,8 @@ from neuropil import checks, config
 from neuropil.base.backend import array_module
 from neuropil.errors import ArgumentError
 
+from . import reference_regularizers as _reference
+
 
 class OrthogonalRegularizer:
     """``factor · 0.5 · sum_{i≠j} |u_i · u_j| / (n(n-1)/2)`` over the ``n`` rows (``mode="rows"``) or
@@ -25,7 +27,13 @@ class OrthogonalRegularizer:
     """
 
     ndims = (2,)
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"factor": 0.3, "mode": "columns"})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"factor": 0.3, "mode": "columns"}, {"factor": 0.2})
+    reference = _reference.orthogonal
+    #: By hand, Keras's default factor 0.01: rows (1, 0) and (1, 1) have cosine 1 / sqrt(2), one pair;
+    #: columns (1, 1) and (0, 1) too.
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {}, "inputs": ([[1.0, 0.0], [1.0, 1.0]],), "output": 0.01 / 2**0.5},
+        {"config": {"mode": "columns"}, "inputs": ([[1.0, 0.0], [1.0, 1.0]],), "output": 0.01 / 2**0.5})
 
     def __init__(self, factor: float = 0.01, mode: str = "rows") -> None:
         self.factor = checks.number("OrthogonalRegularizer", "factor", factor, minimum=0)

@@ -71,3 +71,80 @@ def orthogonal(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
     min(rows, cols); the entries average to 0 in distribution (Haar measure)."""
     rows, cols = math.prod(shape[:-1]), shape[-1]
     return 0.0, self.gain**2 * min(rows, cols) / (rows * cols)
+
+
+# --- supports: the smallest interval each distribution fills (None: unbounded), for the same property ----
+
+def variance_scaling_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float] | None:
+    """Uniform: ``+-sqrt(3 v)`` (the uniform of variance ``v``); truncated normal: two of its stddevs,
+    ``2 sqrt(v / variance of the standard normal truncated at +-2)``; untruncated normal: unbounded."""
+    _, variance = variance_scaling(self, shape)
+    if self.distribution == "uniform":
+        limit = math.sqrt(3.0 * variance)
+    elif self.distribution == "truncated_normal":
+        limit = 2.0 * math.sqrt(variance / _TRUNCATED_2SIGMA_VARIANCE)
+    else:
+        return None
+    return -limit, limit
+
+
+def truncated_normal_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return self.mean - 2.0 * self.stddev, self.mean + 2.0 * self.stddev
+
+
+def random_uniform_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    return self.minval, self.maxval
+
+
+def constant_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    values = [self.value] if isinstance(self.value, float) else _flat(self.value)
+    return min(values), max(values)
+
+
+def identity_support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """0 off the diagonal, ``gain`` on it."""
+    return min(0.0, self.gain), max(0.0, self.gain)
+
+
+# --- the named VarianceScaling presets, from their own documented formulas (not from `scale`) -----------
+
+def glorot_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Glorot: stddev ``sqrt(2 / (fan_in + fan_out))`` (uniform: limit ``sqrt(6 / (fan_in + fan_out))``)."""
+    fan_in, fan_out = _fans(tuple(shape))
+    return 0.0, 2.0 / (fan_in + fan_out)
+
+
+def he_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's He: stddev ``sqrt(2 / fan_in)`` (uniform: limit ``sqrt(6 / fan_in)``)."""
+    return 0.0, 2.0 / _fans(tuple(shape))[0]
+
+
+def lecun_moments(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's LeCun: stddev ``sqrt(1 / fan_in)`` (uniform: limit ``sqrt(3 / fan_in)``)."""
+    return 0.0, 1.0 / _fans(tuple(shape))[0]
+
+
+def uniform_support(moments: Any) -> Any:
+    """The support of the zero-mean uniform with the variance ``moments`` declares: ``+-sqrt(3 v)``."""
+    def support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+        limit = math.sqrt(3.0 * moments(self, shape)[1])
+        return -limit, limit
+    return support
+
+
+def truncated_normal_support_for(moments: Any) -> Any:
+    """The support of the 2-sigma truncated normal rescaled to the variance ``moments`` declares."""
+    def support(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+        limit = 2.0 * math.sqrt(moments(self, shape)[1] / _TRUNCATED_2SIGMA_VARIANCE)
+        return -limit, limit
+    return support
+
+
+def zeros(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Zeros: every entry 0 (not read from the instance, so a wrong fill value shows)."""
+    return 0.0, 0.0
+
+
+def ones(self: Any, shape: tuple[int, ...]) -> tuple[float, float]:
+    """Keras's Ones: every entry 1."""
+    return 1.0, 0.0

@@ -155,3 +155,47 @@ def categorical_generalized_cross_entropy(self: Any, y_true: Any, y_pred: Any) -
     labels = np.asarray(y_true).astype(np.int64).reshape(p.shape[:-1])
     p_label = np.take_along_axis(p, labels[..., None], axis=-1)[..., 0]
     return (1.0 - p_label**self.q) / self.q
+
+
+def categorical_focal_crossentropy(self: Any, y_true: Any, y_pred: Any) -> np.ndarray:
+    """Keras: smoothed targets (over the classes along ``axis``, as categorical_crossentropy here), the
+    softmax of logits, predictions rescaled to sum to one along ``axis`` and clipped, then
+    ``sum(alpha * (1 - q) ** gamma * -t log q)`` along ``axis``; ``alpha`` one weight or one per class
+    (the last axis)."""
+    t, p = _f(y_true), _f(y_pred)
+    axis = self.axis
+    t = t * (1.0 - self.label_smoothing) + self.label_smoothing / p.shape[axis]
+    if self.from_logits:
+        e = np.exp(p - p.max(axis=axis, keepdims=True))
+        p = e / e.sum(axis=axis, keepdims=True)
+    q = np.clip(p / p.sum(axis=axis, keepdims=True), EPSILON, 1.0 - EPSILON)
+    alpha = np.asarray(self.alpha, dtype=np.float64)
+    return (alpha * (1.0 - q) ** self.gamma * -(t * np.log(q))).sum(axis=axis)
+
+
+def _summed_last(a: np.ndarray, axis: Any) -> np.ndarray:
+    """``a`` with the axes in ``axis`` (None: all) moved to the end, flattened into one and summed."""
+    if axis is None:
+        return np.asarray(a.ravel().sum())
+    axes = sorted({int(x) % a.ndim for x in ((axis,) if isinstance(axis, int) else axis)})
+    moved = np.moveaxis(a, axes, list(range(a.ndim - len(axes), a.ndim)))
+    return moved.reshape(moved.shape[:a.ndim - len(axes)] + (-1,)).sum(axis=-1)
+
+
+def dice(self: Any, y_true: Any, y_pred: Any) -> np.ndarray:
+    """Keras: ``1 - 2 sum(t p) / (sum(t) + sum(p) + epsilon)``, the sums over ``axis`` (None: over
+    everything, batch included, one number)."""
+    p = _f(y_pred)
+    t = _f(y_true).reshape(p.shape)
+    return 1.0 - 2.0 * _summed_last(t * p, self.axis) / (
+        _summed_last(t, self.axis) + _summed_last(p, self.axis) + EPSILON)
+
+
+def tversky(self: Any, y_true: Any, y_pred: Any) -> np.ndarray:
+    """Keras: ``1 - I / (I + alpha FP + beta FN + epsilon)`` with ``I = sum(t p)``, Keras's ``FP =
+    sum((1 - p) t)`` and ``FN = sum(p (1 - t))`` over ``axis``."""
+    p = _f(y_pred)
+    t = _f(y_true).reshape(p.shape)
+    overlap = _summed_last(t * p, self.axis)
+    fp, fn = _summed_last((1.0 - p) * t, self.axis), _summed_last(p * (1.0 - t), self.axis)
+    return 1.0 - overlap / (overlap + self.alpha * fp + self.beta * fn + EPSILON)

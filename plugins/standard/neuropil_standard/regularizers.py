@@ -12,9 +12,18 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_regularizers as _reference
+
 
 class L1L2:
     """``l1 * sum(|w|) + l2 * sum(w**2)``; the subgradient of ``|w|`` at 0 is taken as 0."""
+
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"l1": 0.01, "l2": 0.02}, {"l1": 0.3}, {"l2": 0.2})
+    reference = _reference.l1l2
+    #: By hand: Keras's defaults l1 = l2 = 0 penalise nothing; 0.1 * 3 + 0.2 * 5.
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {}, "inputs": ([1.0, -2.0],), "output": 0.0},
+        {"config": {"l1": 0.1, "l2": 0.2}, "inputs": ([1.0, -2.0],), "output": 1.3})
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0) -> None:
         self.l1 = checks.number(type(self).__name__, "l1", l1, minimum=0)  # a penalty factor, as Keras requires
@@ -52,6 +61,10 @@ class L1L2:
 class L1(L1L2):
     """``l1 * sum(|w|)``: pushes weights to exactly zero (sparse weights)."""
 
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"l1": 0.3})
+    #: By hand, Keras's default l1 = 0.01: 0.01 * (1 + 2).
+    golden_examples: tuple[dict[str, Any], ...] = ({"config": {}, "inputs": ([1.0, -2.0],), "output": 0.03},)
+
     def __init__(self, l1: float = 0.01) -> None:
         super().__init__(l1=l1)
 
@@ -61,6 +74,10 @@ class L1(L1L2):
 
 class L2(L1L2):
     """``l2 * sum(w**2)``: weight decay through the loss."""
+
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"l2": 0.25})
+    #: By hand, Keras's default l2 = 0.01: 0.01 * (1 + 4), no factor 1/2.
+    golden_examples: tuple[dict[str, Any], ...] = ({"config": {}, "inputs": ([1.0, -2.0],), "output": 0.05},)
 
     def __init__(self, l2: float = 0.01) -> None:
         super().__init__(l2=l2)

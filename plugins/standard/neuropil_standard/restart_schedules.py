@@ -12,6 +12,8 @@ from typing import Any
 from neuropil import checks
 from neuropil.base.schedule import LearningRateSchedule
 
+from . import reference_schedules as _reference
+
 
 class CosineDecayRestarts(LearningRateSchedule):
     """``initial_learning_rate · ((1 - alpha) · 0.5 · m_mul^i · (1 + cos(pi·f)) + alpha)`` where step
@@ -28,6 +30,12 @@ class CosineDecayRestarts(LearningRateSchedule):
         {"initial_learning_rate": 0.1, "first_decay_steps": 10},
         {"initial_learning_rate": 0.05, "first_decay_steps": 4, "t_mul": 1.0, "m_mul": 0.8, "alpha": 0.1},
         {"initial_learning_rate": 0.2, "first_decay_steps": 3, "t_mul": 1.5, "m_mul": 0.9, "alpha": 0.01})
+    reference = _reference.cosine_decay_restarts
+    #: By hand, with Keras's defaults t_mul 2, m_mul 1, alpha 0: period 1 spans steps 10-30, peak 1.
+    golden_examples = ({"config": {"initial_learning_rate": 1.0, "first_decay_steps": 10}, "inputs": (20,),
+                        "output": 0.5},
+                       {"config": {"initial_learning_rate": 1.0, "first_decay_steps": 10}, "inputs": (5,),
+                        "output": 0.5})
 
     def __init__(self, initial_learning_rate: float, first_decay_steps: int, t_mul: float = 2.0,
                  m_mul: float = 1.0, alpha: float = 0.0, name: str = "SGDRDecay") -> None:

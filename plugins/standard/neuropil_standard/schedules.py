@@ -14,6 +14,7 @@ from neuropil.base.backend import array_module
 from neuropil.base.schedule import LearningRateSchedule
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_schedules as _reference
 from ._checks import finite_number
 
 
@@ -59,12 +60,24 @@ class _TimeDecay(LearningRateSchedule):
 class ExponentialDecay(_TimeDecay):
     """``initial_learning_rate * decay_rate ** (step / decay_steps)``."""
 
+    reference = _reference.exponential_decay
+    #: By hand: 0.1 * 0.5 ** (20 / 10) = 0.025; staircase, floor(19 / 10) = 1: 0.05.
+    golden_examples = ({"config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5},
+                        "inputs": (20,), "output": 0.025},
+                       {"config": {"initial_learning_rate": 0.1, "decay_steps": 10, "decay_rate": 0.5,
+                                   "staircase": True}, "inputs": (19,), "output": 0.05})
+
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate * self.decay_rate ** self._elapsed(step)
 
 
 class InverseTimeDecay(_TimeDecay):
     """``initial_learning_rate / (1 + decay_rate * step / decay_steps)``."""
+
+    reference = _reference.inverse_time_decay
+    #: By hand: 1 / (1 + 0.5 * 8 / 4) = 0.5.
+    golden_examples = ({"config": {"initial_learning_rate": 1.0, "decay_steps": 4, "decay_rate": 0.5},
+                        "inputs": (8,), "output": 0.5},)
 
     def __call__(self, step: int) -> float:
         return self.initial_learning_rate / (1.0 + self.decay_rate * self._elapsed(step))
@@ -74,7 +87,13 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     """``values[0]`` up to and including step ``boundaries[0]``, ``values[i]`` for steps in
     ``(boundaries[i-1], boundaries[i]]``, ``values[-1]`` after the last boundary."""
 
-    example_configs = ({"boundaries": [2, 5], "values": [0.1, 0.05, 0.01]},)
+    example_configs = ({"boundaries": [2, 5], "values": [0.1, 0.05, 0.01]},
+                       {"boundaries": [0, 9.5, 40, 1000], "values": [1.0, 0.5, 0.25, 0.1, 0.01]})
+    reference = _reference.piecewise_constant_decay
+    #: Keras's documented example: 1.0 up to step 100000, 0.5 up to 110000, 0.1 after.
+    golden_examples = tuple({"config": {"boundaries": [100000, 110000], "values": [1.0, 0.5, 0.1]},
+                             "inputs": (step,), "output": rate}
+                            for step, rate in ((100000, 1.0), (100001, 0.5), (110000, 0.5), (110001, 0.1)))
 
     def __init__(self, boundaries: Sequence[int], values: Sequence[float], name: str = "PiecewiseConstant") -> None:
         owner = type(self).__name__
@@ -110,7 +129,14 @@ class PolynomialDecay(LearningRateSchedule):
 
     example_configs = ({"initial_learning_rate": 0.1, "decay_steps": 5},
                        {"initial_learning_rate": 0.1, "decay_steps": 4, "end_learning_rate": 0.01, "power": 2.0,
-                        "cycle": True})
+                        "cycle": True},
+                       {"initial_learning_rate": 0.01, "decay_steps": 7, "end_learning_rate": 0.1, "power": 0.5})
+    reference = _reference.polynomial_decay
+    #: By hand, with Keras's defaults (end 0.0001, power 1): halfway (0.1 - 0.0001) / 2 + 0.0001; the end.
+    golden_examples = ({"config": {"initial_learning_rate": 0.1, "decay_steps": 10}, "inputs": (5,),
+                        "output": 0.05005},
+                       {"config": {"initial_learning_rate": 0.1, "decay_steps": 10}, "inputs": (30,),
+                        "output": 0.0001})
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, end_learning_rate: float = 0.0001,
                  power: float = 1.0, cycle: bool = False, name: str = "PolynomialDecay") -> None:
@@ -150,7 +176,16 @@ class CosineDecay(LearningRateSchedule):
 
     example_configs = ({"initial_learning_rate": 0.1, "decay_steps": 6},
                        {"initial_learning_rate": 0.0, "decay_steps": 5, "alpha": 0.1, "warmup_target": 0.1,
-                        "warmup_steps": 3})
+                        "warmup_steps": 3},
+                       {"initial_learning_rate": 0.05, "decay_steps": 4, "warmup_target": 0.2},
+                       {"initial_learning_rate": 0.3, "decay_steps": 25, "alpha": 0.2},
+                       {"initial_learning_rate": 0.02, "decay_steps": 10, "alpha": 0.5, "warmup_target": 0.01,
+                        "warmup_steps": 20})
+    reference = _reference.cosine_decay
+    #: By hand, with Keras's default alpha 0: halfway down, 0.05; warm-up 0 -> 0.2 over 4 steps: 0.05 at 1.
+    golden_examples = ({"config": {"initial_learning_rate": 0.1, "decay_steps": 10}, "inputs": (5,), "output": 0.05},
+                       {"config": {"initial_learning_rate": 0.0, "decay_steps": 10, "warmup_target": 0.2,
+                                   "warmup_steps": 4}, "inputs": (1,), "output": 0.05})
 
     def __init__(self, initial_learning_rate: float, decay_steps: int, alpha: float = 0.0, name: str = "CosineDecay",
                  warmup_target: float | None = None, warmup_steps: int = 0) -> None:

@@ -28,6 +28,11 @@ checked with a drawn seed in it.
   the values drawn for a bias, a Dense kernel and 3-D and 4-D convolution kernels have that mean and
   variance, within six standard errors. A wrong fan on 4-D kernels (the receptive field left out of
   fan-out) changes Glorot's variance 2.4-fold there. Without a declaration: a visible skip.
+  Where the initializer also declares ``reference_support(shape) -> (low, high)`` (the smallest
+  interval its distribution fills: a uniform's bounds, a truncated normal's two standard deviations;
+  None for an unbounded one), every value lies in it and some lie within :data:`SUPPORT_REACH` of its
+  width from each end. Moments cannot tell a uniform from values of the same variance placed
+  elsewhere (a limit 10% too wide with a variance formula to match, draws of only +-sqrt(v)).
 
 Not checked: ``backends``: initial values are made on the host, never on a backend.
 """
@@ -153,6 +158,32 @@ def statistics(entry: Entry) -> None:
                                      f"{got_variance!r}, the declared distribution {variance!r} (tolerance "
                                      f"{tolerance:.3g}, {got_variance / variance if variance else float('inf'):.3g} "
                                      f"times the declared value)")
+            _check_support(initializer, config, shape, values)
+
+
+#: How close to each end of a declared support some of the thousands of values must come, as a share
+#: of its width: a uniform's 2000 values miss a 2.5% band with probability 1e-22, a 2-sigma truncated
+#: normal's (density 0.057 per sigma at the cut) with probability 1e-5, and the generators are seeded.
+SUPPORT_REACH = 0.025
+
+
+def _check_support(initializer: Any, config: dict[str, Any], shape: tuple[int, ...], values: np.ndarray) -> None:
+    declared = getattr(initializer, "reference_support", None)
+    support = declared(shape) if callable(declared) else None
+    if support is None:
+        return
+    low, high = (float(v) for v in support)
+    slack = 1e-12 * (1.0 + abs(low) + abs(high))
+    got_low, got_high = float(values.min()), float(values.max())
+    where = f"the {values.size} values for shape {shape} (config {config})"
+    if got_low < low - slack or got_high > high + slack:
+        raise AssertionError(f"{where} range over [{got_low!r}, {got_high!r}], outside the declared support "
+                             f"[{low!r}, {high!r}]")
+    reach = SUPPORT_REACH * (high - low) + slack
+    if got_low > low + reach or got_high < high - reach:
+        raise AssertionError(f"{where} range over [{got_low!r}, {got_high!r}] only, never within {SUPPORT_REACH:.1%} "
+                             f"of the width of an end of the declared support [{low!r}, {high!r}]: the "
+                             f"distribution is narrower than declared")
 
 
 PROPERTIES = {"shape_and_dtype": shape_and_dtype, "fresh_arrays": fresh_arrays,

@@ -256,6 +256,10 @@ class L1:
     def gradient(self, w):
         return self.l1 * np.sign(w)
 
+    def reference(self, w):
+        """The penalty as Keras defines it, for the ``reference`` property."""
+        return self.l1 * float(np.sum(np.abs(np.asarray(w, dtype=np.float64))))
+
 
 class Normal:
     """An initializer written against the hook contract alone (no base class); with its own ``seed``
@@ -315,6 +319,11 @@ class MaxNorm:
     def get_config(self):
         return {"max_value": self.max_value, "axis": self.axis}
 
+    def reference(self, w):
+        """Keras's MaxNorm, for the ``reference`` property."""
+        norms = np.sqrt(np.sum(np.square(w), axis=self.axis, keepdims=True))
+        return w * np.clip(norms, 0.0, self.max_value) / (1e-7 + norms)
+
 
 class StepDecay(LearningRateSchedule):
     """The rate multiplied by ``factor`` every ``every`` updates: a function of the step alone."""
@@ -326,6 +335,10 @@ class StepDecay(LearningRateSchedule):
 
     def __call__(self, step):
         return self.rate * self.factor ** (step // self.every)
+
+    def reference(self, step):
+        """The rate after ``floor(step / every)`` drops, for the ``reference`` property."""
+        return self.rate * self.factor ** np.floor(step / self.every)
 
     def get_config(self):
         return {"rate": self.rate, "factor": self.factor, "every": self.every}
