@@ -23,6 +23,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide
 
 WEIGHTAGES = (None, "linear", "quadratic")
@@ -98,6 +99,16 @@ class ConfusionMatrix(_ConfusionBased):
     classes is still unknown)."""
 
     name = "confusion_matrix"
+    result_range = (0.0, float("inf"))  # summed (non-negative) sample weights; checked by `range`
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.2})
+    reference = _reference.confusion_matrix
+    #: By the definition (rows true, columns predicted): one each of (0, 0), (1, 1) and two (1, 0);
+    #: weighted, the cell (1, 0) holds 0.5 + 2.
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [0.1, 0.9, 0.2, 0.4]), "output": [[1.0, 0.0], [2.0, 1.0]]},
+                       {"inputs": ([0, 1, 1, 1], [0.1, 0.9, 0.2, 0.4], [1.0, 3.0, 0.5, 2.0]),
+                        "output": [[1.0, 0.0], [2.5, 3.0]]},
+                       {"config": {"num_classes": 3}, "inputs": ([0, 2, 1, 2], [0, 2, 2, 1]),
+                        "output": [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]]})
 
     def _score(self, matrix: np.ndarray) -> np.ndarray:
         return matrix
@@ -117,6 +128,11 @@ class MatthewsCorrelation(_ConfusionBased):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "matthews_correlation"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.3})
+    reference = _reference.matthews_correlation
+    #: scikit-learn's documented example, matthews_corrcoef([1, 1, 1, 0], [1, 0, 1, 1]) = -0.33...
+    #: (tp = 2, tn = 0, fp = 1, fn = 1: (0 - 1) / sqrt(3 · 3 · 1 · 1) = -1/3).
+    golden_examples = ({"inputs": ([1, 1, 1, 0], [1, 0, 1, 1]), "output": -1 / 3},)
 
     def _score(self, matrix: np.ndarray) -> float:
         true, pred = matrix.sum(axis=1), matrix.sum(axis=0)
@@ -139,6 +155,12 @@ class CohenKappa(_ConfusionBased):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "cohen_kappa"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"weightage": "linear"}, {"weightage": "quadratic"},
+                                                    {"threshold": 0.3, "weightage": "linear"})
+    reference = _reference.cohen_kappa
+    #: By the definition (= scikit-learn's cohen_kappa_score): observed agreement p_o = 1/2, chance
+    #: p_e = (1·1 + 1·1 + 2·2)/16 = 3/8, kappa = (1/2 - 3/8) / (1 - 3/8) = 1/5.
+    golden_examples = ({"config": {"num_classes": 3}, "inputs": ([0, 1, 2, 2], [0, 2, 2, 1]), "output": 0.2},)
 
     def __init__(self, num_classes: int | None = None, weightage: str | None = None, threshold: float = 0.5,
                  name: str | None = None, dtype: str | None = None) -> None:

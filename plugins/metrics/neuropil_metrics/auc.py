@@ -30,6 +30,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, threshold_tallies, to_host
 
 EPSILON = 1e-7
@@ -52,9 +53,19 @@ class AUC(Metric):
     target_kind = "binary"
     prediction_kind = "probability"
     #: For the conformance suite: each curve, both modes, a coarse grid.
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"},
-                                                    {"curve": "PRGAIN", "num_thresholds": None},
-                                                    {"num_thresholds": None}, {"summation_method": "minoring"})
+    example_configs: tuple[dict[str, Any], ...] = (
+        {}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"}, {"curve": "PRGAIN", "num_thresholds": None},
+        {"num_thresholds": None}, {"curve": "PR", "num_thresholds": None}, {"summation_method": "minoring"},
+        {"summation_method": "majoring", "num_thresholds": 7}, {"curve": "PR", "summation_method": "minoring"},
+        {"curve": "PRGAIN", "summation_method": "majoring"}, {"thresholds": [0.3, 0.5, 0.8]},
+        {"curve": "PR", "thresholds": [0.25, 0.6]}, {"from_logits": True}, {"multi_label": True},
+        {"multi_label": True, "curve": "PR", "num_thresholds": 11}, {"multi_label": True, "num_thresholds": None})
+    reference = _reference.auc
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py): thresholds [-1e-7, 0.5,
+    #: 1 + 1e-7], tp = [2, 1, 0], fp = [2, 0, 0], so the trapezoids add up to 0.75.
+    golden_examples = ({"config": {"num_thresholds": 3}, "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]), "output": 0.75},
+                       {"config": {"num_thresholds": 3},
+                        "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1]), "output": 1.0})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
