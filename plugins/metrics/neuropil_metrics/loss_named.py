@@ -123,7 +123,7 @@ class CategoricalCrossentropy(_LossNamed):
                        {"inputs": ([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], [0.3, 0.7]),
                         "output": 1.6271976})
     example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True},
-                                                    {"from_logits": True, "label_smoothing": 0.25})
+                                                    {"from_logits": True, "label_smoothing": 0.25}, {"axis": 1})
     target_kind = "one_hot"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.categorical_crossentropy)
