@@ -385,9 +385,9 @@ def root_mean_squared_error(self: Any, y_true: Any, y_pred: Any, sample_weight: 
 
 
 def _cosine(t: np.ndarray, p: np.ndarray, _: Any) -> float:
-    """Keras's l2_normalize of each vector (squared norm floored at 1e-12), then the dot product."""
-    tt, pp = sum(a * a for a in t), sum(b * b for b in p)
-    return sum(a * b for a, b in zip(t, p)) / (math.sqrt(max(tt, 1e-12)) * math.sqrt(max(pp, 1e-12)))
+    """Keras 3's ``ops.normalize`` of each vector (its norm floored at ε), then the dot product."""
+    norm_t, norm_p = math.sqrt(sum(a * a for a in t)), math.sqrt(sum(b * b for b in p))
+    return sum(a * b for a, b in zip(t, p)) / (max(norm_t, EPSILON) * max(norm_p, EPSILON))
 
 
 cosine_similarity = _row_mean_metric(_cosine)

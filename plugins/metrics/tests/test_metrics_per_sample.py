@@ -50,8 +50,9 @@ def test_msle_floors_both_sides_at_epsilon() -> None:
 
 
 def _cosine(a: np.ndarray, b: np.ndarray) -> float:
-    na = math.sqrt(max(sum(x * x for x in a), 1e-12))
-    nb = math.sqrt(max(sum(y * y for y in b), 1e-12))
+    """Keras 3's ops.normalize floors each vector's norm at epsilon."""
+    na = max(math.sqrt(sum(x * x for x in a)), EPS)
+    nb = max(math.sqrt(sum(y * y for y in b)), EPS)
     return sum(x * y for x, y in zip(a, b)) / (na * nb)
 
 
@@ -61,12 +62,12 @@ def test_cosine_similarity_along_the_last_and_another_axis() -> None:
     _close(per_sample.cosine_similarity(t, p, axis=0), _rows(_cosine, t.T, p.T))
 
 
-def test_cosine_similarity_floors_the_squared_norm() -> None:
-    """A vector of norm 1e-7 is divided by sqrt(1e-12), not by its own norm (Keras's l2_normalize);
-    an all-zero vector scores 0."""
-    t = np.array([[1e-7, 0.0], [0.0, 0.0], [3.0, 4.0]])
-    p = np.array([[1.0, 0.0], [1.0, 2.0], [4.0, 3.0]])
-    _close(per_sample.cosine_similarity(t, p), [0.1, 0.0, 24.0 / 25.0])
+def test_cosine_similarity_floors_the_norm_at_epsilon() -> None:
+    """A vector of norm 1e-8 is divided by 1e-7, not by its own norm (Keras 3's ops.normalize caps the
+    inverse norm at 1/epsilon); one of norm 2e-7 is not floored; an all-zero vector scores 0."""
+    t = np.array([[1e-8, 0.0], [0.0, 2e-7], [0.0, 0.0], [3.0, 4.0]])
+    p = np.array([[1.0, 0.0], [0.0, 5.0], [1.0, 2.0], [4.0, 3.0]])
+    _close(per_sample.cosine_similarity(t, p), [0.1, 1.0, 0.0, 24.0 / 25.0])
 
 
 def _bce(t: float, p: float) -> float:
