@@ -114,7 +114,10 @@ class BinaryAccuracy(MeanAccuracy):
     reference = _reference.binary_accuracy
     #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
     golden_examples = ({"inputs": ([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]]), "output": 0.75},
-                       {"inputs": ([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], [1, 0, 0, 1]), "output": 0.5})
+                       {"inputs": ([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], [1, 0, 0, 1]), "output": 0.5},
+                       # by the definition: a prediction equal to the threshold is not above it
+                       {"inputs": ([[0], [0]], [[0.5], [0.7]]), "output": 0.5},
+                       {"config": {"threshold": 0.7}, "inputs": ([[0], [0]], [[0.5], [0.7]]), "output": 1.0})
 
     def __init__(self, name: str | None = "binary_accuracy", dtype: str | None = None,
                  threshold: float = 0.5) -> None:
