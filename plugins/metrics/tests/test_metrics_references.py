@@ -144,3 +144,11 @@ def test_top_k_reference_is_scikit_learns(seed: int, k: int) -> None:
     labels, scores, w = rng.integers(0, 4, size=10), rng.uniform(size=(10, 4)), rng.uniform(0.1, 2.0, size=10)
     got = SparseTopKCategoricalAccuracy(k=k).reference(labels, scores, w)
     assert got == pytest.approx(skm.top_k_accuracy_score(labels, scores, k=k, labels=range(4), sample_weight=w))
+
+
+def test_auc_declares_the_unit_interval_except_for_the_gain_curve() -> None:
+    """An area under a ROC or PR curve lies in [0, 1]; a PR *gain* curve dips below 0 (precision below
+    the base rate), so only its upper bound is 1. The conformance suite's `range` reads these."""
+    assert AUC().result_range == (0.0, 1.0)
+    assert AUC(curve="PR").result_range == (0.0, 1.0)
+    assert AUC(curve="PRGAIN").result_range == (-float("inf"), 1.0)
