@@ -65,7 +65,13 @@ class AUC(Metric):
     #: 1 + 1e-7], tp = [2, 1, 0], fp = [2, 0, 0], so the trapezoids add up to 0.75.
     golden_examples = ({"config": {"num_thresholds": 3}, "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]), "output": 0.75},
                        {"config": {"num_thresholds": 3},
-                        "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1]), "output": 1.0})
+                        "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1]), "output": 1.0},
+                       # By the definition: scores of exactly 0 or 1 fall inside the outer thresholds
+                       # (-1e-7 and 1 + 1e-7), so a positive and a negative tied there are one tie, 1/2
+                       {"inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
+                       {"inputs": ([0, 1], [0.0, 0.0]), "output": 0.5},
+                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
+                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [0.0, 0.0]), "output": 0.5})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
