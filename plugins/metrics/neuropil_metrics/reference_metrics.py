@@ -499,8 +499,10 @@ def r2_score(self: Any, y_true: Any, y_pred: Any, sample_weight: Any) -> float |
     for c in range(d):
         mean = sum(w[i] * t[i, c] for i in range(n)) / sum(w)
         ss_res = sum(w[i] * (t[i, c] - p[i, c]) ** 2 for i in range(n))
-        constant = all(t[i, c] == t[0, c] for i in range(n))
-        ss_tot = 0.0 if constant else sum(w[i] * (t[i, c] - mean) ** 2 for i in range(n))
+        ss_tot = sum(w[i] * (t[i, c] - mean) ** 2 for i in range(n))
+        # no variance: equal targets, or differences so small (1e-200) that their squares underflow
+        constant = ss_tot == 0 or all(t[i, c] == t[0, c] for i in range(n))
+        ss_tot = 0.0 if constant else ss_tot
         scores.append((1.0 if ss_res == 0 else 0.0) if constant else 1.0 - ss_res / ss_tot)
         totals.append(ss_tot)
         residuals.append(ss_res)

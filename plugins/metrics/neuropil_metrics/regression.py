@@ -164,7 +164,8 @@ class R2Score(Metric):
         if self._moments is None:
             return 0.0
         m = {key: to_host(value) for key, value in self._moments.items()}
-        constant = m["min"] == m["max"]
+        # no variance: a constant column, or one whose deviations (1e-200) square to nothing
+        constant = (m["min"] == m["max"]) | (m["centred"] == 0)
         total = np.where(constant, 0.0, m["centred"])
         residual = m["residual"]
         scores = np.where(constant, np.where(residual == 0, 1.0, 0.0), 1.0 - divide(residual, total))
