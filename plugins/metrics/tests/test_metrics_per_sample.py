@@ -153,8 +153,8 @@ def test_sparse_categorical_crossentropy_class_axis_first() -> None:
 
 
 def test_kl_divergence_clips_both_sides() -> None:
-    t = np.array([[0.0, 1.0, 0.0], [0.2, 0.5, 0.3]])
-    p = np.array([[0.3, 0.7, 0.0], [1.5, 0.25, 0.25]])
+    t = np.array([[0.0, 1.0, 0.0], [0.2, 0.5, 0.3], [1.5, -0.5, 0.0]])
+    p = np.array([[0.3, 0.7, 0.0], [1.5, 0.25, 0.25], [0.5, 0.25, 0.25]])
 
     def row(a: np.ndarray, b: np.ndarray) -> float:
         total = 0.0
