@@ -71,7 +71,17 @@ class AUC(Metric):
                        {"inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
                        {"inputs": ([0, 1], [0.0, 0.0]), "output": 0.5},
                        {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
-                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [0.0, 0.0]), "output": 0.5})
+                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [0.0, 0.0]), "output": 0.5},
+                       # Exact mode against scikit-learn's documented examples: roc_auc_score gives 0.75
+                       # and average_precision_score 0.83 (= 1/2 · 1 + 1/2 · 2/3) on these scores;
+                       # weighted, 2/3 · 1 + 1/3 · 3/7 = 17/21 (scikit-learn agrees)
+                       {"config": {"num_thresholds": None},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), "output": 0.75},
+                       {"config": {"num_thresholds": None, "curve": "PR"},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), "output": 5 / 6},
+                       {"config": {"num_thresholds": None, "curve": "PR"},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [1.0, 2.0, 0.5, 1.0]),
+                        "output": 17 / 21})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
