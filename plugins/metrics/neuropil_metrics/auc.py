@@ -81,7 +81,12 @@ class AUC(Metric):
                         "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), "output": 5 / 6},
                        {"config": {"num_thresholds": None, "curve": "PR"},
                         "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [1.0, 2.0, 0.5, 1.0]),
-                        "output": 17 / 21})
+                        "output": 17 / 21},
+                       # from_logits: the sigmoid of a negative logit (-0.2 -> 0.45) stays below that of
+                       # 2.0 (0.88), so the positive outranks the negative: 1.0
+                       {"config": {"from_logits": True}, "inputs": ([0, 1], [-0.2, 2.0]), "output": 1.0},
+                       {"config": {"from_logits": True, "num_thresholds": None},
+                        "inputs": ([0, 1, 0, 1], [-0.2, 2.0, -3.0, -1.0]), "output": 0.75})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,
