@@ -42,15 +42,14 @@ class FBetaScore(Metric):
         {"average": "weighted", "threshold": 0.3})
     reference = _reference.fbeta
     #: Keras's documented example (keras/src/metrics/f_score_metrics.py), printed in float32.
-    golden_examples = ({"config": {"beta": 2.0, "threshold": 0.5},
-                        "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
-                                   [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
-                        "output": [0.3846154, 0.90909094, 0.8333334]},
-                       # beta's default is 1: the same data then scores F1's documented values
-                       {"config": {"threshold": 0.5},
-                        "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
-                                   [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
-                        "output": [0.5, 0.8, 2 / 3]})
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {"beta": 2.0, "threshold": 0.5},
+         "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
+         "output": [0.3846154, 0.90909094, 0.8333334]},
+        # beta's default is 1: the same data then scores F1's documented values
+        {"config": {"threshold": 0.5},
+         "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
+         "output": [0.5, 0.8, 2 / 3]})
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
