@@ -92,18 +92,21 @@ def threshold_tallies(xp: Any, positive: Any, scores: Any, weights: Any, thresho
     it is strictly greater than the threshold), plus the total positive and negative weight.
 
     One sort and two cumulative sums serve any number of thresholds, so the 200 of AUC cost no more
-    memory than the one of Precision; all of it stays on the device.
+    memory than the one of Precision; all of it stays on the device. The sums run from the highest
+    score down (suffix sums), so the weight above a threshold is the plain sum of those weights, not a
+    total minus a running sum: with weights of 0.1 the latter gives fp = 0.30000000000000004 - 0.2 =
+    0.10000000000000003, and a precision of exactly 0.5 would read as 0.49999999999999994 and miss
+    RecallAtPrecision(0.5)'s ``>=``.
     """
     order = xp.argsort(scores)
     sorted_scores = scores[order]
     positive = positive[order]
     weights = weights[order]
     zero = xp.zeros((1,), dtype=FLOAT)
-    pos_cum = xp.concatenate([zero, xp.cumsum(xp.where(positive, weights, 0.0))])
-    neg_cum = xp.concatenate([zero, xp.cumsum(xp.where(positive, 0.0, weights))])
+    pos_above = xp.concatenate([xp.flip(xp.cumsum(xp.flip(xp.where(positive, weights, 0.0)))), zero])
+    neg_above = xp.concatenate([xp.flip(xp.cumsum(xp.flip(xp.where(positive, 0.0, weights)))), zero])
     at_or_below = xp.searchsorted(sorted_scores, thresholds, side="right")
-    total_pos, total_neg = pos_cum[-1], neg_cum[-1]
-    return total_pos - pos_cum[at_or_below], total_neg - neg_cum[at_or_below], total_pos, total_neg
+    return pos_above[at_or_below], neg_above[at_or_below], pos_above[0], neg_above[0]
 
 
 def keep_top_k(xp: Any, y_pred: Any, k: int) -> Any:

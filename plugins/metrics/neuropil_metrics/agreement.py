@@ -23,6 +23,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide
 
 WEIGHTAGES = (None, "linear", "quadratic")
@@ -98,6 +99,16 @@ class ConfusionMatrix(_ConfusionBased):
     classes is still unknown)."""
 
     name = "confusion_matrix"
+    result_range = (0.0, float("inf"))  # summed (non-negative) sample weights; checked by `range`
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.2})
+    reference = _reference.confusion_matrix
+    #: By the definition (rows true, columns predicted): one each of (0, 0), (1, 1) and two (1, 0);
+    #: weighted, the cell (1, 0) holds 0.5 + 2.
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [0.1, 0.9, 0.2, 0.4]), "output": [[1.0, 0.0], [2.0, 1.0]]},
+                       {"inputs": ([0, 1, 1, 1], [0.1, 0.9, 0.2, 0.4], [1.0, 3.0, 0.5, 2.0]),
+                        "output": [[1.0, 0.0], [2.5, 3.0]]},
+                       {"config": {"num_classes": 3}, "inputs": ([0, 2, 1, 2], [0, 2, 2, 1]),
+                        "output": [[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 1.0]]})
 
     def _score(self, matrix: np.ndarray) -> np.ndarray:
         return matrix
@@ -117,6 +128,17 @@ class MatthewsCorrelation(_ConfusionBased):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "matthews_correlation"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.3})
+    reference = _reference.matthews_correlation
+    #: scikit-learn's documented example, matthews_corrcoef([1, 1, 1, 0], [1, 0, 1, 1]) = -0.33...
+    #: (tp = 2, tn = 0, fp = 1, fn = 1: (0 - 1) / sqrt(3 · 3 · 1 · 1) = -1/3).
+    #: Three classes, [0, 1, 2, 2, 0, 1] against [0, 2, 2, 1, 1, 1]: (c·s - Σ p_k t_k) /
+    #: sqrt((s² - Σ p_k²)(s² - Σ t_k²)) = (3·6 - 12) / sqrt(22 · 24). A threshold of 0.3 on one column.
+    golden_examples = ({"inputs": ([1, 1, 1, 0], [1, 0, 1, 1]), "output": -1 / 3},
+                       {"config": {"num_classes": 3}, "inputs": ([0, 1, 2, 2, 0, 1], [0, 2, 2, 1, 1, 1]),
+                        "output": 6 / 528 ** 0.5},
+                       {"config": {"threshold": 0.3}, "inputs": ([1, 0, 1, 0], [0.4, 0.2, 0.25, 0.1]),
+                        "output": 1 / 3 ** 0.5})
 
     def _score(self, matrix: np.ndarray) -> float:
         true, pred = matrix.sum(axis=1), matrix.sum(axis=0)
@@ -139,6 +161,27 @@ class CohenKappa(_ConfusionBased):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "cohen_kappa"
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"weightage": "linear"}, {"weightage": "quadratic"},
+                                                    {"threshold": 0.3, "weightage": "linear"})
+    reference = _reference.cohen_kappa
+    #: By the definition (each = scikit-learn's cohen_kappa_score): for [0, 1, 2, 2] against [0, 2, 2, 1],
+    #: p_o = 1/2, p_e = (1·1 + 1·1 + 2·2)/16 = 3/8, kappa = (1/2 - 3/8) / (1 - 3/8) = 1/5. For
+    #: [0, 1, 2, 2, 0, 1] against [0, 2, 2, 1, 1, 1] (observed off-diagonal cells (0,1), (1,2), (2,1),
+    #: row totals 2, 2, 2, column totals 1, 3, 2): unweighted (1/2 - 1/3) / (2/3) = 1/4; linear
+    #: 1 - 3/5; quadratic 1 - 3/7; the weighted quadratic value is scikit-learn's. At a threshold of
+    #: 0.3 the last example agrees perfectly (at 0.5 it would predict no positive at all).
+    golden_examples = ({"config": {"num_classes": 3}, "inputs": ([0, 1, 2, 2], [0, 2, 2, 1]), "output": 0.2},
+                       {"config": {"num_classes": 3}, "inputs": ([0, 1, 2, 2, 0, 1], [0, 2, 2, 1, 1, 1]),
+                        "output": 0.25},
+                       {"config": {"num_classes": 3, "weightage": "linear"},
+                        "inputs": ([0, 1, 2, 2, 0, 1], [0, 2, 2, 1, 1, 1]), "output": 0.4},
+                       {"config": {"num_classes": 3, "weightage": "quadratic"},
+                        "inputs": ([0, 1, 2, 2, 0, 1], [0, 2, 2, 1, 1, 1]), "output": 4 / 7},
+                       {"config": {"num_classes": 3, "weightage": "quadratic"},
+                        "inputs": ([0, 1, 2, 2, 0, 1], [0, 2, 2, 1, 1, 1], [1, 2, 1, 0.5, 1, 3]),
+                        "output": 0.5475285171102662},
+                       {"config": {"weightage": "linear", "threshold": 0.3},
+                        "inputs": ([1, 0, 1, 0], [0.4, 0.2, 0.35, 0.1]), "output": 1.0})
 
     def __init__(self, num_classes: int | None = None, weightage: str | None = None, threshold: float = 0.5,
                  name: str | None = None, dtype: str | None = None) -> None:

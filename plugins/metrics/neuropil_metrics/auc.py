@@ -30,6 +30,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, threshold_tallies, to_host
 
 EPSILON = 1e-7
@@ -52,9 +53,40 @@ class AUC(Metric):
     target_kind = "binary"
     prediction_kind = "probability"
     #: For the conformance suite: each curve, both modes, a coarse grid.
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"},
-                                                    {"curve": "PRGAIN", "num_thresholds": None},
-                                                    {"num_thresholds": None}, {"summation_method": "minoring"})
+    example_configs: tuple[dict[str, Any], ...] = (
+        {}, {"curve": "PR", "num_thresholds": 20}, {"curve": "PRGAIN"}, {"curve": "PRGAIN", "num_thresholds": None},
+        {"num_thresholds": None}, {"curve": "PR", "num_thresholds": None}, {"summation_method": "minoring"},
+        {"summation_method": "majoring", "num_thresholds": 7}, {"curve": "PR", "summation_method": "minoring"},
+        {"curve": "PRGAIN", "summation_method": "majoring"}, {"thresholds": [0.3, 0.5, 0.8]},
+        {"curve": "PR", "thresholds": [0.25, 0.6]}, {"from_logits": True}, {"multi_label": True},
+        {"multi_label": True, "curve": "PR", "num_thresholds": 11}, {"multi_label": True, "num_thresholds": None})
+    reference = _reference.auc
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py): thresholds [-1e-7, 0.5,
+    #: 1 + 1e-7], tp = [2, 1, 0], fp = [2, 0, 0], so the trapezoids add up to 0.75.
+    golden_examples = ({"config": {"num_thresholds": 3}, "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]), "output": 0.75},
+                       {"config": {"num_thresholds": 3},
+                        "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1]), "output": 1.0},
+                       # By the definition: scores of exactly 0 or 1 fall inside the outer thresholds
+                       # (-1e-7 and 1 + 1e-7), so a positive and a negative tied there are one tie, 1/2
+                       {"inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
+                       {"inputs": ([0, 1], [0.0, 0.0]), "output": 0.5},
+                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [1.0, 1.0]), "output": 0.5},
+                       {"config": {"thresholds": [0.5]}, "inputs": ([0, 1], [0.0, 0.0]), "output": 0.5},
+                       # Exact mode against scikit-learn's documented examples: roc_auc_score gives 0.75
+                       # and average_precision_score 0.83 (= 1/2 · 1 + 1/2 · 2/3) on these scores;
+                       # weighted, 2/3 · 1 + 1/3 · 3/7 = 17/21 (scikit-learn agrees)
+                       {"config": {"num_thresholds": None},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), "output": 0.75},
+                       {"config": {"num_thresholds": None, "curve": "PR"},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), "output": 5 / 6},
+                       {"config": {"num_thresholds": None, "curve": "PR"},
+                        "inputs": ([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], [1.0, 2.0, 0.5, 1.0]),
+                        "output": 17 / 21},
+                       # from_logits: the sigmoid of a negative logit (-0.2 -> 0.45) stays below that of
+                       # 2.0 (0.88), so the positive outranks the negative: 1.0
+                       {"config": {"from_logits": True}, "inputs": ([0, 1], [-0.2, 2.0]), "output": 1.0},
+                       {"config": {"from_logits": True, "num_thresholds": None},
+                        "inputs": ([0, 1, 0, 1], [-0.2, 2.0, -3.0, -1.0]), "output": 0.75})
 
     def __init__(self, num_thresholds: int | None = 200, curve: str = "ROC",
                  summation_method: str = "interpolation", name: str | None = None, dtype: str | None = None,

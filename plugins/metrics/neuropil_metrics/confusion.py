@@ -15,6 +15,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide, keep_top_k, threshold_tallies
 from .counts import parse_thresholds
 
@@ -25,8 +26,9 @@ class _ThresholdedRate(Metric):
     other: str = ""
     target_kind = "binary"
     prediction_kind = "probability"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"thresholds": [0.2, 0.7]}, {"top_k": 1},
-                                                    {"top_k": 2, "class_id": 0})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"thresholds": [0.2, 0.7]}, {"thresholds": 0.35},
+                                                    {"top_k": 1}, {"top_k": 2, "class_id": 0},
+                                                    {"class_id": 0}, {"top_k": 2, "thresholds": [0.1, 0.6]})
 
     def __init__(self, thresholds: float | Sequence[float] | None = None, top_k: int | None = None,
                  class_id: int | None = None, name: str | None = None, dtype: str | None = None) -> None:
@@ -80,6 +82,12 @@ class Precision(_ThresholdedRate):
 
     name = "precision"
     other = "fp"
+    reference = _reference.precision
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [1, 0, 1, 1]), "output": 2 / 3},
+                       {"inputs": ([0, 1, 1, 1], [1, 0, 1, 1], [0, 0, 1, 0]), "output": 1.0},
+                       {"config": {"top_k": 2}, "inputs": ([0, 0, 1, 1], [1, 1, 1, 1]), "output": 0.0},
+                       {"config": {"top_k": 4}, "inputs": ([0, 0, 1, 1], [1, 1, 1, 1]), "output": 0.5})
 
 
 class Recall(_ThresholdedRate):
@@ -90,3 +98,7 @@ class Recall(_ThresholdedRate):
 
     name = "recall"
     other = "fn"
+    reference = _reference.recall
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [1, 0, 1, 1]), "output": 2 / 3},
+                       {"inputs": ([0, 1, 1, 1], [1, 0, 1, 1], [0, 0, 1, 0]), "output": 1.0})

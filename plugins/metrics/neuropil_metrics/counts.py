@@ -17,6 +17,7 @@ from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 from neuropil.errors import ArgumentError
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, threshold_tallies
 
 
@@ -85,6 +86,10 @@ class TruePositives(_ConditionCount):
 
     name = "true_positives"
     condition = "tp"
+    reference = _reference.true_positives
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [1, 0, 1, 1]), "output": 2.0},
+                       {"inputs": ([0, 1, 1, 1], [1, 0, 1, 1], [0, 0, 1, 0]), "output": 1.0})
 
 
 class FalsePositives(_ConditionCount):
@@ -95,6 +100,10 @@ class FalsePositives(_ConditionCount):
 
     name = "false_positives"
     condition = "fp"
+    reference = _reference.false_positives
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 0, 0], [0, 0, 1, 1]), "output": 2.0},
+                       {"inputs": ([0, 1, 0, 0], [0, 0, 1, 1], [0, 0, 1, 0]), "output": 1.0})
 
 
 class TrueNegatives(_ConditionCount):
@@ -105,6 +114,10 @@ class TrueNegatives(_ConditionCount):
 
     name = "true_negatives"
     condition = "tn"
+    reference = _reference.true_negatives
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 0, 0], [1, 1, 0, 0]), "output": 2.0},
+                       {"inputs": ([0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0]), "output": 1.0})
 
 
 class FalseNegatives(_ConditionCount):
@@ -115,4 +128,8 @@ class FalseNegatives(_ConditionCount):
 
     name = "false_negatives"
     condition = "fn"
+    reference = _reference.false_negatives
+    #: Keras's documented example (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"inputs": ([0, 1, 1, 1], [0, 1, 0, 0]), "output": 2.0},
+                       {"inputs": ([0, 1, 1, 1], [0, 1, 0, 0], [0, 0, 1, 0]), "output": 1.0})
 

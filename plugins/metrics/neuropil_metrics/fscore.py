@@ -22,6 +22,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, Tallies, aligned, broadcast_weights, divide
 
 AVERAGES = (None, "micro", "macro", "weighted")
@@ -35,6 +36,20 @@ class FBetaScore(Metric):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "fbeta_score"
+    example_configs: tuple[dict[str, Any], ...] = (
+        {}, {"average": "micro"}, {"average": "macro", "beta": 2.0}, {"average": "weighted", "beta": 0.5},
+        {"threshold": 0.4, "beta": 1.5}, {"average": "macro", "threshold": 0.6},
+        {"average": "weighted", "threshold": 0.3})
+    reference = _reference.fbeta
+    #: Keras's documented example (keras/src/metrics/f_score_metrics.py), printed in float32.
+    golden_examples: tuple[dict[str, Any], ...] = (
+        {"config": {"beta": 2.0, "threshold": 0.5},
+         "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
+         "output": [0.3846154, 0.90909094, 0.8333334]},
+        # beta's default is 1: the same data then scores F1's documented values
+        {"config": {"threshold": 0.5},
+         "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]], [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
+         "output": [0.5, 0.8, 2 / 3]})
 
     def __init__(self, average: str | None = None, beta: float = 1.0, threshold: float | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -96,6 +111,14 @@ class F1Score(FBetaScore):
     """F-beta with beta = 1: the harmonic mean of precision and recall."""
 
     name = "f1_score"
+    example_configs: tuple[dict[str, Any], ...] = (
+        {}, {"average": "micro"}, {"average": "macro", "threshold": 0.5}, {"average": "weighted"},
+        {"threshold": 0.3})
+    #: Keras's documented example (keras/src/metrics/f_score_metrics.py).
+    golden_examples = ({"config": {"threshold": 0.5},
+                        "inputs": ([[1, 1, 1], [1, 0, 0], [1, 1, 0]],
+                                   [[0.2, 0.6, 0.7], [0.2, 0.6, 0.6], [0.6, 0.8, 0.0]]),
+                        "output": [0.5, 0.8, 2 / 3]},)
 
     def __init__(self, average: str | None = None, threshold: float | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:

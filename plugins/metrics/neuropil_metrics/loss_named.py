@@ -14,6 +14,7 @@ from neuropil.base.backend import array_module
 from neuropil.base.metric import MeanMetricWrapper
 
 from . import per_sample
+from . import reference_metrics as _reference
 from ._tally import FLOAT, broadcast_weights
 
 
@@ -35,6 +36,10 @@ class MeanSquaredError(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_squared_error"
+    reference = _reference.mean_squared_error
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.25},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.5})
     function = staticmethod(per_sample.mean_squared_error)
 
 
@@ -43,6 +48,10 @@ class MeanAbsoluteError(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_absolute_error"
+    reference = _reference.mean_absolute_error
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.25},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.5})
     function = staticmethod(per_sample.mean_absolute_error)
 
 
@@ -51,6 +60,10 @@ class MeanSquaredLogarithmicError(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_squared_logarithmic_error"
+    reference = _reference.mean_squared_logarithmic_error
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.12011322},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.24022643})
     prediction_kind = "positive"
     function = staticmethod(per_sample.mean_squared_logarithmic_error)
 
@@ -62,6 +75,12 @@ class CosineSimilarity(_LossNamed):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "cosine_similarity"
+    reference = _reference.cosine_similarity
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"config": {"axis": 1}, "inputs": ([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]]),
+                        "output": 0.5},
+                       {"config": {"axis": 1},
+                        "inputs": ([[0.0, 1.0], [1.0, 1.0]], [[1.0, 0.0], [1.0, 1.0]], [0.3, 0.7]), "output": 0.7})
     example_configs: tuple[dict[str, Any], ...] = ({}, {"axis": 1})
     function = staticmethod(per_sample.cosine_similarity)
 
@@ -75,7 +94,12 @@ class BinaryCrossentropy(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "binary_crossentropy"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.2}, {"from_logits": True})
+    reference = _reference.binary_crossentropy
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), "output": 0.81492424},
+                       {"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0]), "output": 0.9162905})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.2}, {"from_logits": True},
+                                                    {"from_logits": True, "label_smoothing": 0.3})
     target_kind = "binary"
     prediction_kind = "probability"
     function = staticmethod(per_sample.binary_crossentropy)
@@ -93,7 +117,13 @@ class CategoricalCrossentropy(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "categorical_crossentropy"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True})
+    reference = _reference.categorical_crossentropy
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]), "output": 1.1769392},
+                       {"inputs": ([[0, 1, 0], [0, 0, 1]], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], [0.3, 0.7]),
+                        "output": 1.6271976})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"label_smoothing": 0.1}, {"from_logits": True},
+                                                    {"from_logits": True, "label_smoothing": 0.25}, {"axis": 1})
     target_kind = "one_hot"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.categorical_crossentropy)
@@ -117,7 +147,12 @@ class SparseCategoricalCrossentropy(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "sparse_categorical_crossentropy"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"from_logits": True}, {"ignore_class": 0})
+    reference = _reference.sparse_categorical_crossentropy
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]]), "output": 1.1769392},
+                       {"inputs": ([1, 2], [[0.05, 0.95, 0], [0.1, 0.8, 0.1]], [0.3, 0.7]), "output": 1.6271976})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"from_logits": True}, {"ignore_class": 0},
+                                                    {"ignore_class": 1, "from_logits": True}, {"axis": 1})
     target_kind = "sparse"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.sparse_categorical_crossentropy)
@@ -146,6 +181,10 @@ class KLDivergence(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "kl_divergence"
+    reference = _reference.kl_divergence
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), "output": 0.45814306},
+                       {"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0]), "output": 0.9162892})
     target_kind = "one_hot"
     prediction_kind = "distribution"
     function = staticmethod(per_sample.kl_divergence)
@@ -156,6 +195,10 @@ class Poisson(_LossNamed):
     result_range = (-float("inf"), float("inf"))  # checked by the conformance suite's `range`
 
     name = "poisson"
+    reference = _reference.poisson
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.49999997},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.99999994})
     prediction_kind = "positive"
     function = staticmethod(per_sample.poisson)
 
@@ -165,6 +208,10 @@ class Hinge(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "hinge"
+    reference = _reference.hinge
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), "output": 1.3},
+                       {"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0]), "output": 1.1})
     target_kind = "binary"
     function = staticmethod(per_sample.hinge)
 
@@ -174,6 +221,10 @@ class SquaredHinge(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "squared_hinge"
+    reference = _reference.squared_hinge
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), "output": 1.86},
+                       {"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0]), "output": 1.46})
     target_kind = "binary"
     function = staticmethod(per_sample.squared_hinge)
 
@@ -183,5 +234,9 @@ class CategoricalHinge(_LossNamed):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "categorical_hinge"
+    reference = _reference.categorical_hinge
+    #: Keras's documented example (keras/src/metrics/).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]]), "output": 1.4},
+                       {"inputs": ([[0, 1], [0, 0]], [[0.6, 0.4], [0.4, 0.6]], [1, 0]), "output": 1.2})
     target_kind = "one_hot"
     function = staticmethod(per_sample.categorical_hinge)

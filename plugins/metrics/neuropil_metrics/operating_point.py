@@ -17,6 +17,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 
+from . import reference_metrics as _reference
 from ._tally import Tallies, divide
 from .counts import confusion_at
 
@@ -84,9 +85,15 @@ class SensitivityAtSpecificity(_AtOperatingPoint):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "sensitivity_at_specificity"
+    reference = _reference.sensitivity_at_specificity
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"config": {"specificity": 0.5}, "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]),
+                        "output": 0.5},
+                       {"config": {"specificity": 0.5},
+                        "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [1, 1, 2, 2, 1]), "output": 1 / 3})
     target_argument = "specificity"
     example_configs = ({"specificity": 0.5}, {"specificity": 0.8, "num_thresholds": 7},
-                       {"specificity": 0.3, "class_id": 1})
+                       {"specificity": 0.3, "class_id": 1}, {"specificity": 0.6, "num_thresholds": 1})
 
     def __init__(self, specificity: float, num_thresholds: int = 200, class_id: int | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -104,9 +111,15 @@ class SpecificityAtSensitivity(_AtOperatingPoint):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "specificity_at_sensitivity"
+    reference = _reference.specificity_at_sensitivity
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"config": {"sensitivity": 0.5}, "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]),
+                        "output": 2 / 3},
+                       {"config": {"sensitivity": 0.5},
+                        "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [1, 1, 2, 2, 2]), "output": 0.5})
     target_argument = "sensitivity"
     example_configs = ({"sensitivity": 0.5}, {"sensitivity": 0.9, "num_thresholds": 7},
-                       {"sensitivity": 0.3, "class_id": 1})
+                       {"sensitivity": 0.3, "class_id": 1}, {"sensitivity": 0.4, "num_thresholds": 1})
 
     def __init__(self, sensitivity: float, num_thresholds: int = 200, class_id: int | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -124,8 +137,14 @@ class PrecisionAtRecall(_AtOperatingPoint):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "precision_at_recall"
+    reference = _reference.precision_at_recall
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"config": {"recall": 0.5}, "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8]), "output": 0.5},
+                       {"config": {"recall": 0.5},
+                        "inputs": ([0, 0, 0, 1, 1], [0, 0.3, 0.8, 0.3, 0.8], [2, 2, 2, 1, 1]), "output": 1 / 3})
     target_argument = "recall"
-    example_configs = ({"recall": 0.5}, {"recall": 0.8, "num_thresholds": 7}, {"recall": 0.3, "class_id": 1})
+    example_configs = ({"recall": 0.5}, {"recall": 0.8, "num_thresholds": 7}, {"recall": 0.3, "class_id": 1},
+                       {"recall": 0.4, "num_thresholds": 1})
 
     def __init__(self, recall: float, num_thresholds: int = 200, class_id: int | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -143,9 +162,14 @@ class RecallAtPrecision(_AtOperatingPoint):
     direction = "up"  # bigger is better: how callbacks read mode="auto"
 
     name = "recall_at_precision"
+    reference = _reference.recall_at_precision
+    #: Keras's documented examples (keras/src/metrics/confusion_metrics.py).
+    golden_examples = ({"config": {"precision": 0.8}, "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9]), "output": 0.5},
+                       {"config": {"precision": 0.8},
+                        "inputs": ([0, 0, 1, 1], [0, 0.5, 0.3, 0.9], [1, 0, 0, 1]), "output": 1.0})
     target_argument = "precision"
     example_configs = ({"precision": 0.5}, {"precision": 0.8, "num_thresholds": 7},
-                       {"precision": 0.3, "class_id": 1})
+                       {"precision": 0.3, "class_id": 1}, {"precision": 0.6, "num_thresholds": 1})
 
     def __init__(self, precision: float, num_thresholds: int = 200, class_id: int | None = None,
                  name: str | None = None, dtype: str | None = None) -> None:

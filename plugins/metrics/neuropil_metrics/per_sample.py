@@ -19,8 +19,9 @@ from ._tally import FLOAT, aligned
 
 #: Keras's fuzz factor (``keras.backend.epsilon()``): what probabilities are clipped to.
 EPSILON = 1e-7
-#: The floor on a squared norm in Keras's ``l2_normalize``.
-NORM_EPSILON = 1e-12
+#: The floor on a vector's L2 norm in Keras 3's ``ops.normalize`` (``backend.epsilon()``; Keras 2's
+#: ``l2_normalize`` floored the *squared* norm at 1e-12 instead).
+NORM_EPSILON = 1e-7
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[Any, Any, Any]:
@@ -53,8 +54,9 @@ def mean_squared_logarithmic_error(y_true: Any, y_pred: Any) -> Any:
 
 
 def _unit(xp: Any, x: Any, axis: int) -> Any:
-    """``x`` scaled to unit L2 norm along ``axis`` (an all-zero vector stays zero)."""
-    return x / xp.sqrt(xp.maximum((x * x).sum(axis=axis, keepdims=True), NORM_EPSILON))
+    """``x`` scaled to unit L2 norm along ``axis``, the norm floored at ε as Keras 3 does (an all-zero
+    vector stays zero)."""
+    return x / xp.maximum(xp.sqrt((x * x).sum(axis=axis, keepdims=True)), NORM_EPSILON)
 
 
 def cosine_similarity(y_true: Any, y_pred: Any, axis: int = -1) -> Any:

@@ -15,6 +15,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import MeanMetricWrapper, Metric
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT, aligned, broadcast_weights, divide, to_host
 
 #: Keras's fuzz factor: |y_true| below it is treated as it in MAPE's denominator.
@@ -68,6 +69,10 @@ class MeanAbsolutePercentageError(_Mean):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "mean_absolute_percentage_error"
+    reference = _reference.mean_absolute_percentage_error
+    #: Keras's documented example (keras/src/metrics/regression_metrics.py).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 250000000.0},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 500000000.0})
     function = staticmethod(mean_absolute_percentage_error)
 
 
@@ -76,6 +81,10 @@ class LogCoshError(_Mean):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "log_cosh_error"
+    reference = _reference.log_cosh_error
+    #: Keras's documented example (keras/src/metrics/regression_metrics.py).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.10844523},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.21689045})
     function = staticmethod(log_cosh_error)
 
 
@@ -84,6 +93,10 @@ class RootMeanSquaredError(_Mean):
     result_range = (0.0, float("inf"))  # checked by the conformance suite's `range`
 
     name = "root_mean_squared_error"
+    reference = _reference.root_mean_squared_error
+    #: Keras's documented example (keras/src/metrics/regression_metrics.py).
+    golden_examples = ({"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]]), "output": 0.5},
+                       {"inputs": ([[0, 1], [0, 0]], [[1, 1], [0, 0]], [1, 0]), "output": 0.70710677})
     function = staticmethod(squared_error)
 
     def result(self) -> float:
@@ -112,7 +125,13 @@ class R2Score(Metric):
 
     name = "r2_score"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"class_aggregation": None, "num_regressors": 1},
-                                                    {"class_aggregation": "variance_weighted_average"})
+                                                    {"class_aggregation": "variance_weighted_average"},
+                                                    {"class_aggregation": "variance_weighted_average",
+                                                     "num_regressors": 2},
+                                                    {"num_regressors": 1})
+    reference = _reference.r2_score
+    #: Keras's documented example (keras/src/metrics/regression_metrics.py).
+    golden_examples = ({"inputs": ([[1], [4], [3]], [[2], [4], [4]]), "output": 0.57142854},)
 
     def __init__(self, class_aggregation: str | None = "uniform_average", num_regressors: int = 0,
                  name: str | None = None, dtype: str | None = None) -> None:
@@ -145,7 +164,8 @@ class R2Score(Metric):
         if self._moments is None:
             return 0.0
         m = {key: to_host(value) for key, value in self._moments.items()}
-        constant = m["min"] == m["max"]
+        # no variance: a constant column, or one whose deviations (1e-200) square to nothing
+        constant = (m["min"] == m["max"]) | (m["centred"] == 0)
         total = np.where(constant, 0.0, m["centred"])
         residual = m["residual"]
         scores = np.where(constant, np.where(residual == 0, 1.0, 0.0), 1.0 - divide(residual, total))

@@ -12,6 +12,7 @@ from neuropil import checks
 from neuropil.base.backend import array_module
 from neuropil.base.metric import MeanMetricWrapper
 
+from . import reference_metrics as _reference
 from ._tally import FLOAT
 
 
@@ -59,7 +60,14 @@ class TopKCategoricalAccuracy(MeanMetricWrapper):
     name = "top_k_categorical_accuracy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2}, {"k": 3})
+    reference = _reference.top_k_categorical_accuracy
+    #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
+    golden_examples = ({"config": {"k": 1}, "inputs": ([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]]),
+                        "output": 0.5},
+                       {"config": {"k": 1},
+                        "inputs": ([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], [0.7, 0.3]),
+                        "output": 0.3})
 
     def __init__(self, k: int = 5, name: str | None = None, dtype: str | None = None) -> None:
         k = checks.count(type(self).__name__, "k", k)
@@ -76,7 +84,15 @@ class SparseTopKCategoricalAccuracy(MeanMetricWrapper):
     name = "sparse_top_k_categorical_accuracy"
     target_kind = "sparse"
     prediction_kind = "distribution"
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"k": 1}, {"k": 2}, {"k": 3})
+    reference = _reference.sparse_top_k_categorical_accuracy
+    #: Keras's documented examples (keras/src/metrics/accuracy_metrics.py); the last one reads ids
+    #: sorted best first (from_sorted_ids): the target 2 is the second id of row 0 and absent from row 1.
+    golden_examples = ({"config": {"k": 1}, "inputs": ([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]]), "output": 0.5},
+                       {"config": {"k": 1}, "inputs": ([2, 1], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], [0.7, 0.3]),
+                        "output": 0.3},
+                       {"config": {"k": 2, "from_sorted_ids": True}, "inputs": ([2, 1], [[1, 2, 0], [0, 2, 1]]),
+                        "output": 0.5})
 
     def __init__(self, k: int = 5, name: str | None = None, dtype: str | None = None,
                  from_sorted_ids: bool = False) -> None:

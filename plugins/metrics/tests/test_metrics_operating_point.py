@@ -112,3 +112,15 @@ def test_bad_arguments_name_the_metric_and_the_argument(cls):
     with pytest.raises(ArgumentError, match=f"{cls.__name__} expects num_thresholds to be a positive integer"):
         cls(0.5, num_thresholds=0)
     assert cls(0.25).get_config()[argument] == 0.25 and getattr(cls(0.25), argument) == 0.25
+
+
+@pytest.mark.parametrize("weight", [0.1, 0.3, 0.7])
+def test_a_rate_exactly_at_the_target_reaches_it_whatever_the_weights(weight):
+    """One positive and one negative above the threshold, two negatives below, all of weight w:
+    precision there is w / (w + w) = 0.5 exactly, so RecallAtPrecision(0.5) finds recall 1 (the sums
+    above a threshold must not carry the rounding of a total minus a running sum)."""
+    y_true = np.array([[0.0, 0.0], [0.0, 1.0]])
+    y_pred = np.array([[0.25, 0.25], [0.5, 0.5]])
+    metric = RecallAtPrecision(0.5)
+    metric.update_state(y_true, y_pred, np.full(2, weight))
+    assert metric.result() == 1.0

@@ -106,3 +106,11 @@ def test_mean_metric_wrapper_weighs_an_already_averaged_value_by_batch_size():
     metric.update_state(np.zeros(2), np.ones(2))      # batch mean 1, two samples
     metric.update_state(np.zeros(6), np.full(6, 3.0))  # batch mean 3, six samples
     assert metric.result() == pytest.approx((2 * 1 + 6 * 3) / 8)
+
+
+def test_r2_of_a_column_whose_variance_underflows_is_scikit_learns():
+    """Targets 1e-200 apart have a sum of squares of exactly 0: no variance to explain, so a wrong
+    prediction scores 0.0 and an exact one 1.0 (scikit-learn's force_finite), never 1 - x/0."""
+    y_true = np.array([[1e-200], [0.0]])
+    for y_pred in (np.array([[0.5], [0.5]]), y_true.copy()):
+        assert R2Score()(y_true, y_pred) == skm.r2_score(y_true, y_pred)

@@ -14,6 +14,8 @@ from neuropil.base.backend import array_module
 from neuropil.base.metric import Metric
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_metrics as _reference
+
 
 def _same_shape(y_true: Any, y_pred: Any) -> Any:
     """``y_true`` as an array of ``y_pred``'s module, reshaped to ``y_pred``'s shape when it holds the
@@ -80,6 +82,10 @@ class Accuracy(MeanAccuracy):
     result_range = (0.0, 1.0)  # checked by the conformance suite's `range`
 
     name = "accuracy"
+    reference = _reference.accuracy
+    #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
+    golden_examples = ({"inputs": ([[1], [2], [3], [4]], [[0], [2], [3], [4]]), "output": 0.75},
+                       {"inputs": ([[1], [2], [3], [4]], [[0], [2], [3], [4]], [1, 1, 0, 0]), "output": 0.5})
 
     def __init__(self, name: str | None = "accuracy", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
@@ -104,7 +110,14 @@ class BinaryAccuracy(MeanAccuracy):
     target_kind = "binary"
     prediction_kind = "probability"
     #: For the conformance suite: the default threshold and another one.
-    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.3})
+    example_configs: tuple[dict[str, Any], ...] = ({}, {"threshold": 0.3}, {"threshold": 0.7})
+    reference = _reference.binary_accuracy
+    #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
+    golden_examples = ({"inputs": ([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]]), "output": 0.75},
+                       {"inputs": ([[1], [1], [0], [0]], [[0.98], [1], [0], [0.6]], [1, 0, 0, 1]), "output": 0.5},
+                       # by the definition: a prediction equal to the threshold is not above it
+                       {"inputs": ([[0], [0]], [[0.5], [0.7]]), "output": 0.5},
+                       {"config": {"threshold": 0.7}, "inputs": ([[0], [0]], [[0.5], [0.7]]), "output": 1.0})
 
     def __init__(self, name: str | None = "binary_accuracy", dtype: str | None = None,
                  threshold: float = 0.5) -> None:
@@ -126,6 +139,11 @@ class CategoricalAccuracy(MeanAccuracy):
     name = "categorical_accuracy"
     target_kind = "one_hot"
     prediction_kind = "distribution"
+    reference = _reference.categorical_accuracy
+    #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
+    golden_examples = ({"inputs": ([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]]), "output": 0.5},
+                       {"inputs": ([[0, 0, 1], [0, 1, 0]], [[0.1, 0.9, 0.8], [0.05, 0.95, 0]], [0.7, 0.3]),
+                        "output": 0.3})
 
     def __init__(self, name: str | None = "categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)
@@ -143,6 +161,10 @@ class SparseCategoricalAccuracy(MeanAccuracy):
     name = "sparse_categorical_accuracy"
     target_kind = "sparse"
     prediction_kind = "distribution"
+    reference = _reference.sparse_categorical_accuracy
+    #: Keras's documented example (keras/src/metrics/accuracy_metrics.py).
+    golden_examples = ({"inputs": ([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]]), "output": 0.5},
+                       {"inputs": ([[2], [1]], [[0.1, 0.6, 0.3], [0.05, 0.95, 0]], [0.7, 0.3]), "output": 0.3})
 
     def __init__(self, name: str | None = "sparse_categorical_accuracy", dtype: str | None = None) -> None:
         super().__init__(name=name, dtype=dtype)

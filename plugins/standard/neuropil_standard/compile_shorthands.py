@@ -15,6 +15,8 @@ from neuropil.base.metric import MeanMetricWrapper, Metric
 from neuropil.checks import one_of
 from neuropil.plugin_system.hookspecs import Register
 
+from . import reference_metrics as _reference
+
 #: target family -> (accuracy metric name, cross-entropy loss name)
 FAMILIES = {
     "sparse_categorical": ("sparse_categorical_accuracy", "sparse_categorical_crossentropy"),
@@ -43,6 +45,8 @@ class Crossentropy(MeanMetricWrapper):
     target_kind = "one_hot"
     prediction_kind = "distribution"
     example_configs: tuple[dict[str, Any], ...] = ({}, {"family": "binary"}, {"family": "sparse_categorical"})
+    result_range = (0.0, float("inf"))  # a cross-entropy is never negative; checked by `range`
+    reference = _reference.crossentropy
 
     def __init__(self, family: str = "categorical", name: str | None = "crossentropy",
                  dtype: str | None = None) -> None:
