@@ -39,7 +39,7 @@ import numpy as np
 from ...plugin_system.registry import Entry
 from ..instances import ConformanceSkip, example_configs, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
-from ._layer_runs import deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
+from ._layer_runs import PERTURBATION, deterministic_modes, draw_layer, mode_name, perturb, restore, snapshot
 
 #: A float64 forward against a float64 formula written differently: rounding differs by far less.
 RTOL, ATOL = 1e-6, 1e-9
@@ -170,6 +170,29 @@ def metric(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+def _perturb_state(layer: Any, rng: np.random.Generator, size: float = PERTURBATION) -> None:
+    """Move what :func:`perturb` leaves alone: the non-trainable state (BatchNormalization's moving
+    statistics, Normalization's adapted mean and variance) and the trainable parameters of a frozen
+    layer, in place, so that an inference forward that ignores its statistics, or reads them
+    wrongly, shows instead of hiding behind an initial mean of 0 and variance of 1.
+
+    The state is shifted up by ``|N(0, size)|``: whatever it is, a variance or a count stays
+    non-negative, which a sign-blind shift would not guarantee. The reference reads the same moved
+    values (it is given the parameters after this)."""
+    frozen = not getattr(layer, "trainable", True)
+    for name, value in layer.params.items():
+        current = np.array(layer.backend.to_numpy(value))
+        if not np.issubdtype(current.dtype, np.floating):
+            continue
+        if name in layer.trainable_params:
+            if not frozen:
+                continue  # perturb() moved it already
+            noise = rng.normal(0.0, size, size=current.shape)
+        else:
+            noise = np.abs(rng.normal(0.0, size, size=current.shape))
+        value[...] = layer.backend.asarray((current + noise).astype(current.dtype))
+
+
 def layer(entry: Entry) -> None:
     has_formula, _ = _declared(entry)
     if not has_formula:
@@ -186,6 +209,7 @@ def layer(entry: Entry) -> None:
             restore(built_layer, built)
             if perturbed:
                 perturb(built_layer, rng)
+                _perturb_state(built_layer, rng)
             start = snapshot(built_layer)
             for training in modes:
                 restore(built_layer, start)

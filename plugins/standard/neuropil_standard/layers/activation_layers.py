@@ -16,6 +16,7 @@ from neuropil.errors import ArgumentError
 
 from .. import activations as fn
 from .._checks import finite_number
+from . import reference_core as _reference
 from .activation import Activation
 
 
@@ -38,8 +39,10 @@ class ReLU(_ArgumentActivation):
     threshold)`` below it; with the defaults, ``max(x, 0)``. As Keras's layer, it refuses negative
     ``max_value``, ``negative_slope`` and ``threshold``."""
 
+    reference = _reference.relu  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
-                       {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5})
+                       {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5}, {"threshold": 1.0},
+                       {"negative_slope": 0.5}, {"threshold": 0.5, "max_value": 1.5})
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
@@ -57,6 +60,7 @@ class LeakyReLU(_ArgumentActivation):
     """``x`` for ``x >= 0``, ``negative_slope * x`` below. Keras 3's name for the slope; the Keras 2
     name ``alpha`` is still accepted (with a DeprecationWarning, as Keras 3 warns) so old code runs."""
 
+    reference = _reference.leaky_relu  # the conformance suite's float64 formula
     example_configs = ({}, {"negative_slope": 0.05}, {"negative_slope": 1.5})
 
     def __init__(self, negative_slope: float = 0.3, *, alpha: float | None = None, **kwargs: Any) -> None:
@@ -81,7 +85,8 @@ class _SoftmaxOverAxis(fn.Softmax):
 class Softmax(_ArgumentActivation):
     """``exp(x) / sum(exp(x))`` along ``axis`` (batch axis included in the count, as in Keras)."""
 
-    example_configs = ({}, {"axis": 1, "input_shape": (3, 4)})
+    reference = _reference.softmax  # the conformance suite's float64 formula
+    example_configs = ({}, {"axis": 1, "input_shape": (3, 4)}, {"axis": -2, "input_shape": (4, 2, 3)})
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         if isinstance(axis, bool) or not isinstance(axis, int):
@@ -105,7 +110,8 @@ class Softmax(_ArgumentActivation):
 class ELU(_ArgumentActivation):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
 
-    example_configs = ({}, {"alpha": 0.5})
+    reference = _reference.elu  # the conformance suite's float64 formula
+    example_configs = ({}, {"alpha": 0.5}, {"alpha": 2.5})
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         self.alpha = finite_number("ELU", "alpha", alpha)

@@ -29,6 +29,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
+from . import reference_normalization as _reference
 from ._common import check_declared_shape, serialize_component
 
 #: The component arguments with the registry each resolves through.
@@ -71,9 +72,12 @@ class BatchNormalization(Layer):
     beta_constraint: Any
     gamma_constraint: Any
 
+    reference = _reference.batch_normalization  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {},
         {"axis": -2, "momentum": 0.5, "epsilon": 0.01},
+        {"axis": 1, "epsilon": 0.5, "momentum": 0.0, "input_shape": (3, 2, 2),
+         "moving_mean_initializer": "random_normal", "beta_initializer": "random_normal"},
         {"gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
          "beta_initializer": "random_normal"},
         {"center": False},

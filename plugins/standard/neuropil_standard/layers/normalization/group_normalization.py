@@ -22,6 +22,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, LayerError
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import AffineArguments, resolve_axes
 
@@ -32,8 +33,10 @@ class GroupNormalization(Layer):
     Weights, in Keras order: ``gamma`` (when ``scale``), ``beta`` (when ``center``), one per channel.
     """
 
+    reference = _reference.group_normalization  # the conformance suite's float64 formula
     example_configs = (
         {"groups": 1},
+        {"groups": 3, "epsilon": 0.1, "input_shape": (2, 2, 6), "beta_initializer": "random_normal"},
         {"groups": 2, "epsilon": 0.01, "input_shape": (3, 4),
          "gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
          "beta_initializer": "random_normal"},

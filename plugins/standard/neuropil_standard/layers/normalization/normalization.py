@@ -24,6 +24,7 @@ from neuropil import checks, config
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import axis_argument, axis_config, resolve_axes
 
@@ -41,8 +42,11 @@ def _host(batch: Any) -> np.ndarray:
 class Normalization(Layer):
     """Standardizes inputs feature-wise with a given or adapted mean and variance."""
 
+    reference = _reference.normalization  # the conformance suite's float64 formula
     example_configs = (
         {},
+        {"axis": None, "invert": True},
+        {"axis": -2, "mean": [1.0, 0.0, -1.0], "variance": [1e-20, 2.0, 9.0], "input_shape": (3, 2)},
         {"mean": [0.5, -1.0, 2.0], "variance": [4.0, 1.0, 0.25], "input_shape": (3,)},
         {"axis": None, "mean": 1.0, "variance": 2.0},
         {"invert": True, "mean": [1.0, -2.0], "variance": [0.5, 3.0], "input_shape": (4, 2)},
