@@ -21,6 +21,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError
 
+from .. import reference_preprocessing as _reference
 from ._image import ImageLayer
 from ._resize import SeparableResize, resize_matrices
 
@@ -42,8 +43,14 @@ def crop_backward(xp: Any, shape: tuple[int, ...], top: int, left: int) -> Any:
 class Resizing(ImageLayer):
     """Resizes images to ``(height, width)``."""
 
+    reference = _reference.resizing  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 7},
+        {"height": 7, "width": 2, "interpolation": "lanczos5"},
+        {"height": 2, "width": 3, "interpolation": "bicubic", "antialias": True},
+        {"height": 3, "width": 2, "interpolation": "nearest", "crop_to_aspect_ratio": True,
+         "data_format": "channels_first"},
+        {"height": 9, "width": 4, "pad_to_aspect_ratio": True, "fill_value": -1.0, "interpolation": "bicubic"},
         {"height": 2, "width": 3, "interpolation": "nearest"},
         {"height": 4, "width": 2, "crop_to_aspect_ratio": True},
         {"height": 4, "width": 9, "pad_to_aspect_ratio": True, "fill_value": 0.5},
@@ -108,8 +115,10 @@ class Resizing(ImageLayer):
 class CenterCrop(ImageLayer):
     """Cuts the centered ``(height, width)`` window (smaller images: resized with crop_to_aspect_ratio)."""
 
+    reference = _reference.center_crop  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 2},
+        {"height": 2, "width": 8},
         {"height": 8, "width": 4},
         {"height": 2, "width": 3, "data_format": "channels_first"},
     )

@@ -26,6 +26,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.utils import child_seed
 
+from .. import reference_regularization as _reference
 from ..dropout import Dropout
 
 #: SELU's constants, as Keras's AlphaDropout uses them.
@@ -66,6 +67,7 @@ class _NoiseLayer(Layer):
 class GaussianNoise(_NoiseLayer):
     """Adds ``N(0, stddev**2)`` noise when training."""
 
+    reference = _reference.gaussian_noise  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = ({"stddev": 0.5, "seed": 0}, {"stddev": 0.0})
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
@@ -89,6 +91,7 @@ class GaussianNoise(_NoiseLayer):
 class GaussianDropout(_NoiseLayer):
     """Multiplies by ``N(1, rate / (1 - rate))`` noise when training."""
 
+    reference = _reference.dropout  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0})
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
