@@ -119,6 +119,7 @@ class CenterCrop(ImageLayer):
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 2},
         {"height": 2, "width": 8},
+        {"height": 3, "width": 2, "input_shape": (6, 7, 1)},
         {"height": 8, "width": 4},
         {"height": 2, "width": 3, "data_format": "channels_first"},
     )

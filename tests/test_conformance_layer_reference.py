@@ -1,0 +1,118 @@
+"""The layer ``reference`` property reaches what its drawn examples alone would not: non-trainable state
+(moving statistics), a frozen layer's weights, and every example config, not only those the
+derandomized profile happens to draw."""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from neuropil.base.layer import Backward, Layer
+from neuropil.plugin_system.registry import Entry, Source
+from neuropil.testing.instances import layer_configs
+from neuropil.testing.properties import reference
+
+
+def _ones(shape: tuple[int, ...], dtype: str, rng: np.random.Generator) -> np.ndarray:
+    return np.ones(shape, dtype=dtype)
+
+
+def _zeros(shape: tuple[int, ...], dtype: str, rng: np.random.Generator) -> np.ndarray:
+    return np.zeros(shape, dtype=dtype)
+
+
+class Shift(Layer):
+    """``x * scale + offset``: ``scale`` trainable (initially 1), ``offset`` a non-trainable statistic
+    (initially 0), like BatchNormalization's moving mean."""
+
+    forgets_offset = False
+    forgets_scale = False
+
+    def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
+        self.add_weight("scale", (input_shape[-1],), _ones, rng)
+        self.add_weight("offset", (input_shape[-1],), _zeros, rng, trainable=False)
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        scale = 1.0 if self.forgets_scale else self.params["scale"]
+        y = x * scale
+        if not self.forgets_offset:
+            y = y + self.params["offset"]
+        return y, lambda dy: dy * scale
+
+    def reference(self, params: dict[str, np.ndarray], x: Any, training: bool) -> np.ndarray:
+        out = np.empty_like(np.asarray(x, dtype=np.float64))
+        for index in np.ndindex(out.shape):
+            feature = index[-1]
+            out[index] = x[index] * params["scale"][feature] + params["offset"][feature]
+        return out
+
+
+class ForgetsOffset(Shift):
+    """Ignores its statistic: right while it is 0, as it is when built."""
+
+    forgets_offset = True
+
+
+class ForgetsFrozenScale(Shift):
+    """Ignores ``scale``: right while it is 1, and a frozen layer's trainable weights are left alone
+    by the perturbation of trainable parameters."""
+
+    forgets_scale = True
+    example_configs = ({"trainable": False},)
+
+
+class Multiplier(Layer):
+    """``x * k`` for the configured ``k``, wrong for ``k == 8`` only (the last of many configs)."""
+
+    example_configs = tuple({"k": k} for k in range(1, 9))
+
+    def __init__(self, k: int = 1, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.k = k
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        k = 7 if self.k == 8 else self.k
+        return x * k, lambda dy: dy * k
+
+    def reference(self, params: dict[str, np.ndarray], x: Any, training: bool) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64) * self.k
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "k": self.k}
+
+
+def _entry(factory: type) -> Entry:
+    return Entry("layers", factory.__name__, factory, (), Source("test"))
+
+
+def test_a_layer_that_agrees_with_its_reference_passes() -> None:
+    reference.layer(_entry(Shift))
+
+
+def test_a_forward_that_ignores_its_non_trainable_state_fails() -> None:
+    with pytest.raises(AssertionError, match="perturbed parameters against the declared reference"):
+        reference.layer(_entry(ForgetsOffset))
+
+
+def test_a_frozen_layer_that_ignores_its_weights_fails() -> None:
+    with pytest.raises(AssertionError, match="perturbed parameters against the declared reference"):
+        reference.layer(_entry(ForgetsFrozenScale))
+
+
+def test_every_example_config_is_compared_not_only_the_drawn_ones() -> None:
+    entry = _entry(Multiplier)
+    with pytest.raises(AssertionError, match=r"example config \{'k': 8\}"):
+        reference._every_config(entry, layer_configs(entry))
+
+
+def test_the_state_perturbation_keeps_statistics_non_negative() -> None:
+    """A variance must stay a variance: the state moves up, never below where it was."""
+    entry = _entry(Shift)
+    from neuropil.testing.instances import build_layer
+
+    layer = build_layer(entry, {}, (3,), 0)
+    before = np.array(layer.params["offset"])
+    scale_before = np.array(layer.params["scale"])
+    reference._perturb_state(layer, np.random.default_rng(0))
+    assert (np.asarray(layer.params["offset"]) > before).all()
+    np.testing.assert_array_equal(np.asarray(layer.params["scale"]), scale_before)  # perturb()'s job
