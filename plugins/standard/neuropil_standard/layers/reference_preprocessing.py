@@ -170,7 +170,8 @@ def _source_index(i: int, size: int, fill_mode: str) -> int | None:
 def _affine(self: Any, images: np.ndarray, transform: tuple[float, ...]) -> np.ndarray:
     """Every sample resampled through one affine transform ``(a0, a1, a2, b0, b1, b2)``: the output
     pixel at column ``c``, row ``r`` reads the input at ``(a0 c + a1 r + a2, b0 c + b1 r + b2)``;
-    bilinear weighs the four pixels around that point, nearest rounds it (half to even, as NumPy)."""
+    bilinear weighs the four pixels around that point, nearest rounds it (``x.5`` up: Keras's
+    backends differ at ties, JAX's rounds up, TensorFlow's and torch's to even)."""
     a0, a1, a2, b0, b1, b2 = transform
     batch, height, width, channels = images.shape
     out = np.zeros_like(images)
@@ -184,7 +185,7 @@ def _affine(self: Any, images: np.ndarray, transform: tuple[float, ...]) -> np.n
             for col in range(width):
                 x_in, y_in = a0 * col + a1 * row + a2, b0 * col + b1 * row + b2
                 if self.interpolation == "nearest":
-                    out[n, row, col] = pixel(n, int(np.round(y_in)), int(np.round(x_in)))
+                    out[n, row, col] = pixel(n, math.floor(y_in + 0.5), math.floor(x_in + 0.5))
                     continue
                 left, top = math.floor(x_in), math.floor(y_in)
                 fx, fy = x_in - left, y_in - top
