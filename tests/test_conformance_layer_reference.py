@@ -116,3 +116,33 @@ def test_the_state_perturbation_keeps_statistics_non_negative() -> None:
     reference._perturb_state(layer, np.random.default_rng(0))
     assert (np.asarray(layer.params["offset"]) > before).all()
     np.testing.assert_array_equal(np.asarray(layer.params["scale"]), scale_before)  # perturb()'s job
+
+
+class Scaler(Layer):
+    """``x * k``, Keras-style default ``k = 1``; its golden example states what the default computes."""
+
+    default_k = 1.0
+    golden_examples = ({"config": {}, "inputs": ([[1.0, -2.0]],), "output": [[1.0, -2.0]]},
+                       {"config": {"k": 3.0}, "training": True, "inputs": ([[1.0]],), "output": [[3.0]]})
+
+    def __init__(self, k: float | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.k = self.default_k if k is None else k
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        return x * self.k, lambda dy: dy * self.k
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "k": self.k}
+
+
+class LeakyDefault(Scaler):
+    """A default that drifted: every formula reading ``self.k`` agrees with it, the example does not."""
+
+    default_k = 1.1
+
+
+def test_layer_golden_examples_state_what_the_defaults_compute() -> None:
+    reference.layer(_entry(Scaler))  # golden examples only: no formula needed, nothing skipped
+    with pytest.raises(AssertionError, match=r"golden example 0 \(config \{\}, inference"):
+        reference.layer(_entry(LeakyDefault))

@@ -195,11 +195,14 @@ def _perturb_state(layer: Any, rng: np.random.Generator, size: float = PERTURBAT
 
 
 def layer(entry: Entry) -> None:
-    has_formula, _ = _declared(entry)
-    if not has_formula:
+    has_formula, golden = _declared(entry)
+    if not has_formula and not golden:
         raise ConformanceSkip("no reference declared, so nothing checks what this layer computes: declare "
                               "a float64 `reference(params, x, training)` (docs/plugins.md, 'Declaring a "
                               "reference')")
+    _check_layer_golden(entry, golden)
+    if not has_formula:
+        return
     configs = layer_configs(entry)
 
     def test(data: Any) -> None:
@@ -208,6 +211,23 @@ def layer(entry: Entry) -> None:
 
     run_hypothesis(test)
     _every_config(entry, configs)
+
+
+def _check_layer_golden(entry: Entry, golden: tuple[dict[str, Any], ...]) -> None:
+    """A layer's golden examples: ``inputs=(x,)`` with the batch axis, the layer built from ``config``
+    for ``x``'s per-sample shape (its initial weights: the defaults' ones and zeros), and ``output``
+    its inference forward (``"training": True`` for the training one). A formula reads its
+    configuration from the layer, so only an example states what the *defaults* compute (a ReLU whose
+    default slope leaked, a BatchNormalization with another epsilon)."""
+    for number, example in enumerate(golden):
+        config = dict(example.get("config", {}))
+        (x,) = (np.asarray(a, dtype=np.float64) for a in example["inputs"])
+        built_layer = build_layer(entry, config, tuple(x.shape[1:]), number)
+        training = bool(example.get("training", False))
+        actual = _host(built_layer.forward(built_layer.backend.asarray(x), training=training)[0])
+        assert_allclose(f"golden example {number} (config {config}, {mode_name(training)}, inputs {x.tolist()})",
+                        actual, np.asarray(example["output"], dtype=np.float64),
+                        float(example.get("rtol", GOLDEN_RTOL)), GOLDEN_ATOL)
 
 
 def _compare_with_reference(built_layer: Any, x: Any, rng: np.random.Generator) -> None:

@@ -73,6 +73,14 @@ class BatchNormalization(Layer):
     gamma_constraint: Any
 
     reference = _reference.batch_normalization  # the conformance suite's float64 formula
+    # The defaults (epsilon 1e-3, gamma 1, beta 0, moving mean 0 and variance 1) by the definition:
+    # inference x / sqrt(1.001); training (x - 0.05) / sqrt(0.0025 + 0.001) for the batch [0, 0.1].
+    golden_examples = (
+        {"config": {}, "inputs": ([[0.1], [-2.0]],), "output": [[0.09995003746877733], [-1.9990007493755464]],
+         "rtol": 1e-9},
+        {"config": {}, "training": True, "inputs": ([[0.0], [0.1]],),
+         "output": [[-0.8451542547285166], [0.8451542547285166]], "rtol": 1e-9},
+    )
     example_configs: tuple[dict[str, Any], ...] = (
         {},
         {"axis": -2, "momentum": 0.5, "epsilon": 0.01},

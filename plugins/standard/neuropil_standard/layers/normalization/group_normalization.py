@@ -34,6 +34,10 @@ class GroupNormalization(Layer):
     """
 
     reference = _reference.group_normalization  # the conformance suite's float64 formula
+    # Two groups, the default epsilon 1e-3: [0, 0.1] -> +-0.05 / sqrt(0.0035), [1, 1.2] -> +-0.1 / sqrt(0.011).
+    golden_examples = ({"config": {"groups": 2}, "inputs": ([[0.0, 0.1, 1.0, 1.2]],),
+                        "output": [[-0.8451542547285166, 0.8451542547285166, -0.9534625892455924,
+                                    0.9534625892455924]], "rtol": 1e-9},)
     example_configs = (
         {"groups": 1},
         {"groups": 3, "epsilon": 0.1, "input_shape": (2, 2, 6), "beta_initializer": "random_normal"},

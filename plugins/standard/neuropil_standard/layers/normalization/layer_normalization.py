@@ -34,6 +34,9 @@ class LayerNormalization(Layer):
     """
 
     reference = _reference.layer_normalization  # the conformance suite's float64 formula
+    # The default epsilon 1e-3 by the definition: [0, 0.1] -> +-0.05 / sqrt(0.0025 + 0.001).
+    golden_examples = ({"config": {}, "inputs": ([[0.0, 0.1]],),
+                        "output": [[-0.8451542547285166, 0.8451542547285166]], "rtol": 1e-9},)
     example_configs = (
         {},
         {"axis": [1, 3], "input_shape": (2, 3, 2), "beta_initializer": "random_normal"},

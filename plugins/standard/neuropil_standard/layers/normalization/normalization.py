@@ -43,6 +43,13 @@ class Normalization(Layer):
     """Standardizes inputs feature-wise with a given or adapted mean and variance."""
 
     reference = _reference.normalization  # the conformance suite's float64 formula
+    # Keras's documented examples (mean 3, variance 2; and inverted).
+    golden_examples = (
+        {"config": {"mean": 3.0, "variance": 2.0}, "inputs": ([[1.0], [2.0], [3.0]],),
+         "output": [[-1.4142135], [-0.70710677], [0.0]]},
+        {"config": {"mean": 3.0, "variance": 2.0, "invert": True}, "inputs": ([[1.0], [2.0], [3.0]],),
+         "output": [[4.4142137], [5.8284273], [7.2426405]]},
+    )
     example_configs = (
         {},
         {"axis": None, "invert": True},

@@ -44,6 +44,15 @@ class Resizing(ImageLayer):
     """Resizes images to ``(height, width)``."""
 
     reference = _reference.resizing  # the conformance suite's float64 formula
+    # By the definition: a 2x2 image shrunk to one pixel is its mean (bilinear, half-pixel centers);
+    # padded to a 2x4 aspect ratio it gains a column of the default fill 0 on each side.
+    golden_examples = (
+        {"config": {"height": 1, "width": 1}, "inputs": ([[[[1.0], [2.0]], [[3.0], [4.0]]]],),
+         "output": [[[[2.5]]]]},
+        {"config": {"height": 2, "width": 4, "pad_to_aspect_ratio": True},
+         "inputs": ([[[[1.0], [2.0]], [[3.0], [4.0]]]],),
+         "output": [[[[0.0], [1.0], [2.0], [0.0]], [[0.0], [3.0], [4.0], [0.0]]]]},
+    )
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 7},
         {"height": 7, "width": 2, "interpolation": "lanczos5"},
@@ -116,6 +125,9 @@ class CenterCrop(ImageLayer):
     """Cuts the centered ``(height, width)`` window (smaller images: resized with crop_to_aspect_ratio)."""
 
     reference = _reference.center_crop  # the conformance suite's float64 formula
+    golden_examples = ({"config": {"height": 1, "width": 2},
+                        "inputs": ([[[[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], [[7.0], [8.0], [9.0]]]],),
+                        "output": [[[[4.0], [5.0]]]]},)
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 2},
         {"height": 2, "width": 8},
