@@ -146,3 +146,36 @@ def test_layer_golden_examples_state_what_the_defaults_compute() -> None:
     reference.layer(_entry(Scaler))  # golden examples only: no formula needed, nothing skipped
     with pytest.raises(AssertionError, match=r"golden example 0 \(config \{\}, inference"):
         reference.layer(_entry(LeakyDefault))
+
+
+class Noisy(Layer):
+    """``x + N(0, 0.25)`` in training (its declared moments), the identity at inference."""
+
+    spread = 0.5
+
+    def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
+        self._draws = np.random.default_rng(0)
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        if not training:
+            return x, lambda dy: dy
+        return x + self._draws.normal(0.0, self.spread, size=x.shape), lambda dy: dy
+
+    def reference(self, params: dict[str, np.ndarray], x: Any, training: bool) -> np.ndarray:
+        assert not training, "random in training: only inference is asked"
+        return np.asarray(x, dtype=np.float64)
+
+    def reference_moments(self, params: dict[str, np.ndarray], x: Any) -> tuple[np.ndarray, np.ndarray]:
+        return np.asarray(x, dtype=np.float64), np.full(np.shape(x), 0.25)
+
+
+class TooNoisy(Noisy):
+    """Noise 10% wider than declared: invisible to every deterministic comparison."""
+
+    spread = 0.55
+
+
+def test_a_random_training_forward_is_held_to_its_declared_moments() -> None:
+    reference.layer(_entry(Noisy))
+    with pytest.raises(AssertionError, match="the variance of each output"):
+        reference.layer(_entry(TooNoisy))

@@ -211,6 +211,8 @@ def layer(entry: Entry) -> None:
 
     run_hypothesis(test)
     _every_config(entry, configs)
+    if callable(getattr(entry.factory, "reference_moments", None)):
+        _check_training_moments(entry, configs)
 
 
 def _check_layer_golden(entry: Entry, golden: tuple[dict[str, Any], ...]) -> None:
@@ -277,3 +279,44 @@ def _every_config(entry: Entry, configs: list) -> None:
         except AssertionError as exc:
             raise AssertionError(f"example config {config} on inputs of per-sample shape {tuple(shape)}: "
                                  f"{exc}") from exc
+
+
+#: Draws per element in the moments check of a random training forward: enough that a mean or a
+#: variance off by 10% stands several standard errors out, few enough to take a fraction of a second.
+MOMENT_SAMPLES = 20000
+#: The mean may miss by this many standard errors (a false alarm about once in 1e9 elements).
+MOMENT_SIGMAS = 6.0
+#: The sample variance may miss by this fraction: 7 standard errors for a dropout at rate 0.25
+#: (whose two-point distribution has the heaviest tails among the standard layers'), 10 for normal noise.
+MOMENT_VARIANCE_RTOL = 0.1
+
+
+def _check_training_moments(entry: Entry, configs: list) -> None:
+    """What a random training forward can be held to: a layer declaring ``reference_moments(params, x)
+    -> (mean, variance)`` of each output element over its random draws (Dropout: ``x`` and
+    ``x**2 * rate / (1 - rate)``) has its training forward run on :data:`MOMENT_SAMPLES` copies of one
+    sample, and the per-element sample mean and variance compared. A mask scaled by the wrong factor,
+    noise of the wrong spread or a shifted correction shows here, where the inference forward (the
+    identity) and the reference of the deterministic modes cannot see it."""
+    for number, (config, shape, _) in enumerate(configs):
+        if isinstance(shape, list):
+            continue
+        built_layer = build_layer(entry, config, shape, number)
+        sample = np.random.default_rng(number).uniform(-2.0, 2.0, size=tuple(shape))
+        params = {n: _host(v) for n, v in built_layer.params.items()}
+        mean, variance = (np.broadcast_to(np.asarray(m, dtype=np.float64), sample.shape)
+                          for m in built_layer.reference_moments(params, sample.copy()))
+        x = np.repeat(sample[None], MOMENT_SAMPLES, axis=0)
+        y = _host(built_layer.forward(built_layer.backend.asarray(x), training=True)[0])
+        where = f"example config {config}, training forward over {MOMENT_SAMPLES} draws of one sample"
+        allowed = MOMENT_SIGMAS * np.sqrt(variance / MOMENT_SAMPLES) + ATOL
+        off = np.abs(y.mean(axis=0) - mean) > allowed
+        if off.any():
+            raise AssertionError(f"{where}: the mean of each output is {y.mean(axis=0).tolist()}, the declared "
+                                 f"reference_moments give {mean.tolist()} (allowed error {allowed.max():.3g})")
+        off = np.abs(y.var(axis=0) - variance) > MOMENT_VARIANCE_RTOL * variance + ATOL
+        if off.any():
+            raise AssertionError(f"{where}: the variance of each output is {y.var(axis=0).tolist()}, the "
+                                 f"declared reference_moments give {variance.tolist()} (rtol "
+                                 f"{MOMENT_VARIANCE_RTOL})")
+

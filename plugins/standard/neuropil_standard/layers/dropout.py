@@ -31,6 +31,7 @@ class Dropout(Layer):
     """
 
     reference = _reference.dropout  # the conformance suite's float64 formula (inherited by its subclasses)
+    reference_moments = _reference.dropout_moments  # of the random training forward, per element
     example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1},
                                                    {"rate": 0.5, "noise_shape": (None, 1)})
 
