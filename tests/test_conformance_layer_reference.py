@@ -179,3 +179,41 @@ def test_a_random_training_forward_is_held_to_its_declared_moments() -> None:
     reference.layer(_entry(Noisy))
     with pytest.raises(AssertionError, match="the variance of each output"):
         reference.layer(_entry(TooNoisy))
+
+
+class Tracker(Layer):
+    """The identity, whose training forward moves a running mean halfway towards the batch's."""
+
+    keep = 0.5
+
+    def build(self, input_shape: tuple[int, ...], backend: Any, rng: np.random.Generator) -> None:
+        self.add_weight("running", (input_shape[-1],), _zeros, rng, trainable=False)
+
+    def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
+        if training:
+            running = self.params["running"]
+            running *= self.keep
+            running += x.mean(axis=0) * (1.0 - self.keep)
+        return x, lambda dy: dy
+
+    def reference(self, params: dict[str, np.ndarray], x: Any, training: bool) -> np.ndarray:
+        return np.asarray(x, dtype=np.float64)
+
+    def reference_state(self, params: dict[str, np.ndarray], x: Any, training: bool) -> dict[str, np.ndarray]:
+        if not training:
+            return {"running": params["running"]}
+        rows = np.asarray(x, dtype=np.float64)
+        means = np.array([sum(rows[:, j]) / len(rows) for j in range(rows.shape[1])])
+        return {"running": params["running"] / 2 + means / 2}
+
+
+class MisTracker(Tracker):
+    """Moves its statistic with the wrong momentum: its output is right in every mode."""
+
+    keep = 0.6
+
+
+def test_a_declared_reference_state_catches_a_wrong_running_statistic() -> None:
+    reference.layer(_entry(Tracker))
+    with pytest.raises(AssertionError, match="running after a training forward"):
+        reference.layer(_entry(MisTracker))

@@ -245,14 +245,28 @@ def _compare_with_reference(built_layer: Any, x: Any, rng: np.random.Generator) 
         start = snapshot(built_layer)
         for training in modes:
             restore(built_layer, start)
-            params = {n: _host(v) for n, v in built_layer.params.items()}
+            params = {n: np.array(_host(v)) for n, v in built_layer.params.items()}  # copies: a forward moves state
             expected = built_layer.reference(params, x.copy(), training)
             restore(built_layer, start)
             actual = _host(built_layer.forward(built_layer.backend.asarray(x), training=training)[0])
             where = "perturbed" if perturbed else "built"
             assert_allclose(f"{mode_name(training)} forward at the {where} parameters against the "
                             f"declared reference", actual, expected, RTOL, ATOL)
+            _compare_state(built_layer, params, x, training, where)
     restore(built_layer, built)
+
+
+def _compare_state(built_layer: Any, params: dict[str, np.ndarray], x: Any, training: bool, where: str) -> None:
+    """A layer declaring ``reference_state(params, x, training) -> {name: value}`` (the non-trainable
+    parameters after one forward from ``params``: BatchNormalization's moved statistics) has its own
+    parameters compared with it after the forward, so a wrong momentum, a statistic moved towards the
+    wrong value or one moved by a frozen layer shows."""
+    declared = getattr(built_layer, "reference_state", None)
+    if not callable(declared):
+        return
+    for name, value in declared(params, x.copy(), training).items():
+        assert_allclose(f"{name} after a {mode_name(training)} forward at the {where} parameters against the "
+                        f"declared reference_state", _host(built_layer.params[name]), value, RTOL, ATOL)
 
 
 #: Batch size of the pass over every example config: more than one sample, so that a statistic taken

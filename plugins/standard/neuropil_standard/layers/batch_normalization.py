@@ -73,6 +73,7 @@ class BatchNormalization(Layer):
     gamma_constraint: Any
 
     reference = _reference.batch_normalization  # the conformance suite's float64 formula
+    reference_state = _reference.batch_normalization_state  # the moving statistics after a forward
     # The defaults (epsilon 1e-3, gamma 1, beta 0, moving mean 0 and variance 1) by the definition:
     # inference x / sqrt(1.001); training (x - 0.05) / sqrt(0.0025 + 0.001) for the batch [0, 0.1].
     golden_examples = (

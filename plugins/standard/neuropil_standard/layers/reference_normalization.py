@@ -59,6 +59,22 @@ def batch_normalization(self: Any, params: Params, x: Any, training: bool) -> np
     return out
 
 
+def batch_normalization_state(self: Any, params: Params, x: Any, training: bool) -> dict[str, np.ndarray]:
+    """Keras: a training call of a trainable layer moves each statistic towards the batch's, ``moving =
+    moving * momentum + batch * (1 - momentum)``, the batch variance biased as in the output; every
+    other call leaves both where they were."""
+    moving_mean = np.array(params["moving_mean"], dtype=np.float64)
+    moving_variance = np.array(params["moving_variance"], dtype=np.float64)
+    if training and self.trainable:
+        x = _f(x)
+        axis = self.axis % x.ndim
+        for c in range(x.shape[axis]):
+            mean, variance = _moments(np.take(x, c, axis=axis))
+            moving_mean[c] = moving_mean[c] * self.momentum + mean * (1.0 - self.momentum)
+            moving_variance[c] = moving_variance[c] * self.momentum + variance * (1.0 - self.momentum)
+    return {"moving_mean": moving_mean, "moving_variance": moving_variance}
+
+
 def layer_normalization(self: Any, params: Params, x: Any, training: bool) -> np.ndarray:
     """Keras: each sample (and each position along the axes not in ``axis``) normalized over the axes
     in ``axis`` with its own mean and biased variance, then ``* gamma + beta`` elementwise (both of
