@@ -26,6 +26,13 @@ one or both of two forms (see docs/plugins.md, "Declaring a reference"):
   y_pred)``; metrics: ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight)`` and ``result()``),
   with an optional ``"rtol"`` for values printed with few digits (default 1e-4).
 
+Layers may also declare ``golden_examples`` (``inputs=(x,)`` with the batch axis; ``"training": True``
+for a training forward), which pin what the *defaults* compute; ``reference_state(params, x,
+training) -> {name: value}``, the non-trainable parameters after a forward (moving statistics); and,
+for a random training forward, ``reference_moments(params, x) -> (mean, variance)`` per element,
+compared with the sample moments of many draws. At the perturbed point the non-trainable state and a
+frozen layer's weights move too, and every example config is also compared once on a fixed input.
+
 A component declaring neither is reported as skipped, with the reason, so an author sees plainly that
 nothing checks *what* it computes.
 """
