@@ -227,9 +227,9 @@ def random_affine(self: Any, params: Params, x: Any, training: bool) -> np.ndarr
     return _in_format(self, _affine(self, images, transform))
 
 
-def _clipped_unless_random(self: Any, params: Params, x: Any, training: bool) -> np.ndarray:
-    """RandomContrast, RandomBrightness: the identity at inference; in training with a ``(0, 0)``
-    factor range, the image unchanged but clipped to ``value_range`` as Keras always clips."""
+def random_contrast(self: Any, params: Params, x: Any, training: bool) -> np.ndarray:
+    """RandomContrast: the identity at inference; in training with a ``(0, 0)`` factor range (the
+    contrast factor is always 1), the image unchanged but clipped to ``value_range``, as Keras clips."""
     if not training:
         return _f(x)
     if self.lower != 0.0 or self.upper != 0.0:
@@ -238,8 +238,15 @@ def _clipped_unless_random(self: Any, params: Params, x: Any, training: bool) ->
     return np.clip(_f(x), low, high)
 
 
-random_contrast = _clipped_unless_random
-random_brightness = _clipped_unless_random
+def random_brightness(self: Any, params: Params, x: Any, training: bool) -> np.ndarray:
+    """RandomBrightness: the identity at inference; in training with one factor ``f`` (a range ``(f,
+    f)``), Keras's ``x + f * (high - low)`` clipped to ``value_range = (low, high)``."""
+    if not training:
+        return _f(x)
+    if self.lower != self.upper:
+        _refuse_random(self)
+    low, high = self.value_range
+    return np.clip(_f(x) + self.lower * (high - low), low, high)
 
 
 def random_crop(self: Any, params: Params, x: Any, training: bool) -> np.ndarray:

@@ -79,6 +79,8 @@ class RandomRotation(_RandomAffine):
         {"factor": (-0.1, 0.3), "fill_mode": "constant", "fill_value": 0.5, "interpolation": "nearest"},
         {"factor": 0.5, "fill_mode": "wrap", "data_format": "channels_first"},
         {"factor": 0.0, "fill_mode": "constant", "fill_value": 2.0},
+        {"factor": (0.25, 0.25), "fill_mode": "constant", "fill_value": -1.0},  # always a quarter turn
+        {"factor": (-0.1, -0.1), "input_shape": (4, 6, 1)},
     )
 
     def __init__(self, factor: float | tuple[float, float], fill_mode: str = "reflect",
@@ -109,6 +111,8 @@ class RandomZoom(_RandomAffine):
         {"height_factor": (-0.3, -0.1), "width_factor": (0.1, 0.4), "fill_mode": "constant"},
         {"height_factor": 0.2, "fill_mode": "nearest", "interpolation": "nearest", "data_format": "channels_first"},
         {"height_factor": 0.0, "width_factor": 0.0, "fill_mode": "constant", "fill_value": 2.0},
+        {"height_factor": (0.2, 0.2), "width_factor": (-0.3, -0.3)},  # one fixed zoom per axis
+        {"height_factor": (-0.25, -0.25), "fill_mode": "wrap", "input_shape": (5, 4, 2)},
     )
 
     def __init__(self, height_factor: float | tuple[float, float], width_factor: Any = None,
@@ -146,6 +150,8 @@ class RandomTranslation(_RandomAffine):
         {"height_factor": 0.4, "width_factor": 0.4, "fill_mode": "wrap", "interpolation": "nearest",
          "data_format": "channels_first"},
         {"height_factor": 0.0, "width_factor": (0.0, 0.0), "fill_mode": "wrap"},
+        {"height_factor": (0.1, 0.1), "width_factor": (-0.3, -0.3), "fill_mode": "nearest"},  # one fixed shift
+        {"height_factor": (-0.2, -0.2), "width_factor": (0.1, 0.1), "fill_mode": "constant", "fill_value": 0.5},
     )
 
     def __init__(self, height_factor: float | tuple[float, float], width_factor: float | tuple[float, float],

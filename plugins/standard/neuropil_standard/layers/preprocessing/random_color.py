@@ -92,6 +92,7 @@ class RandomBrightness(RandomImageLayer):
     example_configs: tuple[dict[str, Any], ...] = (
         {"factor": 0.2, "seed": 0},
         {"factor": 0.0, "value_range": (-1.5, 1.5)},
+        {"factor": (0.1, 0.1), "value_range": (-3.0, 2.0)},  # always half a unit up
         {"factor": (-0.5, 0.1), "value_range": (-2.0, 2.0)},
         {"factor": 0.4, "value_range": (0.0, 1.0), "data_format": "channels_first"},
     )
