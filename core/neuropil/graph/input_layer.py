@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+import numpy as np
+
 from .. import checks
 from ..base.layer import Backward, Layer
 from ..errors import LayerError
@@ -59,6 +61,10 @@ class InputLayer(Layer):
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         return x, _identity_backward
+
+    def reference(self, params: dict[str, Any], x: Any, training: bool) -> Any:
+        """The conformance suite's float64 formula: Keras's InputLayer passes its input through."""
+        return np.array(x, dtype=np.float64)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

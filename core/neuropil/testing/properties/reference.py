@@ -26,6 +26,13 @@ one or both of two forms (see docs/plugins.md, "Declaring a reference"):
   y_pred)``; metrics: ``(y_true, y_pred)`` or ``(y_true, y_pred, sample_weight)`` and ``result()``),
   with an optional ``"rtol"`` for values printed with few digits (default 1e-4).
 
+Layers may also declare ``golden_examples`` (``inputs=(x,)`` with the batch axis; ``"training": True``
+for a training forward), which pin what the *defaults* compute; ``reference_state(params, x,
+training) -> {name: value}``, the non-trainable parameters after a forward (moving statistics); and,
+for a random training forward, ``reference_moments(params, x) -> (mean, variance)`` per element,
+compared with the sample moments of many draws. At the perturbed point the non-trainable state and a
+frozen layer's weights move too, and every example config is also compared once on a fixed input.
+
 A component declaring neither is reported as skipped, with the reason, so an author sees plainly that
 nothing checks *what* it computes.
 """
@@ -37,9 +44,11 @@ from typing import Any
 import numpy as np
 
 from ...plugin_system.registry import Entry
+from .. import strategies as s
 from ..instances import ConformanceSkip, build_layer, example_configs, is_multi_input, layer_configs, make
 from ._common import assert_allclose, run_hypothesis
 from ._layer_runs import (
+    PERTURBATION,
     copy_inputs,
     deterministic_modes,
     draw_layer,
@@ -180,12 +189,38 @@ def metric(entry: Entry) -> None:
     run_hypothesis(test)
 
 
+def _perturb_state(layer: Any, rng: np.random.Generator, size: float = PERTURBATION) -> None:
+    """Move what :func:`perturb` leaves alone: the non-trainable state (BatchNormalization's moving
+    statistics, Normalization's adapted mean and variance) and the trainable parameters of a frozen
+    layer, in place, so that an inference forward that ignores its statistics, or reads them
+    wrongly, shows instead of hiding behind an initial mean of 0 and variance of 1.
+
+    The state is shifted up by ``|N(0, size)|``: whatever it is, a variance or a count stays
+    non-negative, which a sign-blind shift would not guarantee. The reference reads the same moved
+    values (it is given the parameters after this)."""
+    frozen = not getattr(layer, "trainable", True)
+    for name, value in layer.params.items():
+        current = np.array(layer.backend.to_numpy(value))
+        if not np.issubdtype(current.dtype, np.floating):
+            continue
+        if name in layer.trainable_params:
+            if not frozen:
+                continue  # perturb() moved it already
+            noise = rng.normal(0.0, size, size=current.shape)
+        else:
+            noise = np.abs(rng.normal(0.0, size, size=current.shape))
+        value[...] = layer.backend.asarray((current + noise).astype(current.dtype))
+
+
 def layer(entry: Entry) -> None:
-    has_formula, _ = _declared(entry)
-    if not has_formula:
+    has_formula, golden = _declared(entry)
+    if not has_formula and not golden:
         raise ConformanceSkip("no reference declared, so nothing checks what this layer computes: declare "
                               "a float64 `reference(params, x, training)` (docs/plugins.md, 'Declaring a "
                               "reference')")
+    _check_layer_golden(entry, golden)
+    if not has_formula:
+        return
     configs = layer_configs(entry)
 
     def test(data: Any) -> None:
@@ -196,7 +231,9 @@ def layer(entry: Entry) -> None:
         _compare_layer(built_layer, [(x, "drawn"), (_dense(x, rng), "dense")], rng)
 
     run_hypothesis(test)
-    _layer_every_config(entry, configs)
+    _every_config(entry, configs)
+    if callable(getattr(entry.factory, "reference_moments", None)):
+        _check_training_moments(entry, configs)
 
 
 def _dense(x: Any, rng: np.random.Generator) -> Any:
@@ -204,41 +241,39 @@ def _dense(x: Any, rng: np.random.Generator) -> Any:
     return map_inputs(x, lambda a: rng.uniform(-2.0, 2.0, size=a.shape))
 
 
-def _layer_every_config(entry: Entry, configs: list[tuple[dict[str, Any], Any, bool]]) -> None:
-    """Every ``example_configs`` entry once more, deterministically, at its known-good input shape and
-    a dense input: Hypothesis samples configs unevenly (it favours the first), so in 30 examples a
-    config listed last may never be drawn, and the path it selects never compared."""
-    for number, (config, shape, _) in enumerate(configs):
-        rng = np.random.default_rng(number)
-        built_layer = build_layer(entry, config, shape, number)
-        shapes = shape if is_multi_input(shape) else [shape]
-        xs = [rng.uniform(-2.0, 2.0, size=(2, *s)) for s in shapes]
-        x = xs if is_multi_input(shape) else xs[0]
-        _compare_layer(built_layer, [(x, f"dense (config {config})")], rng)
-        # What the layer tells the model about its output (the next layer is built for it) is the
-        # shape its reference computes, too.
-        params = {n: _host(v) for n, v in built_layer.params.items()}
-        expected = np.shape(built_layer.reference(params, copy_inputs(x), False))[1:]
-        declared = tuple(built_layer.compute_output_shape(shape))
-        if declared != tuple(expected):
-            raise AssertionError(f"compute_output_shape({shape}) gives {declared} where the declared reference's "
-                                 f"output has per-sample shape {tuple(expected)} (config {config})")
+def _check_layer_golden(entry: Entry, golden: tuple[dict[str, Any], ...]) -> None:
+    """A layer's golden examples: ``inputs=(x,)`` with the batch axis, the layer built from ``config``
+    for ``x``'s per-sample shape (its initial weights: the defaults' ones and zeros), and ``output``
+    its inference forward (``"training": True`` for the training one). A formula reads its
+    configuration from the layer, so only an example states what the *defaults* compute (a ReLU whose
+    default slope leaked, a BatchNormalization with another epsilon)."""
+    for number, example in enumerate(golden):
+        config = dict(example.get("config", {}))
+        (x,) = (np.asarray(a, dtype=np.float64) for a in example["inputs"])
+        built_layer = build_layer(entry, config, tuple(x.shape[1:]), number)
+        training = bool(example.get("training", False))
+        actual = _host(built_layer.forward(built_layer.backend.asarray(x), training=training)[0])
+        assert_allclose(f"golden example {number} (config {config}, {mode_name(training)}, inputs {x.tolist()})",
+                        actual, np.asarray(example["output"], dtype=np.float64),
+                        float(example.get("rtol", GOLDEN_RTOL)), GOLDEN_ATOL)
 
 
 def _compare_layer(built_layer: Any, inputs: list[tuple[Any, str]], rng: np.random.Generator) -> None:
     """The forward against the declared reference at each of ``inputs`` (labelled), in each
-    deterministic mode, at the built and at perturbed parameters; the layer is left as built."""
+    deterministic mode, at the built and at perturbed parameters (non-trainable state moved too),
+    every forward starting from the same saved state; the layer is left as built."""
     modes = deterministic_modes(built_layer, inputs[0][0])
     built = snapshot(built_layer)
     for perturbed in (False, True):
         restore(built_layer, built)
         if perturbed:
             perturb(built_layer, rng)
+            _perturb_state(built_layer, rng)
         start = snapshot(built_layer)
         for training in modes:
             for x, label in inputs:
                 restore(built_layer, start)
-                params = {n: _host(v) for n, v in built_layer.params.items()}
+                params = {n: np.array(_host(v)) for n, v in built_layer.params.items()}  # copies: a forward moves state
                 # A multi-input layer (a merge) gets its list of inputs, as its forward does.
                 expected = built_layer.reference(params, copy_inputs(x), training)
                 restore(built_layer, start)
@@ -246,4 +281,92 @@ def _compare_layer(built_layer: Any, inputs: list[tuple[Any, str]], rng: np.rand
                 where = "perturbed" if perturbed else "built"
                 assert_allclose(f"{mode_name(training)} forward of the {label} input at the {where} "
                                 f"parameters against the declared reference", actual, expected, RTOL, ATOL)
+                _compare_state(built_layer, params, x, training, where)
     restore(built_layer, built)
+
+
+def _compare_state(built_layer: Any, params: dict[str, np.ndarray], x: Any, training: bool, where: str) -> None:
+    """A layer declaring ``reference_state(params, x, training) -> {name: value}`` (the non-trainable
+    parameters after one forward from ``params``: BatchNormalization's moved statistics) has its own
+    parameters compared with it after the forward, so a wrong momentum, a statistic moved towards the
+    wrong value or one moved by a frozen layer shows."""
+    declared = getattr(built_layer, "reference_state", None)
+    if not callable(declared):
+        return
+    for name, value in declared(params, copy_inputs(x), training).items():
+        assert_allclose(f"{name} after a {mode_name(training)} forward at the {where} parameters against the "
+                        f"declared reference_state", _host(built_layer.params[name]), value, RTOL, ATOL)
+
+
+#: Batch size of the pass over every example config: more than one sample, so that a statistic taken
+#: over the wrong axis (the batch's instead of the sample's) shows.
+EVERY_CONFIG_BATCH = 3
+
+
+def _every_config(entry: Entry, configs: list[tuple[dict[str, Any], Any, bool]]) -> None:
+    """Each (config, input shape) pair once more, deterministically, on a dense input, after the
+    Hypothesis run: with a few dozen examples spread over many configs, the derandomized ``ci``
+    profile leaves some of the later example configs undrawn (BatchNormalization's frozen one was,
+    MaxPooling2D's 'same' ones were), and a reference is only as good as the paths it is compared
+    on. The output shape the layer declares (what the next layer is built for) must be the shape its
+    reference computes, too."""
+    for number, (config, shape, _) in enumerate(configs):
+        rng = np.random.default_rng(number)
+        built_layer = build_layer(entry, config, shape, number)
+        shapes = shape if is_multi_input(shape) else [shape]
+        xs = [rng.uniform(-2.0, 2.0, size=(EVERY_CONFIG_BATCH, *each)) for each in shapes]
+        x = xs if is_multi_input(shape) else xs[0]
+        kink_distance = getattr(built_layer, "kink_distance", None)
+        if not is_multi_input(shape) and kink_distance is not None and kink_distance(x) is not None:
+            x = s.move_from_kinks(kink_distance, xs[0])
+        try:
+            _compare_layer(built_layer, [(x, "dense")], rng)
+            params = {n: _host(v) for n, v in built_layer.params.items()}
+            expected = np.shape(built_layer.reference(params, copy_inputs(x), False))[1:]
+            declared = tuple(built_layer.compute_output_shape(shape))
+            if declared != tuple(expected):
+                raise AssertionError(f"compute_output_shape({shape}) gives {declared} where the declared "
+                                     f"reference's output has per-sample shape {tuple(expected)}")
+        except AssertionError as exc:
+            raise AssertionError(f"example config {config} on inputs of per-sample shape {shape}: {exc}") from exc
+
+
+#: Draws per element in the moments check of a random training forward: enough that a mean or a
+#: variance off by 10% stands several standard errors out, few enough to take a fraction of a second.
+MOMENT_SAMPLES = 20000
+#: The mean may miss by this many standard errors (a false alarm about once in 1e9 elements).
+MOMENT_SIGMAS = 6.0
+#: The sample variance may miss by this fraction: 7 standard errors for a dropout at rate 0.25
+#: (whose two-point distribution has the heaviest tails among the standard layers'), 10 for normal noise.
+MOMENT_VARIANCE_RTOL = 0.1
+
+
+def _check_training_moments(entry: Entry, configs: list) -> None:
+    """What a random training forward can be held to: a layer declaring ``reference_moments(params, x)
+    -> (mean, variance)`` of each output element over its random draws (Dropout: ``x`` and
+    ``x**2 * rate / (1 - rate)``) has its training forward run on :data:`MOMENT_SAMPLES` copies of one
+    sample, and the per-element sample mean and variance compared. A mask scaled by the wrong factor,
+    noise of the wrong spread or a shifted correction shows here, where the inference forward (the
+    identity) and the reference of the deterministic modes cannot see it."""
+    for number, (config, shape, _) in enumerate(configs):
+        if isinstance(shape, list):
+            continue
+        built_layer = build_layer(entry, config, shape, number)
+        sample = np.random.default_rng(number).uniform(-2.0, 2.0, size=tuple(shape))
+        params = {n: _host(v) for n, v in built_layer.params.items()}
+        mean, variance = (np.broadcast_to(np.asarray(m, dtype=np.float64), sample.shape)
+                          for m in built_layer.reference_moments(params, sample.copy()))
+        x = np.repeat(sample[None], MOMENT_SAMPLES, axis=0)
+        y = _host(built_layer.forward(built_layer.backend.asarray(x), training=True)[0])
+        where = f"example config {config}, training forward over {MOMENT_SAMPLES} draws of one sample"
+        allowed = MOMENT_SIGMAS * np.sqrt(variance / MOMENT_SAMPLES) + ATOL
+        off = np.abs(y.mean(axis=0) - mean) > allowed
+        if off.any():
+            raise AssertionError(f"{where}: the mean of each output is {y.mean(axis=0).tolist()}, the declared "
+                                 f"reference_moments give {mean.tolist()} (allowed error {allowed.max():.3g})")
+        off = np.abs(y.var(axis=0) - variance) > MOMENT_VARIANCE_RTOL * variance + ATOL
+        if off.any():
+            raise AssertionError(f"{where}: the variance of each output is {y.var(axis=0).tolist()}, the "
+                                 f"declared reference_moments give {variance.tolist()} (rtol "
+                                 f"{MOMENT_VARIANCE_RTOL})")
+

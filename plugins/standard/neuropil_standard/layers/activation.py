@@ -6,6 +6,7 @@ from typing import Any
 import neuropil.activations
 from neuropil.base.layer import Backward, Layer
 
+from . import reference_core as _reference
 from ._common import serialize_component
 
 
@@ -21,8 +22,10 @@ class Activation(Layer):
     activation.
     """
 
+    reference = _reference.activation  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
-        {"activation": "relu"}, {"activation": "tanh"}, {"activation": "sigmoid"})
+        {"activation": "relu"}, {"activation": "tanh"}, {"activation": "sigmoid"}, {"activation": None},
+        {"activation": "softmax"}, {"activation": "gelu"})
 
     def __init__(self, activation: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

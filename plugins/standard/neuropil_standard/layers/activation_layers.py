@@ -16,6 +16,7 @@ from neuropil.errors import ArgumentError
 
 from .. import activations as fn
 from .._checks import finite_number
+from . import reference_core as _reference
 from .activation import Activation
 
 
@@ -38,8 +39,17 @@ class ReLU(_ArgumentActivation):
     threshold)`` below it; with the defaults, ``max(x, 0)``. As Keras's layer, it refuses negative
     ``max_value``, ``negative_slope`` and ``threshold``."""
 
+    reference = _reference.relu  # the conformance suite's float64 formula
+    # Keras's documented examples, and the defaults (max(x, 0)) from its definition.
+    golden_examples = (
+        {"config": {}, "inputs": ([[-3.0, -1.0, 0.0, 0.05, 2.0]],), "output": [[0.0, 0.0, 0.0, 0.05, 2.0]]},
+        {"config": {"max_value": 10.0, "negative_slope": 0.5, "threshold": 0.0},
+         "inputs": ([[-10.0, -5.0, 0.0, 5.0, 10.0]],), "output": [[-5.0, -2.5, 0.0, 5.0, 10.0]]},
+        {"config": {"threshold": 1.5}, "inputs": ([[-3.0, -1.0, 1.0, 2.0]],), "output": [[0.0, 0.0, 0.0, 2.0]]},
+    )
     example_configs: tuple[dict[str, Any], ...] = ({}, {"max_value": 1.0}, {"negative_slope": 0.1, "threshold": 0.5},
-                       {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5})
+                       {"max_value": 2.0, "negative_slope": 0.2, "threshold": 0.5}, {"threshold": 1.0},
+                       {"negative_slope": 0.5}, {"threshold": 0.5, "max_value": 1.5})
 
     def __init__(self, max_value: float | None = None, negative_slope: float = 0.0, threshold: float = 0.0,
                  **kwargs: Any) -> None:
@@ -57,6 +67,13 @@ class LeakyReLU(_ArgumentActivation):
     """``x`` for ``x >= 0``, ``negative_slope * x`` below. Keras 3's name for the slope; the Keras 2
     name ``alpha`` is still accepted (with a DeprecationWarning, as Keras 3 warns) so old code runs."""
 
+    reference = _reference.leaky_relu  # the conformance suite's float64 formula
+    # Keras's documented example (slope 0.5) and its layer's default slope 0.3.
+    golden_examples = (
+        {"config": {"negative_slope": 0.5}, "inputs": ([[-10.0, -5.0, 0.0, 5.0, 10.0]],),
+         "output": [[-5.0, -2.5, 0.0, 5.0, 10.0]]},
+        {"config": {}, "inputs": ([[-10.0, -5.0, 0.0, 5.0, 10.0]],), "output": [[-3.0, -1.5, 0.0, 5.0, 10.0]]},
+    )
     example_configs = ({}, {"negative_slope": 0.05}, {"negative_slope": 1.5})
 
     def __init__(self, negative_slope: float = 0.3, *, alpha: float | None = None, **kwargs: Any) -> None:
@@ -81,7 +98,10 @@ class _SoftmaxOverAxis(fn.Softmax):
 class Softmax(_ArgumentActivation):
     """``exp(x) / sum(exp(x))`` along ``axis`` (batch axis included in the count, as in Keras)."""
 
-    example_configs = ({}, {"axis": 1, "input_shape": (3, 4)})
+    reference = _reference.softmax  # the conformance suite's float64 formula
+    golden_examples = ({"config": {}, "inputs": ([[1.0, 2.0, 3.0]],),  # e**k / (e + e**2 + e**3)
+                        "output": [[0.09003057317038046, 0.24472847105479767, 0.6652409557748219]], "rtol": 1e-9},)
+    example_configs = ({}, {"axis": 1, "input_shape": (3, 4)}, {"axis": -2, "input_shape": (4, 2, 3)})
 
     def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         if isinstance(axis, bool) or not isinstance(axis, int):
@@ -105,7 +125,10 @@ class Softmax(_ArgumentActivation):
 class ELU(_ArgumentActivation):
     """``x`` for ``x > 0``, ``alpha * (exp(x) - 1)`` otherwise."""
 
-    example_configs = ({}, {"alpha": 0.5})
+    reference = _reference.elu  # the conformance suite's float64 formula
+    golden_examples = ({"config": {}, "inputs": ([[-1.0, 0.0, 2.0]],),  # alpha 1: exp(-1) - 1
+                        "output": [[-0.6321205588285577, 0.0, 2.0]], "rtol": 1e-9},)
+    example_configs = ({}, {"alpha": 0.5}, {"alpha": 2.5})
 
     def __init__(self, alpha: float = 1.0, **kwargs: Any) -> None:
         self.alpha = finite_number("ELU", "alpha", alpha)

@@ -29,6 +29,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
+from . import reference_normalization as _reference
 from ._common import check_declared_shape, serialize_component
 
 #: The component arguments with the registry each resolves through.
@@ -71,9 +72,21 @@ class BatchNormalization(Layer):
     beta_constraint: Any
     gamma_constraint: Any
 
+    reference = _reference.batch_normalization  # the conformance suite's float64 formula
+    reference_state = _reference.batch_normalization_state  # the moving statistics after a forward
+    # The defaults (epsilon 1e-3, gamma 1, beta 0, moving mean 0 and variance 1) by the definition:
+    # inference x / sqrt(1.001); training (x - 0.05) / sqrt(0.0025 + 0.001) for the batch [0, 0.1].
+    golden_examples = (
+        {"config": {}, "inputs": ([[0.1], [-2.0]],), "output": [[0.09995003746877733], [-1.9990007493755464]],
+         "rtol": 1e-9},
+        {"config": {}, "training": True, "inputs": ([[0.0], [0.1]],),
+         "output": [[-0.8451542547285166], [0.8451542547285166]], "rtol": 1e-9},
+    )
     example_configs: tuple[dict[str, Any], ...] = (
         {},
         {"axis": -2, "momentum": 0.5, "epsilon": 0.01},
+        {"axis": 1, "epsilon": 0.5, "momentum": 0.0, "input_shape": (3, 2, 2),
+         "moving_mean_initializer": "random_normal", "beta_initializer": "random_normal"},
         {"gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
          "beta_initializer": "random_normal"},
         {"center": False},

@@ -19,6 +19,7 @@ from neuropil.base.layer import Backward, Layer
 from neuropil.checks import boolean as check_boolean
 from neuropil.errors import ArgumentError
 
+from . import reference_core as _reference
 from ._common import check_declared_shape, resolve_component, serialize_component
 
 #: The component arguments of Dense with the registry each resolves through.
@@ -46,7 +47,10 @@ class Dense(Layer):
     model): its backward then skips that matmul and returns None.
     """
 
-    example_configs = ({"units": 3}, {"units": 2, "activation": "tanh"}, {"units": 4, "use_bias": False})
+    reference = _reference.dense  # the conformance suite's float64 formula
+    example_configs = ({"units": 3}, {"units": 2, "activation": "tanh"}, {"units": 4, "use_bias": False},
+                       {"units": 3, "activation": "softmax", "bias_initializer": "random_normal"},
+                       {"units": 2, "activation": "sigmoid", "use_bias": False, "input_shape": (3, 4)})
 
     def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
                  kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",

@@ -16,6 +16,8 @@ from neuropil.checks import shape as check_shape
 from neuropil.errors import ArgumentError
 from neuropil.utils import child_seed
 
+from . import reference_regularization as _reference
+
 
 def _identity_backward(dy: Any) -> Any:
     return dy
@@ -28,7 +30,10 @@ class Dropout(Layer):
     e.g. ``(None, 1)`` drops whole samples; ``None`` entries take the input's size.
     """
 
-    example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1})
+    reference = _reference.dropout  # the conformance suite's float64 formula (inherited by its subclasses)
+    reference_moments = _reference.dropout_moments  # of the random training forward, per element
+    example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.25, "seed": 1},
+                                                   {"rate": 0.5, "noise_shape": (None, 1)})
 
     def __init__(self, rate: float, noise_shape: tuple[int | None, ...] | None = None,
                  seed: int | None = None, **kwargs: Any) -> None:

@@ -22,6 +22,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, LayerError
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import AffineArguments, resolve_axes
 
@@ -32,8 +33,14 @@ class GroupNormalization(Layer):
     Weights, in Keras order: ``gamma`` (when ``scale``), ``beta`` (when ``center``), one per channel.
     """
 
+    reference = _reference.group_normalization  # the conformance suite's float64 formula
+    # Two groups, the default epsilon 1e-3: [0, 0.1] -> +-0.05 / sqrt(0.0035), [1, 1.2] -> +-0.1 / sqrt(0.011).
+    golden_examples = ({"config": {"groups": 2}, "inputs": ([[0.0, 0.1, 1.0, 1.2]],),
+                        "output": [[-0.8451542547285166, 0.8451542547285166, -0.9534625892455924,
+                                    0.9534625892455924]], "rtol": 1e-9},)
     example_configs = (
         {"groups": 1},
+        {"groups": 3, "epsilon": 0.1, "input_shape": (2, 2, 6), "beta_initializer": "random_normal"},
         {"groups": 2, "epsilon": 0.01, "input_shape": (3, 4),
          "gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
          "beta_initializer": "random_normal"},

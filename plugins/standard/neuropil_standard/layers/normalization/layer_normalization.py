@@ -21,6 +21,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import AffineArguments, axis_argument, axis_config, resolve_axes
 
@@ -32,8 +33,14 @@ class LayerNormalization(Layer):
     and not ``rms_scaling``), each of the shape of the normalized axes.
     """
 
+    reference = _reference.layer_normalization  # the conformance suite's float64 formula
+    # The default epsilon 1e-3 by the definition: [0, 0.1] -> +-0.05 / sqrt(0.0025 + 0.001).
+    golden_examples = ({"config": {}, "inputs": ([[0.0, 0.1]],),
+                        "output": [[-0.8451542547285166, 0.8451542547285166]], "rtol": 1e-9},)
     example_configs = (
         {},
+        {"axis": [1, 3], "input_shape": (2, 3, 2), "beta_initializer": "random_normal"},
+        {"rms_scaling": True, "axis": [-2, -1], "epsilon": 0.1, "input_shape": (3, 2)},
         {"axis": [-2, -1], "epsilon": 0.01,
          "gamma_initializer": {"class_name": "RandomUniform", "config": {"minval": 0.5, "maxval": 2.0}},
          "beta_initializer": "random_normal"},

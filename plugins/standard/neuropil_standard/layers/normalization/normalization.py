@@ -24,6 +24,7 @@ from neuropil import checks, config
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import axis_argument, axis_config, resolve_axes
 
@@ -41,8 +42,18 @@ def _host(batch: Any) -> np.ndarray:
 class Normalization(Layer):
     """Standardizes inputs feature-wise with a given or adapted mean and variance."""
 
+    reference = _reference.normalization  # the conformance suite's float64 formula
+    # Keras's documented examples (mean 3, variance 2; and inverted).
+    golden_examples = (
+        {"config": {"mean": 3.0, "variance": 2.0}, "inputs": ([[1.0], [2.0], [3.0]],),
+         "output": [[-1.4142135], [-0.70710677], [0.0]]},
+        {"config": {"mean": 3.0, "variance": 2.0, "invert": True}, "inputs": ([[1.0], [2.0], [3.0]],),
+         "output": [[4.4142137], [5.8284273], [7.2426405]]},
+    )
     example_configs = (
         {},
+        {"axis": None, "invert": True},
+        {"axis": -2, "mean": [1.0, 0.0, -1.0], "variance": [1e-20, 2.0, 9.0], "input_shape": (3, 2)},
         {"mean": [0.5, -1.0, 2.0], "variance": [4.0, 1.0, 0.25], "input_shape": (3,)},
         {"axis": None, "mean": 1.0, "variance": 2.0},
         {"invert": True, "mean": [1.0, -2.0], "variance": [0.5, 3.0], "input_shape": (4, 2)},

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from neuropil.base.layer import Backward, Layer
 
+from .. import reference_normalization as _reference
 from .._common import check_declared_shape
 from ._common import axis_argument, axis_config, resolve_axes
 
@@ -22,7 +23,9 @@ EPSILON = 1e-12
 class UnitNormalization(Layer):
     """Divides every slice over ``axis`` (an int or a list of ints) by its L2 norm."""
 
-    example_configs = ({}, {"axis": [-2, -1]}, {"axis": 1})
+    reference = _reference.unit_normalization  # the conformance suite's float64 formula
+    golden_examples = ({"config": {}, "inputs": ([[3.0, 4.0], [0.0, 0.0]],), "output": [[0.6, 0.8], [0.0, 0.0]]},)
+    example_configs = ({}, {"axis": [-2, -1]}, {"axis": 1}, {"axis": [1, 3], "input_shape": (2, 2, 3)})
 
     def __init__(self, axis: int | list[int] = -1, **kwargs: Any) -> None:
         self.axis = axis_argument("UnitNormalization", axis)

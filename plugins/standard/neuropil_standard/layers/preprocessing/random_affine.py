@@ -24,12 +24,15 @@ import numpy as np
 from neuropil import checks
 from neuropil.base.layer import Backward
 
+from .. import reference_preprocessing as _reference
 from ._image import FILL_MODES, INTERPOLATIONS, RandomImageLayer, factor_range, identity_backward
 from ._resample import affine_resample
 
 
 class _RandomAffine(RandomImageLayer):
     """Draws one affine transform per sample (:meth:`transforms`) and resamples through it."""
+
+    reference = _reference.random_affine  # the conformance suite's float64 formula
 
     def __init__(self, fill_mode: str = "reflect", interpolation: str = "bilinear", seed: int | None = None,
                  fill_value: float = 0.0, data_format: str | None = None, **kwargs: Any) -> None:
@@ -75,6 +78,9 @@ class RandomRotation(_RandomAffine):
         {"factor": 0.2, "seed": 0},
         {"factor": (-0.1, 0.3), "fill_mode": "constant", "fill_value": 0.5, "interpolation": "nearest"},
         {"factor": 0.5, "fill_mode": "wrap", "data_format": "channels_first"},
+        {"factor": 0.0, "fill_mode": "constant", "fill_value": 2.0},
+        {"factor": (0.25, 0.25), "fill_mode": "constant", "fill_value": -1.0},  # always a quarter turn
+        {"factor": (-0.1, -0.1), "input_shape": (4, 6, 1)},
     )
 
     def __init__(self, factor: float | tuple[float, float], fill_mode: str = "reflect",
@@ -104,6 +110,9 @@ class RandomZoom(_RandomAffine):
         {"height_factor": 0.3, "seed": 0},
         {"height_factor": (-0.3, -0.1), "width_factor": (0.1, 0.4), "fill_mode": "constant"},
         {"height_factor": 0.2, "fill_mode": "nearest", "interpolation": "nearest", "data_format": "channels_first"},
+        {"height_factor": 0.0, "width_factor": 0.0, "fill_mode": "constant", "fill_value": 2.0},
+        {"height_factor": (0.2, 0.2), "width_factor": (-0.3, -0.3)},  # one fixed zoom per axis
+        {"height_factor": (-0.25, -0.25), "fill_mode": "wrap", "input_shape": (5, 4, 2)},
     )
 
     def __init__(self, height_factor: float | tuple[float, float], width_factor: Any = None,
@@ -140,6 +149,9 @@ class RandomTranslation(_RandomAffine):
         {"height_factor": (-0.5, 0.0), "width_factor": (0.1, 0.3), "fill_mode": "constant", "fill_value": 1.0},
         {"height_factor": 0.4, "width_factor": 0.4, "fill_mode": "wrap", "interpolation": "nearest",
          "data_format": "channels_first"},
+        {"height_factor": 0.0, "width_factor": (0.0, 0.0), "fill_mode": "wrap"},
+        {"height_factor": (0.1, 0.1), "width_factor": (-0.3, -0.3), "fill_mode": "nearest"},  # one fixed shift
+        {"height_factor": (-0.2, -0.2), "width_factor": (0.1, 0.1), "fill_mode": "constant", "fill_value": 0.5},
     )
 
     def __init__(self, height_factor: float | tuple[float, float], width_factor: float | tuple[float, float],

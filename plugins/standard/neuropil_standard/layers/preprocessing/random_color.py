@@ -18,6 +18,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError, ArgumentTypeError
 
+from .. import reference_preprocessing as _reference
 from ._image import RandomImageLayer, factor_range, identity_backward, value_range_argument
 
 
@@ -31,8 +32,10 @@ def _clipped(xp: Any, values: Any, low: float, high: float) -> tuple[Any, Any]:
 class RandomContrast(RandomImageLayer):
     """Scales each image's deviations from its channel means by a random factor."""
 
+    reference = _reference.random_contrast  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"factor": 0.5, "seed": 0},
+        {"factor": 0.0, "value_range": (-1.5, 1.5)},
         {"factor": (0.2, 0.8), "value_range": (-1.0, 1.0)},
         {"factor": 0.3, "data_format": "channels_first"},
     )
@@ -85,8 +88,11 @@ class RandomContrast(RandomImageLayer):
 class RandomBrightness(RandomImageLayer):
     """Adds a random offset, a fraction of the value range, to each image."""
 
+    reference = _reference.random_brightness  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"factor": 0.2, "seed": 0},
+        {"factor": 0.0, "value_range": (-1.5, 1.5)},
+        {"factor": (0.1, 0.1), "value_range": (-3.0, 2.0)},  # always half a unit up
         {"factor": (-0.5, 0.1), "value_range": (-2.0, 2.0)},
         {"factor": 0.4, "value_range": (0.0, 1.0), "data_format": "channels_first"},
     )

@@ -15,6 +15,7 @@ import numpy as np
 from neuropil import checks
 from neuropil.base.layer import Backward
 
+from .. import reference_preprocessing as _reference
 from ._image import RandomImageLayer
 from ._resize import SeparableResize, resize_matrices
 from .resizing import crop_backward
@@ -23,6 +24,7 @@ from .resizing import crop_backward
 class RandomCrop(RandomImageLayer):
     """Crops a random window when training; resizes the centered window of that aspect otherwise."""
 
+    reference = _reference.random_crop  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 4, "seed": 0},
         {"height": 9, "width": 4},

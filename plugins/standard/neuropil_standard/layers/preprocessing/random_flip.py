@@ -13,6 +13,7 @@ from typing import Any
 from neuropil import checks
 from neuropil.base.layer import Backward
 
+from .. import reference_preprocessing as _reference
 from ._image import RandomImageLayer, identity_backward
 
 MODES = ("horizontal", "vertical", "horizontal_and_vertical")
@@ -21,6 +22,7 @@ MODES = ("horizontal", "vertical", "horizontal_and_vertical")
 class RandomFlip(RandomImageLayer):
     """Flips half of the images (chosen at random) along the axes ``mode`` names."""
 
+    reference = _reference.random_flip  # the conformance suite's float64 formula
     example_configs: tuple[dict[str, Any], ...] = (
         {"seed": 0},
         {"mode": "horizontal", "seed": 1},

@@ -11,6 +11,8 @@ import numpy as np
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, ArgumentTypeError, LayerError
 
+from .. import reference_preprocessing as _reference
+
 
 def _coefficients(name: str, value: Any) -> np.ndarray:
     try:
@@ -26,6 +28,8 @@ def _coefficients(name: str, value: Any) -> np.ndarray:
 class Rescaling(Layer):
     """Multiplies by ``scale`` and adds ``offset``."""
 
+    reference = _reference.rescaling  # the conformance suite's float64 formula
+    golden_examples = ({"config": {"scale": 0.5}, "inputs": ([[2.0, -4.0]],), "output": [[1.0, -2.0]]},)
     example_configs: tuple[dict[str, Any], ...] = (
         {"scale": 0.5},
         {"scale": 1 / 255, "offset": -1.0},

@@ -21,6 +21,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError
 
+from .. import reference_preprocessing as _reference
 from ._image import ImageLayer
 from ._resize import SeparableResize, resize_matrices
 
@@ -42,8 +43,23 @@ def crop_backward(xp: Any, shape: tuple[int, ...], top: int, left: int) -> Any:
 class Resizing(ImageLayer):
     """Resizes images to ``(height, width)``."""
 
+    reference = _reference.resizing  # the conformance suite's float64 formula
+    # By the definition: a 2x2 image shrunk to one pixel is its mean (bilinear, half-pixel centers);
+    # padded to a 2x4 aspect ratio it gains a column of the default fill 0 on each side.
+    golden_examples = (
+        {"config": {"height": 1, "width": 1}, "inputs": ([[[[1.0], [2.0]], [[3.0], [4.0]]]],),
+         "output": [[[[2.5]]]]},
+        {"config": {"height": 2, "width": 4, "pad_to_aspect_ratio": True},
+         "inputs": ([[[[1.0], [2.0]], [[3.0], [4.0]]]],),
+         "output": [[[[0.0], [1.0], [2.0], [0.0]], [[0.0], [3.0], [4.0], [0.0]]]]},
+    )
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 7},
+        {"height": 7, "width": 2, "interpolation": "lanczos5"},
+        {"height": 2, "width": 3, "interpolation": "bicubic", "antialias": True},
+        {"height": 3, "width": 2, "interpolation": "nearest", "crop_to_aspect_ratio": True,
+         "data_format": "channels_first"},
+        {"height": 9, "width": 4, "pad_to_aspect_ratio": True, "fill_value": -1.0, "interpolation": "bicubic"},
         {"height": 2, "width": 3, "interpolation": "nearest"},
         {"height": 4, "width": 2, "crop_to_aspect_ratio": True},
         {"height": 4, "width": 9, "pad_to_aspect_ratio": True, "fill_value": 0.5},
@@ -108,8 +124,14 @@ class Resizing(ImageLayer):
 class CenterCrop(ImageLayer):
     """Cuts the centered ``(height, width)`` window (smaller images: resized with crop_to_aspect_ratio)."""
 
+    reference = _reference.center_crop  # the conformance suite's float64 formula
+    golden_examples = ({"config": {"height": 1, "width": 2},
+                        "inputs": ([[[[1.0], [2.0], [3.0]], [[4.0], [5.0], [6.0]], [[7.0], [8.0], [9.0]]]],),
+                        "output": [[[[4.0], [5.0]]]]},)
     example_configs: tuple[dict[str, Any], ...] = (
         {"height": 3, "width": 2},
+        {"height": 2, "width": 8},
+        {"height": 3, "width": 2, "input_shape": (6, 7, 1)},
         {"height": 8, "width": 4},
         {"height": 2, "width": 3, "data_format": "channels_first"},
     )

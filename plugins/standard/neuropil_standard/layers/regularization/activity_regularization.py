@@ -17,6 +17,8 @@ import neuropil.regularizers
 from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 
+from .. import reference_regularization as _reference
+
 
 class ActivityRegularization(Layer):
     """Passes its input through unchanged and penalizes it in the training loss."""
@@ -25,6 +27,7 @@ class ActivityRegularization(Layer):
     # penalty's gradient is part of this backward (plugins/standard/tests/test_regularization_layers.py
     # checks it against central differences of output and penalty together).
     example_configs: tuple[dict[str, Any], ...] = ({},)
+    reference = _reference.activity_regularization  # the conformance suite's float64 formula
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0, **kwargs: Any) -> None:
         self.l1 = checks.number("ActivityRegularization", "l1", l1, minimum=0)

@@ -26,6 +26,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.utils import child_seed
 
+from .. import reference_regularization as _reference
 from ..dropout import Dropout
 
 #: SELU's constants, as Keras's AlphaDropout uses them.
@@ -66,6 +67,8 @@ class _NoiseLayer(Layer):
 class GaussianNoise(_NoiseLayer):
     """Adds ``N(0, stddev**2)`` noise when training."""
 
+    reference = _reference.gaussian_noise  # the conformance suite's float64 formula
+    reference_moments = _reference.gaussian_noise_moments  # of the random training forward, per element
     example_configs: tuple[dict[str, Any], ...] = ({"stddev": 0.5, "seed": 0}, {"stddev": 0.0})
 
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any) -> None:
@@ -89,6 +92,8 @@ class GaussianNoise(_NoiseLayer):
 class GaussianDropout(_NoiseLayer):
     """Multiplies by ``N(1, rate / (1 - rate))`` noise when training."""
 
+    reference = _reference.dropout  # the conformance suite's float64 formula
+    reference_moments = _reference.gaussian_dropout_moments  # of the random training forward, per element
     example_configs: tuple[dict[str, Any], ...] = ({"rate": 0.5, "seed": 0}, {"rate": 0.0})
 
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any) -> None:
@@ -119,6 +124,7 @@ class AlphaDropout(Dropout):
     and an affine correction follows (see the module docstring). ``noise_shape`` as in Dropout."""
 
     rate: float
+    reference_moments = _reference.alpha_dropout_moments  # of the random training forward, per element
 
     example_configs: tuple[dict[str, Any], ...] = (
         {"rate": 0.5, "seed": 0}, {"rate": 0.0}, {"rate": 0.2, "noise_shape": [None, 1], "seed": 1})
