@@ -64,7 +64,7 @@ def test_the_import_graph_reaches_modules_importing_the_mutated_one(tiny: Path) 
                "tinypkg.user": tiny / "user.py", "tinypkg.other": tiny / "other.py"}
     graph = ms.import_graph(modules)
     assert graph["tinypkg.user"] == {"tinypkg.tiny"} and graph["tinypkg.other"] == set()
-    assert ms.dependents("tinypkg.tiny", graph) == {"tinypkg.tiny", "tinypkg.user"}
+    assert ms.dependents("tinypkg.tiny", graph) == ["tinypkg.tiny", "tinypkg.user"]
 
 
 def test_equivalence_file_needs_a_reason_per_key(tmp_path: Path) -> None:

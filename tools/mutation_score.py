@@ -214,15 +214,13 @@ def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
             for name, path in modules.items()}
 
 
-def dependents(target: str, graph: dict[str, set[str]]) -> set[str]:
-    """``target`` and every module importing it, directly or transitively."""
-    affected, frontier = {target}, [target]
-    while frontier:
-        current = frontier.pop()
-        for name, imports in graph.items():
-            if current in imports and name not in affected:
-                affected.add(name)
-                frontier.append(name)
+def dependents(target: str, graph: dict[str, set[str]]) -> list[str]:
+    """``target`` and every module importing it, directly or transitively, nearest first."""
+    affected, position = [target], 0
+    while position < len(affected):
+        current = affected[position]
+        position += 1
+        affected += sorted(name for name, imports in graph.items() if current in imports and name not in affected)
     return affected
 
 
@@ -245,15 +243,22 @@ def public_names(paths: Iterable[Path]) -> set[str]:
             if isinstance(node, ast.ClassDef | ast.FunctionDef) and not node.name.startswith("_")}
 
 
-def unit_tests_for(affected: set[str], modules: dict[str, Path]) -> list[str]:
-    """Every test file of both plugins, and the root test files importing an affected module; the
-    files naming a class or function of an affected module first, so that ``-x`` stops early."""
+def unit_tests_for(affected: Sequence[str], modules: dict[str, Path]) -> list[str]:
+    """Every test file of both plugins, and the root test files importing an affected module; ordered
+    by the nearest affected module whose classes or functions a file names, so that ``-x`` stops early."""
     files = [t for folder in UNIT_TEST_DIRS for t in sorted(folder.glob("test_*.py"))]
-    files += [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t) & affected]
-    names = public_names(modules[m] for m in affected if modules[m].name != "__init__.py")
-    pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b", re.IGNORECASE) if names else None
-    files.sort(key=lambda f: not (pattern and pattern.search(f.read_text())))
-    return [relative(f) for f in files]
+    files += [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t) & set(affected)]
+    texts = {f: f.read_text() for f in files}
+    rank = dict.fromkeys(files, len(affected))
+    for distance, module in enumerate(affected):
+        names = public_names([modules[module]]) if modules[module].name != "__init__.py" else set()
+        if not names:
+            continue
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b", re.IGNORECASE)
+        for f in files:
+            if rank[f] > distance and pattern.search(texts[f]):
+                rank[f] = distance
+    return [relative(f) for f in sorted(files, key=rank.__getitem__)]
 
 
 # -- sites --------------------------------------------------------------------------------------------
@@ -325,11 +330,17 @@ if mode == "conformance":
     from neuropil.testing.suite import cases
     from neuropil.testing.instances import ConformanceSkip
     from neuropil.testing.suite import ConformanceFailure
-    affected = set(os.environ["MUTANT_AFFECTED"].split(","))
+    # The affected modules nearest the mutated one first: its own components' cases run first.
+    distance = {name: i for i, name in enumerate(os.environ["MUTANT_AFFECTED"].split(","))}
+
+    def nearest(case):
+        factory = case.entry.factory
+        modules = [getattr(k, "__module__", "") for k in (factory, *getattr(factory, "__mro__", ()))]
+        return min((distance[m] for m in modules if m in distance), default=None)
+
     neuropil.plugins.reload()
-    selected = [c for c in cases(["neuropil-standard", "neuropil-metrics"])
-                if getattr(c.entry.factory, "__module__", "") in affected
-                or any(getattr(k, "__module__", "") in affected for k in getattr(c.entry.factory, "__mro__", ()))]
+    selected = sorted((c for c in cases(["neuropil-standard", "neuropil-metrics"]) if nearest(c) is not None),
+                      key=nearest)
     if not selected:
         print("NO_CASES"); sys.exit(3)
     for case in selected:
@@ -375,9 +386,9 @@ class Runner:
 
     def _env(self, module: str, affected: Iterable[str], source_file: str) -> dict[str, str]:
         return {**os.environ, "MUTANT_MODULE": module, "MUTANT_SOURCE": source_file,
-                "MUTANT_AFFECTED": ",".join(sorted(affected)), "HYPOTHESIS_PROFILE": "ci"}
+                "MUTANT_AFFECTED": ",".join(affected), "HYPOTHESIS_PROFILE": "ci"}
 
-    def _judge(self, mode: str, files: Sequence[str], mutant: Mutant, affected: set[str],
+    def _judge(self, mode: str, files: Sequence[str], mutant: Mutant, affected: Sequence[str],
                source_file: str) -> tuple[str, str]:
         verdict, cause = check(mode, files, self._env(mutant.module, affected, source_file), self.timeout, self.runner)
         if verdict != TIMEOUT:
