@@ -504,24 +504,32 @@ def main() -> None:
     scratch.mkdir(parents=True, exist_ok=True)
     runner = Runner(scratch, args.timeout, graph, modules)
 
-    def one(item: tuple[str, Site]) -> Mutant:
+    done: dict[str, Mutant] = {}
+    lock = threading.Lock()
+
+    def write_report() -> dict[str, object]:
+        """The report of the mutants run so far (rewritten after each one, so a stopped run still counts)."""
+        mutants = [done.get(m.id, m) for m in previous] if previous else sorted(done.values(), key=lambda m: m.id)
+        summary = summarize(mutants, len(sites), equivalent)
+        survivors = [{"id": m.id, "key": m.key, "equivalent": equivalent.get(m.key, "")}
+                     for m in mutants if m.tests != KILLED]
+        args.out.write_text(json.dumps({"summary": summary, "survivors": survivors,
+                                        "mutants": [asdict(m) for m in mutants]}, indent=1))
+        return summary
+
+    def one(item: tuple[str, Site]) -> None:
         number, site = item
         mutant = Mutant(number, site.key, relative(site.path), path_module[site.path], site.line, site.description)
         runner.run(mutant, site)
-        print(f"{mutant.id} {mutant.path}:{mutant.line} {mutant.description}: conformance {mutant.conformance}, "
-              f"tests {mutant.tests} ({mutant.seconds:.1f}s)", flush=True)
-        return mutant
+        with lock:
+            done[mutant.id] = mutant
+            write_report()
+            print(f"{mutant.id} {mutant.path}:{mutant.line} {mutant.description}: conformance {mutant.conformance}, "
+                  f"tests {mutant.tests} ({mutant.seconds:.1f}s)", flush=True)
 
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        fresh = {m.id: m for m in pool.map(one, chosen)}
-    mutants = [fresh.get(m.id, m) for m in previous] if previous else list(fresh.values())
-
-    summary = summarize(mutants, len(sites), equivalent)
-    survivors = [{"id": m.id, "key": m.key, "equivalent": equivalent.get(m.key, "")}
-                 for m in mutants if m.tests != KILLED]
-    args.out.write_text(json.dumps({"summary": summary, "survivors": survivors,
-                                    "mutants": [asdict(m) for m in mutants]}, indent=1))
-    print(json.dumps(summary, indent=1))
+        list(pool.map(one, chosen))
+    print(json.dumps(write_report(), indent=1))
 
 
 if __name__ == "__main__":
