@@ -184,9 +184,12 @@ def plugin_modules() -> dict[str, Path]:
     return out
 
 
-def imported_names(path: Path, module: str | None) -> set[str]:
-    """Dotted names ``path`` imports (``from a import b`` gives ``a`` and ``a.b``), relative imports
-    resolved against ``module`` (the file's own dotted name; ``None`` for a test file)."""
+def imported_names(path: Path, module: str | None, known: Iterable[str] = ()) -> set[str]:
+    """Dotted names ``path`` imports, relative imports resolved against ``module`` (the file's own
+    dotted name; ``None`` for a test file). ``from a import b`` gives ``a.b`` where that is one of the
+    ``known`` modules (a submodule: the package's ``__init__`` runs, but none of its names is used),
+    else ``a`` (a name defined in ``a``)."""
+    known = set(known)
     names: set[str] = set()
     is_package = path.name == "__init__.py"
     for node in ast.walk(ast.parse(path.read_text())):
@@ -203,14 +206,14 @@ def imported_names(path: Path, module: str | None) -> set[str]:
                     base = ".".join([*anchor, *([node.module] if node.module else [])])
             else:
                 base = node.module or ""
-            names.add(base)
-            names.update(f"{base}.{alias.name}" for alias in node.names)
+            for alias in node.names:
+                names.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
     return names
 
 
 def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
     """For each plugin module, the plugin modules it imports directly."""
-    return {name: {n for n in imported_names(path, name) if n in modules and n != name}
+    return {name: {n for n in imported_names(path, name, modules) if n in modules and n != name}
             for name, path in modules.items()}
 
 
@@ -224,16 +227,16 @@ def dependents(target: str, graph: dict[str, set[str]]) -> list[str]:
     return affected
 
 
-def test_file_imports(path: Path, seen: set[Path] | None = None) -> set[str]:
+def test_file_imports(path: Path, known: Iterable[str], seen: set[Path] | None = None) -> set[str]:
     """Dotted names a test file imports, following the helper modules of its own folder
     (``metrics_cases.py``) that it imports."""
     seen = seen if seen is not None else set()
     seen.add(path)
-    names = imported_names(path, None)
+    names = imported_names(path, None, known)
     for name in list(names):
         helper = path.parent / f"{name.split('.')[0]}.py"
         if helper.exists() and helper not in seen:
-            names |= test_file_imports(helper, seen)
+            names |= test_file_imports(helper, known, seen)
     return names
 
 
@@ -247,7 +250,7 @@ def unit_tests_for(affected: Sequence[str], modules: dict[str, Path]) -> list[st
     """Every test file of both plugins, and the root test files importing an affected module; ordered
     by the nearest affected module whose classes or functions a file names, so that ``-x`` stops early."""
     files = [t for folder in UNIT_TEST_DIRS for t in sorted(folder.glob("test_*.py"))]
-    files += [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t) & set(affected)]
+    files += [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t, modules) & set(affected)]
     texts = {f: f.read_text() for f in files}
     rank = dict.fromkeys(files, len(affected))
     for distance, module in enumerate(affected):
