@@ -246,22 +246,39 @@ def public_names(paths: Iterable[Path]) -> set[str]:
             if isinstance(node, ast.ClassDef | ast.FunctionDef) and not node.name.startswith("_")}
 
 
-def unit_tests_for(affected: Sequence[str], modules: dict[str, Path]) -> list[str]:
-    """Every test file of both plugins, and the root test files importing an affected module; ordered
-    by the nearest affected module whose classes or functions a file names, so that ``-x`` stops early."""
-    files = [t for folder in UNIT_TEST_DIRS for t in sorted(folder.glob("test_*.py"))]
-    files += [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t, modules) & set(affected)]
-    texts = {f: f.read_text() for f in files}
-    rank = dict.fromkeys(files, len(affected))
+def spellings(name: str) -> set[str]:
+    """How a test names a class or function: as written, lower case, or snake case (Keras's registered
+    spellings: ``GlorotUniform``, ``glorot_uniform``; ``GELU``, ``gelu``)."""
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+    return {name, name.lower(), snake}
+
+
+def unit_tests_for(affected: Sequence[str], modules: dict[str, Path], every_plugin_test: bool = False) -> list[str]:
+    """The test files that can see a mutant of ``affected[0]``: the root ``tests/`` files that import
+    an affected module and the plugins' test files that import one or name one of its top-level
+    classes or functions (by AST through the test folders' helpers; by word), nearest module first so
+    that ``-x`` stops early; with ``every_plugin_test`` every plugin test file."""
+    plugin_files = [t for folder in UNIT_TEST_DIRS for t in sorted(folder.glob("test_*.py"))]
+    root_files = [t for t in sorted(ROOT_TEST_DIR.glob("test_*.py")) if test_file_imports(t, modules) & set(affected)]
+    far = len(affected)
+    rank = {f: 0 if test_file_imports(f, modules) & set(affected) else far for f in plugin_files}
+    texts = {f: f.read_text() for f in plugin_files}
     for distance, module in enumerate(affected):
         names = public_names([modules[module]]) if modules[module].name != "__init__.py" else set()
-        if not names:
+        words = sorted({spelling for name in names for spelling in spellings(name)})
+        if not words:
             continue
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(names))) + r")\b", re.IGNORECASE)
-        for f in files:
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, words)) + r")\b")
+        for f in plugin_files:
             if rank[f] > distance and pattern.search(texts[f]):
                 rank[f] = distance
-    return [relative(f) for f in sorted(files, key=rank.__getitem__)]
+    chosen = [f for f in plugin_files if rank[f] < far or every_plugin_test]
+    home = modules[affected[0]].parents[len(affected[0].split(".")) - 1] / "tests"  # the plugin's own
+
+    def order(f: Path) -> tuple[int, bool]:
+        return rank[f], f.parent != home
+
+    return [relative(f) for f in sorted(chosen, key=order) + root_files]
 
 
 # -- sites --------------------------------------------------------------------------------------------
@@ -380,8 +397,10 @@ def check(mode: str, files: Sequence[str], env: dict[str, str], timeout: float, 
 class Runner:
     """Runs mutants (thread-safe): a mutant's source goes to a scratch file the subprocess compiles."""
 
-    def __init__(self, scratch: Path, timeout: float, graph: dict[str, set[str]], modules: dict[str, Path]):
+    def __init__(self, scratch: Path, timeout: float, graph: dict[str, set[str]], modules: dict[str, Path],
+                 every_plugin_test: bool = False):
         self.scratch, self.timeout, self.graph, self.modules = scratch, timeout, graph, modules
+        self.every_plugin_test = every_plugin_test
         self.runner = scratch / "runner.py"
         self.runner.write_text(RUNNER)
         self._baselines: dict[tuple[str, str, tuple[str, ...]], str] = {}
@@ -415,7 +434,7 @@ class Runner:
         if mutant.conformance == KILLED:
             mutant.tests = KILLED
         else:
-            mutant.test_files = unit_tests_for(affected, self.modules)
+            mutant.test_files = unit_tests_for(affected, self.modules, self.every_plugin_test)
             verdict, cause = self._judge("tests", mutant.test_files, mutant, affected, str(source_file))
             mutant.tests = KILLED if verdict == KILLED else (
                 mutant.conformance if verdict == SURVIVED and mutant.conformance != NO_CASES else verdict)
@@ -484,7 +503,10 @@ def main() -> None:
                         help="mutate only modules whose path (from the repository root) matches; repeatable")
     parser.add_argument("--equivalent", type=Path, default=None, metavar="FILE")
     parser.add_argument("--rerun", type=Path, default=None, metavar="REPORT",
-                        help="rerun the mutants of REPORT not recorded as killed; keep its kills")
+                        help="keep the kills REPORT recorded for this sample's mutants (by key); run the rest")
+    parser.add_argument("--all-unit-tests", action="store_true",
+                        help="the tests verdict runs every unit-test file of both plugins, not only those "
+                             "importing or naming an affected module")
     parser.add_argument("--out", type=Path, default=ROOT / "mutation_report.json")
     args = parser.parse_args()
 
@@ -492,27 +514,27 @@ def main() -> None:
     graph = import_graph(modules)
     sites = enumerate_sites(mutable_modules(modules, args.only))
     equivalent = read_equivalent(args.equivalent)
-    by_key = {site.key: site for site in sites}
     path_module = {path: name for name, path in modules.items()}
 
-    previous: list[Mutant] = []
-    if args.rerun:
-        previous = [Mutant(**m) for m in json.loads(args.rerun.read_text())["mutants"]]
-        chosen = [(m.id, by_key[m.key]) for m in previous if m.tests != KILLED and m.key in by_key]
-    else:
-        sample = random.Random(args.seed).sample(sites, min(args.sample, len(sites)))
-        chosen = [(f"m{number:03d}", site) for number, site in enumerate(sample)]
+    sample = random.Random(args.seed).sample(sites, min(args.sample, len(sites)))
+    chosen = [(f"m{number:03d}", site) for number, site in enumerate(sample)]
+    done: dict[str, Mutant] = {}
+    if args.rerun:  # keep the kills the report recorded for mutants of this sample; run the rest
+        recorded = {m["key"]: m for m in json.loads(args.rerun.read_text())["mutants"]}
+        for number, site in chosen:
+            if recorded.get(site.key, {}).get("tests") == KILLED:
+                done[number] = Mutant(**{**recorded[site.key], "id": number})
+        chosen = [(number, site) for number, site in chosen if number not in done]
 
     scratch = Path(os.environ.get("TMPDIR", "/tmp")) / f"neuropil-mutants-{os.getpid()}"
     scratch.mkdir(parents=True, exist_ok=True)
-    runner = Runner(scratch, args.timeout, graph, modules)
+    runner = Runner(scratch, args.timeout, graph, modules, args.all_unit_tests)
 
-    done: dict[str, Mutant] = {}
     lock = threading.Lock()
 
     def write_report() -> dict[str, object]:
         """The report of the mutants run so far (rewritten after each one, so a stopped run still counts)."""
-        mutants = [done.get(m.id, m) for m in previous] if previous else sorted(done.values(), key=lambda m: m.id)
+        mutants = sorted(done.values(), key=lambda m: m.id)
         summary = summarize(mutants, len(sites), equivalent)
         survivors = [{"id": m.id, "key": m.key, "equivalent": equivalent.get(m.key, "")}
                      for m in mutants if m.tests != KILLED]
