@@ -13,26 +13,31 @@ source tree: each mutant runs in fresh subprocesses whose import system compiles
 for that one module.
 
 Which checks can see a mutant follows the plugins' import graph (read from the AST of their own
-imports): the *affected* modules are the mutated one and every module that imports it, directly or
-transitively. Per mutant, two verdicts:
+imports; ``from pkg import submodule`` depends on the submodule, not on ``pkg/__init__``): the
+*affected* modules are the mutated one and every module that imports it, directly or transitively.
+Per mutant, two verdicts:
 
 - ``conformance``: the conformance cases (every property, ci profile) of the components defined in an
-  affected module fail;
-- ``tests``: those cases fail, or the unit tests do: every test file of both plugins' ``tests/``
-  folders, and the root ``tests/`` files that import an affected module (by AST, following the test
-  folders' own helper modules), run with ``pytest -x``.
+  affected module fail; the mutated module's own components run first;
+- ``tests``: those cases fail, or the unit tests do, run with ``pytest -x``: the root ``tests/`` files
+  that import an affected module and the test files of both plugins that import one or name one of
+  its top-level classes or functions (``Adam``, ``adam``, ``glorot_uniform``), so a helper module's
+  mutant meets the tests of the components built on it. ``--all-unit-tests`` runs every test file of
+  both plugins instead (the whole plugin suite per surviving mutant: several minutes each on a loaded
+  machine).
 
 A mutant whose check runs past ``--timeout`` counts as killed (it hangs or crawls) unless the
 unmutated code also runs past it on the same selection; then it is ``slow``: not counted as killed.
+The report (``--out``) is rewritten after every mutant, so a stopped run still counts what it did.
 
 A mutant that no check kills may be equivalent (``x * 1.0`` made ``x / 1.0``, a constant in an
 unreachable branch); the report lists the survivors for a person to judge, and the score is given both
 over all sampled mutants and over those not marked equivalent in ``--equivalent``: a file with one
 mutant key per line, ``path::qualname::description::occurrence  # reason`` (the key is stable across
-samples and seeds; a reason is required). ``--rerun REPORT`` runs again only the mutants a previous
-report did not record as killed (after tests were added), keeping its kills.
+samples and seeds; a reason is required). ``--rerun REPORT`` keeps the kills REPORT recorded for this
+sample's mutants (matched by key) and runs the rest: after tests were added, or to resume a stopped run.
 
-    python tools/mutation_score.py --sample 150 --seed 0 --jobs 2 --timeout 90 \\
+    python tools/mutation_score.py --sample 150 --seed 0 --jobs 2 --timeout 300 \\
         --equivalent docs/mutation_equivalent.txt --out mutation_report.json
 """
 from __future__ import annotations
