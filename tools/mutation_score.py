@@ -35,7 +35,8 @@ unreachable branch); the report lists the survivors for a person to judge, and t
 over all sampled mutants and over those not marked equivalent in ``--equivalent``: a file with one
 mutant key per line, ``path::qualname::description::occurrence  # reason`` (the key is stable across
 samples and seeds; a reason is required). ``--rerun REPORT`` keeps the kills REPORT recorded for this
-sample's mutants (matched by key) and runs the rest: after tests were added, or to resume a stopped run.
+sample's mutants (matched by key), and the results of those marked equivalent, and runs the rest:
+after tests were added, or to resume a stopped run.
 
     python tools/mutation_score.py --sample 150 --seed 0 --jobs 2 --timeout 300 \\
         --equivalent docs/mutation_equivalent.txt --out mutation_report.json
@@ -508,7 +509,8 @@ def main() -> None:
                         help="mutate only modules whose path (from the repository root) matches; repeatable")
     parser.add_argument("--equivalent", type=Path, default=None, metavar="FILE")
     parser.add_argument("--rerun", type=Path, default=None, metavar="REPORT",
-                        help="keep the kills REPORT recorded for this sample's mutants (by key); run the rest")
+                        help="keep the kills REPORT recorded for this sample's mutants (by key) and the "
+                             "results of equivalent ones; run the rest")
     parser.add_argument("--all-unit-tests", action="store_true",
                         help="the tests verdict runs every unit-test file of both plugins, not only those "
                              "importing or naming an affected module")
@@ -524,10 +526,10 @@ def main() -> None:
     sample = random.Random(args.seed).sample(sites, min(args.sample, len(sites)))
     chosen = [(f"m{number:03d}", site) for number, site in enumerate(sample)]
     done: dict[str, Mutant] = {}
-    if args.rerun:  # keep the kills the report recorded for mutants of this sample; run the rest
+    if args.rerun:  # keep the kills (and the marked-equivalent results) recorded for this sample; run the rest
         recorded = {m["key"]: m for m in json.loads(args.rerun.read_text())["mutants"]}
         for number, site in chosen:
-            if recorded.get(site.key, {}).get("tests") == KILLED:
+            if site.key in recorded and (recorded[site.key]["tests"] == KILLED or site.key in equivalent):
                 done[number] = Mutant(**{**recorded[site.key], "id": number})
         chosen = [(number, site) for number, site in chosen if number not in done]
 
