@@ -22,3 +22,28 @@ def test_translation_factors_beyond_one_are_refused(factor: float | tuple[float,
     with pytest.raises((NeuropilError, ValueError), match="height_factor"):
         RandomTranslation(height_factor=factor, width_factor=0.1)
     RandomTranslation(height_factor=1.0, width_factor=(-1.0, 1.0))  # the bounds themselves are Keras's
+
+
+@pytest.mark.parametrize(("name", "formula"), [
+    ("hard_sigmoid", lambda v: min(max(v + 3, 0.0), 6.0) / 6),  # Keras: relu6(x + 3) / 6
+    ("hard_silu", lambda v: v * min(max(v + 3, 0.0), 6.0) / 6),  # Keras: x * relu6(x + 3) / 6
+])
+def test_hard_activations_around_their_kinks_are_keras_formulas(name: str, formula: object) -> None:
+    x = np.round(np.arange(-3.4, 3.4001, 0.01), 10)
+    y, _ = neuropil.activations.get(name).forward(x)
+    np.testing.assert_allclose(y, [formula(v) for v in x.tolist()], rtol=1e-12, atol=1e-15)  # type: ignore[operator]
+
+
+def _relu6_slope(v: float) -> float:
+    return 1.0 if 0 < v < 6 else 0.0  # Keras's (TensorFlow's) relu6 gradient: 0 at both kinks
+
+
+@pytest.mark.parametrize(("name", "slope"), [
+    ("hard_sigmoid", lambda v: _relu6_slope(v + 3) / 6),
+    ("hard_silu", lambda v: min(max(v + 3, 0.0), 6.0) / 6 + v * _relu6_slope(v + 3) / 6),  # the product rule
+])
+def test_hard_activation_slopes_around_their_kinks(name: str, slope: object) -> None:
+    x = np.round(np.arange(-3.4, 3.4001, 0.01), 10)
+    _, backward = neuropil.activations.get(name).forward(x)
+    np.testing.assert_allclose(backward(np.ones_like(x)), [slope(v) for v in x.tolist()],  # type: ignore[operator]
+                               rtol=1e-12, atol=1e-15)
