@@ -1,11 +1,13 @@
 """Where a training step of the keras-io MNIST convnet spends its time, from cProfile.
 
-    python bench/convnet_profile.py [--steps 20]
+    python bench/convnet_profile.py [--steps 20] [--wall]
 
 Runs ``fit`` on the benchmark's model and data (bench/convnet.py) under cProfile after a warm-up and
 prints milliseconds per step by phase: building the im2col matrices, the convolution products
 (forward, kernel gradient, input gradient), the scatter-add back to the input (col2im), pooling
-forward and backward, activations, and the rest (Dense, Dropout, loss, Adam, the loop).
+forward and backward, activations, and the rest (Dense, Dropout, loss, Adam, the loop). CPU time of
+this process by default (steadier on a shared machine); ``--wall`` for wall time, which is what
+counts once work runs on several threads.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ PHASES = {
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--wall", action="store_true", help="wall time (for threads), not CPU time")
     args = parser.parse_args()
     rng = np.random.default_rng(1000)
     n = BATCH * args.steps
@@ -41,7 +44,7 @@ def main() -> None:
     net = model()
     net.compile(optimizer="adam", loss="categorical_crossentropy")  # type: ignore[attr-defined]
     net.fit(x[:5 * BATCH], y[:5 * BATCH], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)  # type: ignore[attr-defined]
-    profile = cProfile.Profile(time.process_time)  # CPU time: steadier than wall time on a shared machine
+    profile = cProfile.Profile(time.perf_counter if args.wall else time.process_time)
     profile.enable()
     net.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)  # type: ignore[attr-defined]
     profile.disable()
