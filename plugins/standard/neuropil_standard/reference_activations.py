@@ -44,10 +44,10 @@ def tanh(self: Any, x: Any) -> np.ndarray:
 
 
 def relu(self: Any, x: Any) -> np.ndarray:
-    """Keras: max_value at and above max_value, x from threshold up, negative_slope * (x - threshold)
-    below it (checked with threshold 0, where every reading of the docs agrees)."""
+    """Keras 3: max_value at and above max_value, x above threshold, negative_slope * (x - threshold)
+    at and below it (Keras multiplies x by ``x > threshold``, so x == threshold gives 0)."""
     x = _f(x)
-    y = np.where(x >= self.threshold, x, self.negative_slope * (x - self.threshold))
+    y = np.where(x > self.threshold, x, self.negative_slope * (x - self.threshold))
     if self.max_value is not None:
         y = np.where(x >= self.max_value, self.max_value, y)
     return y

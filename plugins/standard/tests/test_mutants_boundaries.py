@@ -75,3 +75,13 @@ def test_nearest_resizing_picks_the_pixel_with_the_nearest_centre(in_size, out_s
     expected = [_nearest_source(i, in_size, out_size) for i in range(out_size)]
     np.testing.assert_array_equal(np.asarray(out)[0, :, 0, 0], expected)
     assert math.isclose((10 + 0.5) * 19 / 20, 9.975)  # (19, 20): output 10 sits just short of pixel 10
+
+
+def test_relu_with_a_threshold_gives_zero_at_the_threshold_in_its_forward_and_its_reference():
+    from neuropil_standard.activations import ReLU
+
+    relu = ReLU(threshold=1.0)
+    x = np.array([0.5, 1.0, 1.5])
+    expected = [0.0, 0.0, 1.5]  # Keras 3: x * (x > threshold)
+    np.testing.assert_array_equal(relu.forward(x)[0], expected)
+    np.testing.assert_array_equal(relu.reference(x), expected)
