@@ -85,3 +85,64 @@ def test_relu_with_a_threshold_gives_zero_at_the_threshold_in_its_forward_and_it
     expected = [0.0, 0.0, 1.5]  # Keras 3: x * (x > threshold)
     np.testing.assert_array_equal(relu.forward(x)[0], expected)
     np.testing.assert_array_equal(relu.reference(x), expected)
+
+
+def test_elu_takes_the_slope_of_its_negative_side_at_zero_as_keras():
+    elu = neuropil.activations.get({"class_name": "elu", "config": {"alpha": 0.5}})
+    x = np.array([-1e-3, 0.0, 1e-3])
+    _, backward = elu.forward(x)
+    np.testing.assert_allclose(backward(np.ones(3)), [0.5 * math.exp(-1e-3), 0.5, 1.0])
+
+
+def test_random_flip_flips_half_the_images():
+    from neuropil.layers import RandomFlip
+
+    layer = RandomFlip("horizontal", seed=3)
+    images = np.tile(np.array([0.0, 1.0], dtype="float32").reshape(1, 1, 2, 1), (20000, 1, 1, 1))
+    flipped = np.asarray(layer(images, training=True))[:, 0, 0, 0] == 1.0
+    assert abs(flipped.mean() - 0.5) < 5 * math.sqrt(0.25 / 20000)  # a 0.55 chance is 14 sigma off
+
+
+def test_bilinear_upsampling_far_beyond_ten_times_keeps_the_edge_rows():
+    image = np.array([0.0, 1.0], dtype="float32").reshape(1, 2, 1, 1)
+    out = np.asarray(Resizing(30, 1, interpolation="bilinear")(image))[0, :, 0, 0]
+    # Half-pixel centres: the outer samples lie within half a pixel of the edge, where the one
+    # nearest pixel holds all the weight.
+    assert out[0] == 0.0 and out[-1] == 1.0
+    np.testing.assert_allclose(out[13:17], [(i + 0.5) / 15 - 0.5 for i in range(13, 17)], atol=1e-6)
+
+
+def test_the_batch_threads_are_reused_from_call_to_call(monkeypatch: pytest.MonkeyPatch):
+    import threading
+
+    monkeypatch.setenv("NEUROPIL_NUM_THREADS", "2")
+    seen: list[list[threading.Thread]] = [[], []]
+
+    for call in range(2):
+        together = threading.Barrier(2, timeout=20)
+
+        def work(rows: slice, call: int = call, together: threading.Barrier = together) -> None:
+            together.wait()
+            seen[call].append(threading.current_thread())
+
+        _threads.map_batch(work, 64)
+    workers = [{t for t in threads if t is not threading.main_thread()} for threads in seen]
+    assert len(workers[0]) == 1 and workers[0] == workers[1], "the second call started new threads"
+
+
+def test_circle_loss_gradient_with_several_positives_per_anchor_and_a_soft_gamma():
+    """With gamma 80 (the default) each anchor's softmax over its pairs is one-hot, which hides a wrong
+    normalisation of the softmax weights; at gamma 1 with three samples per class it cannot hide."""
+    from neuropil_standard.losses_circle import Circle
+
+    loss = Circle(gamma=1.0, margin=0.25)
+    rng = np.random.default_rng(5)
+    labels = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2])
+    embeddings = rng.normal(size=(9, 4))
+    r = rng.normal(size=9)
+
+    def objective() -> float:
+        return float((loss.per_sample(labels, embeddings)[0] * r).sum())
+
+    _, backward = loss.per_sample(labels, embeddings)
+    np.testing.assert_allclose(backward(r), central_difference(objective, embeddings), rtol=1e-5, atol=1e-8)
