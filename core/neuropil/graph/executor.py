@@ -111,8 +111,8 @@ class Executor:
         self._producer = {s: i for i, step in enumerate(steps) for s in step.outputs}
         self._sub: dict[tuple[int, ...], Executor] = {}
         self.gradient_plan: GradientPlan | None = None
-        #: Whether :meth:`plan_deferrals` moved any activation (the training forward then takes
-        #: :meth:`_forward_deferring`).
+        #: Whether :meth:`plan_deferrals` moved any activation (the training forward then takes the
+        #: general loop of :meth:`forward`, which applies them).
         self.defers_any = False
         #: A chain (each call reads the previous call's one output, no layer called twice): run by the
         #: plain loops of :meth:`_forward_chain` / :meth:`_backward_chain`, the cost of a hand-written
@@ -230,9 +230,10 @@ class Executor:
         """The outputs for input arrays ``xs`` and, with ``with_backward``, one backward closure per
         step (None for steps that need none). The outputs are the logits where :meth:`set_logits`
         granted them, unless ``logits`` is False (predictions)."""
-        if with_backward and self.defers_any:
-            return self._forward_deferring(xs, training, logits)
-        if self.is_chain:
+        # Moved activations (plan_deferrals) apply in training only, and only this general loop
+        # runs them: the plain chain loop stays what a hand-written Sequential loop costs.
+        deferring = with_backward and self.defers_any
+        if self.is_chain and not deferring:
             return self._forward_chain(xs[0], training, with_backward, logits)
         values: list[Any] = [None] * self.n_slots
         values[:len(xs)] = xs
@@ -240,35 +241,11 @@ class Executor:
         for step in self.steps:
             inputs = step.inputs
             x = [values[s] for s in inputs] if step.as_list else values[inputs[0]]
-            if step.logits and logits:
+            if (step.logits and logits) or (deferring and step.defers):
                 y, back = step.layer.forward_logits(x, training)
             else:
                 y, back = step.layer.forward(x, training)
-            outs = step.outputs
-            if len(outs) == 1:
-                values[outs[0]] = y
-            else:
-                for s, value in zip(outs, y):
-                    values[s] = value
-            if with_backward:
-                backs.append(back if step.needs_backward else None)
-        return [values[s] for s in self.output_slots], backs
-
-    def _forward_deferring(self, xs: list[Any], training: bool, logits: bool) -> tuple[list[Any], list[Any]]:
-        """The training forward of :meth:`forward` where :meth:`plan_deferrals` moved activations: a
-        deferring call runs ``forward_logits``, and the call reading it applies the activation to its
-        own output, with a backward through the activation first."""
-        values: list[Any] = [None] * self.n_slots
-        values[:len(xs)] = xs
-        backs: list[Any] = []
-        for step in self.steps:
-            inputs = step.inputs
-            x = [values[s] for s in inputs] if step.as_list else values[inputs[0]]
-            if step.defers or (step.logits and logits):
-                y, back = step.layer.forward_logits(x, training)
-            else:
-                y, back = step.layer.forward(x, training)
-            if step.applies is not None:
+            if deferring and step.applies is not None:  # the activation of the call feeding this one
                 y, activation_back = step.applies.forward(y)
                 back = _through(activation_back, back)
             outs = step.outputs
@@ -277,7 +254,8 @@ class Executor:
             else:
                 for s, value in zip(outs, y):
                     values[s] = value
-            backs.append(back if step.needs_backward else None)
+            if with_backward:
+                backs.append(back if step.needs_backward else None)
         return [values[s] for s in self.output_slots], backs
 
     def _forward_chain(self, x: Any, training: bool, with_backward: bool,
