@@ -161,7 +161,7 @@ class Executor:
             dx = any(slot_needs[s] for s in step.inputs)
             wants_dx[id(step.layer)] = wants_dx.get(id(step.layer), False) or dx
         for step in self.steps:
-            if getattr(step.layer, "graph_layers", None) is None:
+            if not _is_model(step.layer):
                 step.layer.input_gradient = wants_dx[id(step.layer)]
         layers = [leaf for layer in self.layers() for leaf in leaf_layers(layer)]
         first = next((i for i, n in enumerate(needs) if n), len(self.steps))
@@ -182,7 +182,7 @@ class Executor:
         caller may need the gradient of its inputs."""
         for step in self.steps:
             step.needs_backward = True
-            if getattr(step.layer, "graph_layers", None) is None:
+            if not _is_model(step.layer):
                 step.layer.input_gradient = True
         self.gradient_plan = None
         self.plan_deferrals()
@@ -210,7 +210,7 @@ class Executor:
             if activation is None:
                 continue
             reader = self.steps[consumer_of[out]]
-            if reader.shared or reader.as_list or reader.defers or reader.logits or _is_model(reader.layer) \
+            if reader.shared or reader.as_list or reader.logits or _is_model(reader.layer) \
                     or not reader.layer.commutes_with(activation):
                 continue
             step.defers, reader.applies = True, activation

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from neuropil.base.layer import Layer
+from neuropil.base.layer import Backward, Layer
 
 
 def check_declared_shape(layer: Layer, input_shape: tuple[int, ...]) -> None:
@@ -38,3 +38,28 @@ def _expectation(exc: Exception) -> str:
     text = str(exc)
     _, found, rest = text.partition("expected ")
     return rest.rsplit(", received", 1)[0] if found else "a registered name, a config dict or an instance"
+
+
+def with_activity_regularizer(layer: Any, y: Any, linear_backward: Backward,
+                              activation_backward: Backward | None) -> tuple[Any, Backward]:
+    """``(y, backward)`` of a layer computing ``activation(linear(x))`` (Dense, the convolutions):
+    the backward runs through the activation (None: the identity) and then the linear map, and a
+    layer with an ``activity_regularizer`` sets ``activity_loss`` from ``y`` and adds that penalty's
+    gradient first. Without either, the linear map's own backward is returned, with no wrapper."""
+    regularizer = layer.activity_regularizer
+    if regularizer is None:
+        if activation_backward is None:
+            return y, linear_backward
+
+        def backward(dy: Any) -> Any:
+            return linear_backward(activation_backward(dy))
+
+        return y, backward
+
+    layer.activity_loss = regularizer.loss(y)
+
+    def regularized_backward(dy: Any) -> Any:
+        dy = dy + regularizer.gradient(y)
+        return linear_backward(dy if activation_backward is None else activation_backward(dy))
+
+    return y, regularized_backward

@@ -20,7 +20,7 @@ from neuropil.checks import boolean as check_boolean
 from neuropil.errors import ArgumentError
 
 from . import reference_core as _reference
-from ._common import check_declared_shape, resolve_component, serialize_component
+from ._common import check_declared_shape, resolve_component, serialize_component, with_activity_regularizer
 
 #: The component arguments of Dense with the registry each resolves through.
 _COMPONENTS = {
@@ -115,23 +115,7 @@ class Dense(Layer):
             y, activation_backward = z, None
         else:
             y, activation_backward = activation.forward(z)
-        regularizer = self.activity_regularizer
-        if regularizer is None:
-            if activation_backward is None:
-                return y, linear_backward
-
-            def backward(dy: Any) -> Any:
-                return linear_backward(activation_backward(dy))
-
-            return y, backward
-
-        self.activity_loss = regularizer.loss(y)
-
-        def regularized_backward(dy: Any) -> Any:
-            dy = dy + regularizer.gradient(y)
-            return linear_backward(dy if activation_backward is None else activation_backward(dy))
-
-        return y, regularized_backward
+        return with_activity_regularizer(self, y, linear_backward, activation_backward)
 
     def forward_linear(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
         """``x @ kernel + bias`` without the activation, and its backward."""

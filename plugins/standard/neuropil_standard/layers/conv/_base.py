@@ -21,7 +21,7 @@ from neuropil import checks
 from neuropil.base.layer import Backward, Layer
 from neuropil.errors import ArgumentError, LayerError
 
-from .._common import check_declared_shape, serialize_component
+from .._common import check_declared_shape, serialize_component, with_activity_regularizer
 
 #: Which registry a component argument resolves through, by the suffix of its name.
 _REGISTRY_BY_SUFFIX = {
@@ -60,6 +60,9 @@ class ConvolutionBase(Layer):
     data_format: str
     use_bias: bool
     activity_regularizer: Any
+    #: The array work planned by :meth:`_build_geometry` (None until built); its ``output`` is the
+    #: output's spatial sizes.
+    _geometry: Any
 
     def _configure(self, kernel_size: Any, strides: Any, padding: Any, data_format: Any, dilation_rate: Any,
                    activation: Any, use_bias: Any, components: dict[str, Any]) -> None:
@@ -130,7 +133,9 @@ class ConvolutionBase(Layer):
         raise NotImplementedError
 
     def _output_spatial(self) -> tuple[int, ...]:
-        raise NotImplementedError
+        """The output's spatial sizes, as the geometry :meth:`_build_geometry` planned gives them."""
+        assert self._geometry is not None
+        return self._geometry.output
 
     def _output_channels(self) -> int:
         raise NotImplementedError
@@ -182,23 +187,7 @@ class ConvolutionBase(Layer):
         else:
             # z is this layer's own fresh output: an activation that can work in place may overwrite it.
             y, activation_backward = getattr(activation, "forward_in_place", activation.forward)(z)
-        regularizer = self.activity_regularizer
-        if regularizer is None:
-            if activation_backward is None:
-                return y, linear_backward
-
-            def backward(dy: Any) -> Any:
-                return linear_backward(activation_backward(dy))
-
-            return y, backward
-
-        self.activity_loss = regularizer.loss(y)
-
-        def regularized_backward(dy: Any) -> Any:
-            dy = dy + regularizer.gradient(y)
-            return linear_backward(dy if activation_backward is None else activation_backward(dy))
-
-        return y, regularized_backward
+        return with_activity_regularizer(self, y, linear_backward, activation_backward)
 
     # -- config ----------------------------------------------------------------------------------
     def get_config(self) -> dict[str, Any]:

@@ -55,10 +55,6 @@ class Conv(ConvolutionBase):
         if self.use_bias:
             self._add("bias", (self.filters,), "bias", rng)
 
-    def _output_spatial(self) -> tuple[int, ...]:
-        assert self._geometry is not None
-        return self._geometry.output
-
     def _output_channels(self) -> int:
         return self.filters
 

@@ -61,10 +61,6 @@ class DepthwiseConv(ConvolutionBase):
         if self.use_bias:
             self._add("bias", (channels * self.depth_multiplier,), "bias", rng)
 
-    def _output_spatial(self) -> tuple[int, ...]:
-        assert self._geometry is not None
-        return self._geometry.output
-
     def _output_channels(self) -> int:
         assert self._geometry is not None
         return self._geometry.channels * self.depth_multiplier
