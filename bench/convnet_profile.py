@@ -1,41 +1,101 @@
-"""Where a training step of the keras-io MNIST convnet spends its time, from cProfile.
+"""Where a training step of the keras-io MNIST convnet spends its wall time, phase by phase.
 
-    python bench/convnet_profile.py [--steps 20] [--wall]
+    python bench/convnet_profile.py [--steps 20]
 
-Runs ``fit`` on the benchmark's model and data (bench/convnet.py) under cProfile after a warm-up and
-prints milliseconds per step by phase: building the im2col matrices, the convolution products
-(forward, kernel gradient, input gradient), the scatter-add back to the input (col2im), pooling
-forward and backward, activations, and the rest (Dense, Dropout, loss, Adam, the loop). CPU time of
-this process by default (steadier on a shared machine); ``--wall`` for wall time, which is what
-counts once work runs on several threads.
+Runs ``fit`` on the benchmark's model and data (bench/convnet.py) after a warm-up, with a wall-clock
+timer around each phase of each layer: a convolution's forward (im2col and product, piece by piece
+of the batch), its kernel gradient (the pieces' columns built again, and ``columns.T @ dy``) and its
+input gradient (``dy @ kernel.T`` and the scatter back onto the input), the pooling's forward and
+backward, every other layer's forward and backward, the activations the executor applies after a
+pooling, and the optimizer's update; the rest is the loss and the loop. Wall time, not cProfile: the
+layers run their pieces on several threads, which a profiler of the calling thread does not see.
+
+The im2col copy and the product it feeds run piece by piece, interleaved, so one timer covers both;
+``--split`` adds a line per convolution timing the copies alone on the same pieces (outside ``fit``).
 """
 from __future__ import annotations
 
 import argparse
-import cProfile
-import pstats
+import collections
+import functools
 import time
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from convnet import BATCH, model
 
-#: phase -> (file suffix, function name, "tottime" or "cumtime")
-PHASES = {
-    "im2col": ("conv/_ops.py", "columns", "cumtime"),
-    "col2im": ("conv/_ops.py", "scatter_windows", "cumtime"),
-    "kernel gradient": ("conv/_ops.py", "kernel_gradient", "cumtime"),
-    "input gradient": ("conv/_ops.py", "input_gradient", "cumtime"),
-    "conv forward": ("conv/_ops.py", "forward", "cumtime"),
-    "pooling forward": ("pooling/max_pooling.py", "forward", "cumtime"),
-    "pooling backward": ("pooling/max_pooling.py", "backward", "cumtime"),
-    "activations": ("neuropil_standard/activations.py", "*", "tottime"),
-}
+TOTALS: collections.Counter[str] = collections.Counter()
+
+
+def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            TOTALS[name] += time.perf_counter() - start
+    return run
+
+
+def instrument(net: Any) -> None:
+    """Timers on every layer's forward and on the backward it returns; inside a convolution, on its
+    geometry's three phases (the layer's own timers then hold only what is left: the bias, relu)."""
+    for layer in net.layers:
+        geometry = getattr(layer, "_geometry", None)
+        if geometry is not None and hasattr(geometry, "kernel_gradient"):
+            for phase in ("forward", "kernel_gradient", "input_gradient"):
+                setattr(geometry, phase, timed(f"{layer.name} {phase.replace('_', ' ')}", getattr(geometry, phase)))
+
+        # training runs whichever the executor planned: forward_logits for a deferred activation, the
+        # arranged pair for a convolution handing its output to a pooling
+        for method in ("forward", "forward_logits", "forward_arranged", "forward_from_arranged"):
+            inner = getattr(layer, method, None)
+            if inner is None:
+                continue
+
+            def forward(*args: Any, _layer: Any = layer, _inner: Any = inner) -> Any:
+                y, backward = timed(f"{_layer.name} forward (rest)", _inner)(*args)
+                return y, timed(f"{_layer.name} backward (rest)", backward)
+
+            setattr(layer, method, forward)
+        deferred = getattr(layer, "activation", None)
+        if deferred is not None and hasattr(deferred, "forward"):
+            deferred.forward = timed(f"{layer.name} activation (deferred)", deferred.forward)
+    optimizer = net.compiled.optimizer
+    optimizer.update_step = timed("optimizer update", optimizer.update_step)
+
+
+def split_im2col(net: Any) -> dict[str, float]:
+    """Milliseconds per step of the im2col copies alone, on the pieces ``fit`` uses (forward and
+    kernel gradient build them once each)."""
+    from neuropil_standard._threads import map_batch
+
+    rng = np.random.default_rng(0)
+    found: dict[str, float] = {}
+    shape: tuple[int, ...] = (BATCH, 28, 28, 1)
+    for layer in net.layers:
+        geometry = getattr(layer, "_geometry", None)
+        if geometry is not None and hasattr(geometry, "columns"):
+            from neuropil_standard.layers.conv._ops import pad
+
+            padded = pad(np, rng.random(shape, dtype=np.float32), geometry.axes)
+            size = geometry._piece_size(BATCH, True, layer.filters)
+            copy = functools.partial(geometry.columns, np, padded, ones=True)
+            map_batch(copy, BATCH, size)
+            start = time.perf_counter()
+            for _ in range(10):
+                map_batch(copy, BATCH, size)
+            found[f"{layer.name} im2col copies alone (x2 per step)"] = 2 * (time.perf_counter() - start) / 10
+        shape = (BATCH, *layer.compute_output_shape(shape[1:]))
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--steps", type=int, default=20)
-    parser.add_argument("--wall", action="store_true", help="wall time (for threads), not CPU time")
+    parser.add_argument("--split", action="store_true", help="also time the im2col copies alone")
     args = parser.parse_args()
     rng = np.random.default_rng(1000)
     n = BATCH * args.steps
@@ -44,31 +104,25 @@ def main() -> None:
     net = model()
     net.compile(optimizer="adam", loss="categorical_crossentropy")  # type: ignore[attr-defined]
     net.fit(x[:5 * BATCH], y[:5 * BATCH], batch_size=BATCH, epochs=1, verbose=0, shuffle=False)  # type: ignore[attr-defined]
-    profile = cProfile.Profile(time.perf_counter if args.wall else time.process_time)
-    profile.enable()
+    instrument(net)
+    start = time.perf_counter()
     net.fit(x, y, batch_size=BATCH, epochs=1, verbose=0, shuffle=False)  # type: ignore[attr-defined]
-    profile.disable()
-    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    total = max(entry[3] for entry in stats.values())
-    per_step = {phase: sum(entry[3 if column == "cumtime" else 2] for (file, _, name), entry in stats.items()
-                           if file.endswith(suffix) and (function == "*" or name == function)) / args.steps * 1000
-                for phase, (suffix, function, column) in PHASES.items()}
-    rows = {
-        "im2col (strided view -> columns copy)": per_step["im2col"],
-        "conv forward product (columns @ kernel)": per_step["conv forward"] - per_step["im2col"],
-        "conv kernel-gradient product (columns.T @ dy)": per_step["kernel gradient"],
-        "conv input gradient (per tap dy @ kernel[tap].T + add)": per_step["input gradient"] - per_step["col2im"],
-        "col2im (grouped convolutions only)": per_step["col2im"],
-        "max pooling forward": per_step["pooling forward"],
-        "max pooling backward": per_step["pooling backward"],
-        "activations (relu, softmax), forward and backward": per_step["activations"],
-    }
-    step = total / args.steps * 1000
-    print(f"{args.steps} steps of batch {BATCH}: {step:.1f} ms/step under cProfile")
-    for phase, ms in rows.items():
-        print(f"  {phase:52s} {ms:6.1f} ms  {ms / step:5.1%}")
-    rest = step - sum(rows.values())
-    print(f"  {'the rest (Dense, Dropout, loss, Adam, bias sums, loop)':52s} {rest:6.1f} ms  {rest / step:5.1%}")
+    step = (time.perf_counter() - start) / args.steps * 1000
+    per_step = {name: seconds / args.steps * 1000 for name, seconds in TOTALS.items()}
+    for layer in net.layers:  # a layer's own timers include its geometry's: keep only the remainder
+        if f"{layer.name} forward" in per_step:
+            per_step[f"{layer.name} forward (rest)"] -= per_step[f"{layer.name} forward"]
+            per_step[f"{layer.name} backward (rest)"] -= sum(per_step.get(f"{layer.name} {phase} gradient", 0.0)
+                                                            for phase in ("kernel", "input"))
+    print(f"{args.steps} steps of batch {BATCH}: {step:.1f} ms/step (wall)")
+    for name, ms in sorted(per_step.items(), key=lambda item: -item[1]):
+        print(f"  {name:48s} {ms:6.1f} ms  {ms / step:5.1%}")
+    rest = step - sum(per_step.values())
+    print(f"  {'the rest (loss, the loop)':48s} {rest:6.1f} ms  {rest / step:5.1%}")
+    if args.split:
+        for name, seconds in split_im2col(net).items():
+            print(f"  {name:48s} {seconds * 1000:6.1f} ms  (part of the phases above)")
+
 
 if __name__ == "__main__":
     main()

@@ -4,7 +4,8 @@ that declares them gets exactly the treatment of the standard ones, whatever its
 The plugin below is a real installed distribution: a ``Placeholder`` input layer (not called
 ``Input``), a ``Squash`` output layer offering its logits, a ``Penalised`` identity layer adding a
 loss term of its own from its forward pass, and a ``Stretch`` layer whose activation a following
-``PairMax`` (the larger of each pair of features) may apply in its place.
+``PairMax`` (the larger of each pair of features) may apply in its place, and which can hand its
+output over arranged as ``PairMax`` reads it fastest (the first of each pair, then the second).
 """
 from __future__ import annotations
 
@@ -119,6 +120,28 @@ class Stretch(Layer):
         y, activation_backward = self.activation.forward(z)
         return y, lambda dy: linear_backward(activation_backward(dy))
 
+    def arranges(self, arrangement):
+        return arrangement == "pairs apart" and self.units % 2 == 0
+
+    def forward_arranged(self, x, training, arrangement, activation=True):
+        """The output's columns reordered: every pair's first, then every pair's second."""
+        self.arranged_calls = getattr(self, "arranged_calls", 0) + 1
+        if not activation:
+            self.deferred_calls += 1
+        order = np.r_[0:self.units:2, 1:self.units:2]
+        w = self.params["w"][:, order]
+        z = x @ w
+        y, activation_backward = self.activation.forward(z) if activation else (z, lambda dy: dy)
+
+        def backward(dy):
+            dz = activation_backward(dy)
+            grad = np.empty_like(self.params["w"])
+            grad[:, order] = x.T @ dz
+            self.grads["w"] = grad
+            return dz @ w.T
+
+        return y, backward
+
     def get_config(self):
         return {**super().get_config(), "units": self.units}
 
@@ -141,6 +164,20 @@ class PairMax(Layer):
             dx[:, 0::2] = dy * takes_first
             dx[:, 1::2] = dy * ~takes_first
             return dx
+
+        return np.where(takes_first, first, second), backward
+
+    def input_arrangement(self):
+        return "pairs apart"
+
+    def forward_from_arranged(self, x, training, arrangement):
+        self.arranged_calls = getattr(self, "arranged_calls", 0) + 1
+        half = x.shape[1] // 2
+        first, second = x[:, :half], x[:, half:]
+        takes_first = first >= second
+
+        def backward(dy):
+            return np.concatenate([dy * takes_first, dy * ~takes_first], axis=1)
 
         return np.where(takes_first, first, second), backward
 
@@ -241,6 +278,37 @@ def test_an_activation_moves_past_a_layer_declaring_it_commutes_and_training_is_
     np.testing.assert_array_equal(features, twin.predict(x[32:40], verbose=0))
 
 
+def test_an_output_handed_over_in_the_readers_arrangement_trains_exactly_as_the_plain_one(protocol_layers):
+    """Stretch -> PairMax trains through ``forward_arranged`` / ``forward_from_arranged`` (the two
+    layers agree on an arrangement the core knows nothing of), with the twin's very numbers;
+    predictions take the plain path."""
+    x, y = _data(n=96)
+    x[:32] = 0.0
+    model, twin, stretch = _stretch_pair_models(protocol_layers, "relu")
+    pair_max = model.layers[1]
+    model.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    twin.fit(x, y, batch_size=32, epochs=3, shuffle=False, verbose=0)
+    assert stretch.arranged_calls == pair_max.arranged_calls == 9  # every training step, both sides
+    assert stretch.deferred_calls == 9  # and its relu still moved past PairMax
+    for arranged, plain in zip(model.get_weights(), twin.get_weights()):
+        np.testing.assert_array_equal(arranged, plain)
+    np.testing.assert_array_equal(model.predict(x[32:40], verbose=0), twin.predict(x[32:40], verbose=0))
+    assert stretch.arranged_calls == 9, "predictions never rearrange"
+
+
+def test_a_reader_fed_by_a_layer_that_cannot_arrange_gets_the_plain_input(protocol_layers):
+    from neuropil.layers import Dense
+    from neuropil.models import Sequential
+
+    x, y = _data(n=32)
+    pair_max = protocol_layers.PairMax()
+    model = Sequential([protocol_layers.Placeholder(input_shape=(3,)), Dense(4), pair_max,
+                        protocol_layers.Squash(1)])
+    model.compile(optimizer="sgd", loss="binary_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert getattr(pair_max, "arranged_calls", 0) == 0
+
+
 def test_an_activation_read_by_anything_else_is_not_moved(protocol_layers):
     from neuropil import Input, Model
 
@@ -253,6 +321,7 @@ def test_an_activation_read_by_anything_else_is_not_moved(protocol_layers):
     model.compile(optimizer="sgd", loss=["binary_crossentropy", "mse"])
     model.fit(x, [y, np.zeros((64, 4), "float32")], batch_size=32, epochs=1, verbose=0)
     assert stretch.deferred_calls == 0
+    assert getattr(stretch, "arranged_calls", 0) == 0, "an output read twice is handed over plain"
     assert (model.predict(x, verbose=0)[1] >= 0).all()
 
 

@@ -7,9 +7,11 @@ their input, so the same code runs wherever the data lives.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import numpy as np
@@ -79,6 +81,14 @@ class Backend:
         unknown) lets a backend keep small work on one thread. The default, right for a device whose
         every operation is already parallel, is one call with every row."""
         work(slice(0, batch))
+
+    def session(self) -> AbstractContextManager[None]:
+        """A context the trainer holds around each loop of steps (``fit``, ``evaluate``, ``predict``
+        and the ``*_on_batch`` calls), nested ones included: a backend may claim a process-wide
+        resource for the loop's duration and must give it back when the context ends. The NumPy
+        backend keeps BLAS on one thread through a loop whose layers share out their work over the
+        batch threads. The default claims nothing."""
+        return contextlib.nullcontext()
 
     def fused(self, name: str) -> Any:
         """A fused kernel for operation ``name`` (e.g. an optimizer's whole update), or None when this

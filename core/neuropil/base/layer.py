@@ -307,6 +307,33 @@ class Layer:
         activation: the relu of a Conv2D runs on the pooled quarter). False by default."""
         return False
 
+    def input_arrangement(self) -> Any:
+        """An arrangement of this (built) layer's input that it reads faster than the plain array,
+        and that the layer feeding it may hand over instead in training, when that layer
+        :meth:`arranges` it: any value the two layers agree on (the core only passes it between
+        them). A max pooling with disjoint windows asks for its input window by window. ``None``
+        (the default): the plain array."""
+        return None
+
+    def arranges(self, arrangement: Any) -> bool:
+        """Whether this (built) layer can hand its output to its one reader in ``arrangement`` (the
+        reader's :meth:`input_arrangement`) through :meth:`forward_arranged`. False by default."""
+        return False
+
+    def forward_arranged(self, x: Any, training: bool, arrangement: Any,
+                         activation: bool = True) -> tuple[Any, Backward]:
+        """Like :meth:`forward` (or, with ``activation`` False, :meth:`forward_logits` before the
+        :meth:`deferrable_activation`), the output given in ``arrangement``; the backward takes the
+        output's gradient in the same arrangement and returns the input's plain gradient. Required
+        only of layers whose :meth:`arranges` can be true."""
+        raise NotImplementedError(f"{type(self).__name__} arranges no output")
+
+    def forward_from_arranged(self, x: Any, training: bool, arrangement: Any) -> tuple[Any, Backward]:
+        """Like :meth:`forward`, on an input given in :meth:`input_arrangement`'s ``arrangement``;
+        the output is plain, and the backward returns the input's gradient in the arrangement.
+        Required only of layers whose :meth:`input_arrangement` is not None."""
+        raise NotImplementedError(f"{type(self).__name__} reads no arranged input")
+
     @property
     def has_loss_terms(self) -> bool:
         """Whether :meth:`regularization_loss` can be non-zero, so the training step asks for it.

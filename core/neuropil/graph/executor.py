@@ -35,6 +35,11 @@ class Step:
     defers: bool = False
     #: The activation this call applies to its output on behalf of the call feeding it.
     applies: Any = None
+    #: Training hands this call's output to its one reader in this arrangement (the reader's
+    #: ``input_arrangement()``), through ``forward_arranged`` (see :meth:`Executor.plan_deferrals`).
+    hands: Any = None
+    #: This call's input comes in this arrangement: training runs ``forward_from_arranged``.
+    takes: Any = None
 
 
 @dataclass
@@ -111,9 +116,9 @@ class Executor:
         self._producer = {s: i for i, step in enumerate(steps) for s in step.outputs}
         self._sub: dict[tuple[int, ...], Executor] = {}
         self.gradient_plan: GradientPlan | None = None
-        #: Whether :meth:`plan_deferrals` moved any activation (the training forward then takes the
-        #: general loop of :meth:`forward`, which applies them).
-        self.defers_any = False
+        #: Whether :meth:`plan_deferrals` moved any activation or arranged any hand-over (the training
+        #: forward then takes the general loop of :meth:`forward`, which carries them out).
+        self.rearranges = False
         #: A chain (each call reads the previous call's one output, no layer called twice): run by the
         #: plain loops of :meth:`_forward_chain` / :meth:`_backward_chain`, the cost of a hand-written
         #: Sequential loop.
@@ -188,33 +193,43 @@ class Executor:
         self.plan_deferrals()
 
     def plan_deferrals(self) -> None:
-        """Where a call's activation can move past the one call reading its output, training applies
-        it there instead: a Conv2D's relu after the MaxPooling2D that follows it works on a quarter of
-        the values, forward and backward, with the same results (max pooling commutes with any
-        non-decreasing activation). Asked of the layers' declared protocols,
-        ``Layer.deferrable_activation()`` and ``Layer.commutes_with(activation)``; the tensor between
-        the two calls must be read by nothing else (not a model output, not a shared call), so what a
-        user can observe (outputs, feature extraction, predictions) never changes. Re-planned with
-        the gradients, since layers' activations may be set between fits."""
+        """What training may rearrange between a call and the one call reading its output, with the
+        same results, where the tensor between them is read by nothing else (not a model output,
+        not a shared call), so that what a user can observe (outputs, feature extraction,
+        predictions) never changes. Asked of the layers' declared protocols; re-planned with the
+        gradients, since layers' activations may be set between fits.
+
+        - The activation moves past the reader: a Conv2D's relu after the MaxPooling2D that follows
+          it works on a quarter of the values, forward and backward (max pooling commutes with any
+          non-decreasing activation): ``Layer.deferrable_activation()`` and
+          ``Layer.commutes_with(activation)``.
+        - The output is handed over arranged as the reader reads it fastest: a convolution writes its
+          output window by window for the max pooling reading it, so the pooling reads whole rows
+          where the plain layout hands it a few channels at a time, and positions no window reads
+          are never computed: ``Layer.input_arrangement()`` of the reader, ``Layer.arranges()`` of
+          the producer."""
         for step in self.steps:
-            step.defers, step.applies = False, None
+            step.defers, step.applies, step.hands, step.takes = False, None, None, None
         consumer_of = {s: j for j, step in enumerate(self.steps) for s in step.inputs}
-        self.defers_any = False
+        self.rearranges = False
         for step in self.steps:
-            if step.shared or step.logits or len(step.outputs) != 1 or step.applies is not None:
+            if step.shared or step.logits or len(step.outputs) != 1 or step.applies is not None \
+                    or step.takes is not None:
                 continue
             out = step.outputs[0]
             if self._consumers.get(out) != 1 or out in self.output_slots or _is_model(step.layer):
                 continue
-            activation = step.layer.deferrable_activation()
-            if activation is None:
-                continue
             reader = self.steps[consumer_of[out]]
-            if reader.shared or reader.as_list or reader.logits or _is_model(reader.layer) \
-                    or not reader.layer.commutes_with(activation):
+            if reader.shared or reader.as_list or reader.logits or _is_model(reader.layer):
                 continue
-            step.defers, reader.applies = True, activation
-            self.defers_any = True
+            activation = step.layer.deferrable_activation()
+            if activation is not None and reader.layer.commutes_with(activation):
+                step.defers, reader.applies = True, activation
+                self.rearranges = True
+            arrangement = reader.layer.input_arrangement()
+            if arrangement is not None and step.layer.arranges(arrangement):
+                step.hands, reader.takes = arrangement, arrangement
+                self.rearranges = True
 
     def to(self, tensors: list[SymbolicTensor]) -> Executor:
         """An executor from the same inputs to other tensors of the graph (feature extraction),
@@ -230,10 +245,10 @@ class Executor:
         """The outputs for input arrays ``xs`` and, with ``with_backward``, one backward closure per
         step (None for steps that need none). The outputs are the logits where :meth:`set_logits`
         granted them, unless ``logits`` is False (predictions)."""
-        # Moved activations (plan_deferrals) apply in training only, and only this general loop
-        # runs them: the plain chain loop stays what a hand-written Sequential loop costs.
-        deferring = with_backward and self.defers_any
-        if self.is_chain and not deferring:
+        # Moved activations and arranged hand-overs (plan_deferrals) apply in training only, and only
+        # this general loop runs them: the plain chain loop stays what a hand-written Sequential loop costs.
+        rearranging = with_backward and self.rearranges
+        if self.is_chain and not rearranging:
             return self._forward_chain(xs[0], training, with_backward, logits)
         values: list[Any] = [None] * self.n_slots
         values[:len(xs)] = xs
@@ -241,11 +256,15 @@ class Executor:
         for step in self.steps:
             inputs = step.inputs
             x = [values[s] for s in inputs] if step.as_list else values[inputs[0]]
-            if (step.logits and logits) or (deferring and step.defers):
+            if rearranging and step.hands is not None:
+                y, back = step.layer.forward_arranged(x, training, step.hands, not step.defers)
+            elif rearranging and step.takes is not None:
+                y, back = step.layer.forward_from_arranged(x, training, step.takes)
+            elif (step.logits and logits) or (rearranging and step.defers):
                 y, back = step.layer.forward_logits(x, training)
             else:
                 y, back = step.layer.forward(x, training)
-            if deferring and step.applies is not None:  # the activation of the call feeding this one
+            if rearranging and step.applies is not None:  # the activation of the call feeding this one
                 y, activation_back = step.applies.forward(y)
                 back = _through(activation_back, back)
             outs = step.outputs

@@ -260,8 +260,9 @@ class Trainer(ModelStructure):
         callback_list = CallbackList([*(callbacks or []), history], self, params)
         device_train = self._device(train.xs, train.ys, train.weights)
         device_val = None if val is None else self._device(val.xs, val.ys, val.weights)
-        return self._fit_loop(compiled, device_train, device_val, validation_batch_size, validation_freq,
-                              batch_size, epochs, verbose, callback_list, history, shuffle, initial_epoch)
+        with self.backend.session():
+            return self._fit_loop(compiled, device_train, device_val, validation_batch_size, validation_freq,
+                                  batch_size, epochs, verbose, callback_list, history, shuffle, initial_epoch)
 
     def _fit_loop(self, compiled: Compiled, train: _Arrays, val: _Arrays | None, val_batch: int, val_freq: int,
                   batch_size: int, epochs: int, verbose: int, callback_list: CallbackList, history: History,
@@ -340,8 +341,9 @@ class Trainer(ModelStructure):
             metric.reset_state()
         batch = self._device(xs, ys, weights)
         executor = self._executor()
-        total, per_output = steps.train_step(executor, compiled, executor.plan_gradients(), batch.xs, batch.ys,
-                                             batch.weights)
+        with self.backend.session():
+            total, per_output = steps.train_step(executor, compiled, executor.plan_gradients(), batch.xs, batch.ys,
+                                                 batch.weights)
         n = len(xs[0])
         sums = [value * n for value in per_output] if len(per_output) > 1 else []
         return shape_result(self._logs(compiled, total * n, sums, n), return_dict)
@@ -376,16 +378,17 @@ class Trainer(ModelStructure):
         callback_list.on_test_begin()
         loss_sum: Any = 0.0
         output_sums: list[Any] = [0.0] * len(compiled.objectives) if several else []
-        for step in range(steps_total):
-            start = step * batch_size
-            xb, yb, wb = arrays.rows(start, start + batch_size)
-            total, per_output = steps.test_step(executor, compiled, layers, xb, yb, wb)
-            count = len(xb[0])
-            loss_sum = loss_sum + total * count
-            if several:
-                output_sums = [s + v * count for s, v in zip(output_sums, per_output)]
-            if callback_list.wants_batches["on_test_batch_end"]:
-                callback_list.on_test_batch_end(step, self._logs(compiled, loss_sum, output_sums, start + count))
+        with self.backend.session():
+            for step in range(steps_total):
+                start = step * batch_size
+                xb, yb, wb = arrays.rows(start, start + batch_size)
+                total, per_output = steps.test_step(executor, compiled, layers, xb, yb, wb)
+                count = len(xb[0])
+                loss_sum = loss_sum + total * count
+                if several:
+                    output_sums = [s + v * count for s, v in zip(output_sums, per_output)]
+                if callback_list.wants_batches["on_test_batch_end"]:
+                    callback_list.on_test_batch_end(step, self._logs(compiled, loss_sum, output_sums, start + count))
         logs = self._logs(compiled, loss_sum, output_sums, n)
         bar.finish(logs)
         callback_list.on_test_end(logs)
@@ -424,11 +427,12 @@ class Trainer(ModelStructure):
         steps_total = math.ceil(n / batch_size)
         bar = Progbar(steps_total, verbose, self.progress_stream or sys.stdout)
         chunks: list[list[Any]] = [[] for _ in executor.outputs]
-        for step in range(steps_total):
-            rows = [a[step * batch_size:(step + 1) * batch_size] for a in device]
-            outs, _ = executor.forward(rows, False, False, logits=False)
-            for chunk, out in zip(chunks, outs):
-                chunk.append(out)
+        with backend.session():
+            for step in range(steps_total):
+                rows = [a[step * batch_size:(step + 1) * batch_size] for a in device]
+                outs, _ = executor.forward(rows, False, False, logits=False)
+                for chunk, out in zip(chunks, outs):
+                    chunk.append(out)
         results = [backend.to_numpy(backend.xp.concatenate(chunk, axis=0)) for chunk in chunks]
         bar.finish({})
         return results

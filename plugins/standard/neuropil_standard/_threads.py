@@ -1,24 +1,36 @@
-"""Per-sample elementwise work spread over the CPU's cores, for the NumPy backend's ``map_batch``.
+"""Per-sample work spread over the CPU's cores, for the NumPy backend's ``map_batch``.
 
-NumPy runs each elementwise operation on one core while BLAS already uses them all, so on a 2-core
-machine a convolutional network's pooling and im2col copies run at half the speed the products do.
-NumPy releases the interpreter lock inside its loops, so threads that each take a slice of the batch
-do run at once; the results are the same numbers, element by element (each element is computed by
-exactly the operations it was before).
+NumPy runs each elementwise operation on one core, so on a 2-core machine a convolutional network's
+pooling and im2col copies would run at half the speed its products do. NumPy releases the
+interpreter lock inside its loops and BLAS calls, so threads that each take part of the batch do run
+at once; each element is computed by exactly the operations it was before.
+
+Pieces: work of known ``size`` is cut into pieces of about ``MIN_ELEMENTS`` elements (whole rows),
+and each thread runs a run of consecutive pieces. A piece is small enough that what it writes stays
+in the core's cache for the next operation on it, and the cut depends only on ``batch`` and
+``size``, never on the number of threads: a layer that sums per-piece partial results (a kernel
+gradient) gets the same bits on one thread as on many. Work of unknown size gets one slice per thread.
+
+While work is spread, BLAS is held to one thread (:mod:`._blas` says why): a layer that spreads
+its products gets every core from its own slices.
 
 How many threads: ``NEUROPIL_NUM_THREADS`` if set, else ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS``
 (a program pinned to one BLAS thread gets one here too), else the cores this process may run on.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
+from . import _blas
+
 #: Below this many rows per thread the hand-off costs more than the work saves.
 MIN_ROWS_PER_THREAD = 8
-#: Nor is work touching fewer elements than this worth a hand-off (~50 us against ~0.1 ms of loops).
+#: Nor is work touching fewer elements than this worth a hand-off (~50 us against ~0.1 ms of loops);
+#: it is also the size of a piece (1 MiB of float32: a core's L2 cache holds a piece and its result).
 MIN_ELEMENTS = 1 << 18
 
 _lock = threading.Lock()
@@ -57,22 +69,49 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
+def pieces(batch: int, size: int) -> list[slice]:
+    """The cut of ``range(batch)`` into pieces of about ``MIN_ELEMENTS`` of the ``size`` elements the
+    work touches (one piece when ``size`` is that small), balanced to within a row."""
+    rows = max(1, MIN_ELEMENTS * batch // size) if size > 0 else batch
+    count = -(-batch // rows)
+    return [slice(batch * i // count, batch * (i + 1) // count) for i in range(count)]
+
+
 def map_batch(work: Callable[[slice], None], batch: int, size: int = 0) -> None:
-    """``work`` on ``thread_count()`` contiguous slices of the batch at once (the calling thread takes
-    the first); one call with every row when the batch, or the ``size`` of the work when known, is too
-    small to share. Errors propagate."""
-    if 0 < size < MIN_ELEMENTS:
-        work(slice(0, batch))
-        return
-    count = min(thread_count(), batch // MIN_ROWS_PER_THREAD)
+    """``work`` over the batch on ``thread_count()`` threads at once, the calling thread among them:
+    the :func:`pieces` of it when ``size`` is known, each thread taking the next piece not yet taken
+    (so a thread slowed by a busy core does fewer), else one slice per thread of at least
+    ``MIN_ROWS_PER_THREAD`` rows; one call with every row when there is too little to share. Errors
+    propagate."""
+    threads = thread_count()
+    if size > 0:
+        cut = pieces(batch, size)
+    else:
+        count = min(threads, batch // MIN_ROWS_PER_THREAD)
+        cut = [slice(batch * i // count, batch * (i + 1) // count) for i in range(count)] if count > 1 else []
+    count = min(threads, len(cut))
     if count < 2:
-        work(slice(0, batch))
+        for rows in cut or [slice(0, batch)]:
+            work(rows)
         return
-    bounds = [batch * i // count for i in range(count + 1)]
-    pool = _workers(count)
-    futures: list[Future[None]] = [pool.submit(work, slice(bounds[i], bounds[i + 1])) for i in range(1, count)]
-    try:
-        work(slice(bounds[0], bounds[1]))
-    finally:
-        for future in futures:
-            future.result()
+    claim = itertools.count()  # next() on it is atomic under the interpreter lock
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        for index in iter(claim.__next__, None):
+            if index >= len(cut) or failed:
+                return
+            try:
+                work(cut[index])
+            except BaseException as error:
+                failed.append(error)
+                raise
+
+    with _blas.single_threaded():
+        pool = _workers(count)
+        futures: list[Future[None]] = [pool.submit(run) for _ in range(count - 1)]
+        try:
+            run()
+        finally:
+            for future in futures:
+                future.result()

@@ -1,6 +1,8 @@
 """The NumPy backend's ``map_batch`` (neuropil_standard/_threads.py): slices of the batch run on
 several threads at once, cover every row exactly once, pass errors on, and give the same numbers as
-one thread, down to the last bit, in the layers that use it (max pooling, im2col copies)."""
+one thread, down to the last bit, in the layers that use it (max pooling, the convolutions' pieces);
+while they run, BLAS is held to one thread (neuropil_standard/_blas.py), for the whole loop inside
+a trainer's session, and the user's setting is back afterwards."""
 from __future__ import annotations
 
 import os
@@ -74,9 +76,10 @@ def _convnet_step(seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
     x = rng.random((50, 12, 12, 1), dtype=np.float32)
     x[:, :4] = 0.0  # ties in the pooling windows
     y = np.eye(4, dtype=np.float32)[rng.integers(0, 4, 50)]
+    # the second convolution hands its output to the pooling window by window (the arranged pair)
     model = Sequential([Input((12, 12, 1)), Conv2D(6, 3, activation="relu"), MaxPooling2D(2),
-                        Conv2D(8, 3, activation="relu"), MaxPooling2D(2, strides=1, padding="same"),
-                        MaxPooling2D(3, strides=2), Flatten(), Dense(4, activation="softmax")])
+                        Conv2D(8, 2, activation="relu"), MaxPooling2D(2), MaxPooling2D(2, strides=1, padding="same"),
+                        Conv2D(5, 2, padding="same"), Flatten(), Dense(4, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     model.fit(x, y, batch_size=50, epochs=3, shuffle=False, verbose=0)
     return model.get_weights(), model.predict(x, batch_size=50, verbose=0)
@@ -109,3 +112,97 @@ def test_a_forked_child_starts_its_own_threads(tmp_path):
         "raise SystemExit(os.waitstatus_to_exitcode(status))\n")
     done = subprocess.run([sys.executable, "-c", script], timeout=60, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_pieces_are_the_same_on_any_number_of_threads(threads):
+    cuts = []
+    for count in (1, 2, 3):
+        threads(count)
+        seen: list[slice] = []
+        NumpyBackend().map_batch(seen.append, 128, size=128 * 9000)  # ~1.1M elements: a few pieces
+        cuts.append(sorted(seen, key=lambda rows: rows.start))
+    assert cuts[0] == cuts[1] == cuts[2]
+    assert len(cuts[0]) == 5 and cuts[0][0].start == 0 and cuts[0][-1].stop == 128
+    assert all(a.stop == b.start for a, b in zip(cuts[0], cuts[0][1:]))
+    assert {rows.stop - rows.start for rows in cuts[0]} <= {25, 26}
+
+
+def test_a_thread_slowed_down_takes_fewer_pieces(threads):
+    import time
+
+    threads(2)
+    done: dict[str, int] = {}
+
+    def work(rows: slice) -> None:
+        caller = threading.current_thread() is threading.main_thread()
+        if caller:
+            time.sleep(0.05)  # a core busy with something else
+        name = "caller" if caller else "worker"
+        done[name] = done.get(name, 0) + 1
+
+    NumpyBackend().map_batch(work, 100, size=100 * _threads.MIN_ELEMENTS // 10)  # 10 pieces
+    assert sum(done.values()) == 10
+    assert done.get("worker", 0) > done.get("caller", 0)
+
+
+def _blas_threads() -> int:
+    from threadpoolctl import threadpool_info
+
+    return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+@pytest.fixture
+def two_blas_threads():
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert _blas_threads() == 2
+        yield
+
+
+def test_blas_runs_on_one_thread_while_work_is_shared_and_gets_its_threads_back(threads, two_blas_threads):
+    threads(2)
+    inside: list[int] = []
+    NumpyBackend().map_batch(lambda rows: inside.append(_blas_threads()), 64)
+    assert inside == [1, 1]
+    assert _blas_threads() == 2  # no session: the call gave the hold back
+
+
+def test_inside_a_session_blas_stays_on_one_thread_until_it_ends(threads, two_blas_threads):
+    threads(2)
+    backend = NumpyBackend()
+    with backend.session():
+        with backend.session():  # nested: the outer one decides
+            backend.map_batch(lambda rows: None, 64)
+        assert _blas_threads() == 1
+        backend.map_batch(lambda rows: None, 64)
+        assert _blas_threads() == 1
+    assert _blas_threads() == 2
+
+
+def test_work_on_one_thread_leaves_blas_alone(threads, two_blas_threads):
+    threads(1)
+    inside: list[int] = []
+    with NumpyBackend().session():
+        NumpyBackend().map_batch(lambda rows: inside.append(_blas_threads()), 64, size=64 * _threads.MIN_ELEMENTS)
+    assert set(inside) == {2}
+
+
+def test_fit_holds_blas_to_one_thread_through_the_loop_and_restores_it(threads, two_blas_threads, monkeypatch):
+    from neuropil.callbacks import LambdaCallback
+
+    monkeypatch.setattr(_threads, "MIN_ELEMENTS", 1)  # share even these small arrays
+    threads(2)
+    during: list[int] = []
+    from neuropil.layers import Conv2D, Dense, Flatten, Input, MaxPooling2D
+    from neuropil.models import Sequential
+
+    model = Sequential([Input((8, 8, 1)), Conv2D(3, 3), MaxPooling2D(2), Flatten(), Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+    x = np.random.default_rng(0).random((32, 8, 8, 1), dtype=np.float32)
+    model.fit(x, np.zeros((32, 2), np.float32), batch_size=8, epochs=1, verbose=0,
+              callbacks=[LambdaCallback(on_train_batch_end=lambda batch, logs: during.append(_blas_threads()))])
+    assert during == [1, 1, 1, 1]
+    assert _blas_threads() == 2
+    model.predict(x, verbose=0)
+    assert _blas_threads() == 2

@@ -1,4 +1,4 @@
-"""The array work of every convolution: windows as strided views, one matmul, and its adjoint.
+"""The array work of every convolution: windows as strided views, matmuls, and their adjoint.
 
 All arrays here are channels-last, ``(batch, *spatial, channels)``; the layers move a channels-first
 input's axis (a view) before calling in. Everything goes through the ``xp`` handed in (NumPy or CuPy).
@@ -10,17 +10,26 @@ receptive field is laid out as a row. :func:`windows` makes that layout a zero-c
 :func:`scatter_windows`, adds each kernel tap's slice of a column matrix back onto the input
 positions it came from: ``prod(kernel)`` strided in-place adds, not one per output position.
 
+Ungrouped, all of it runs one piece of the batch at a time (``spread``, the backend's ``map_batch``):
+a piece's columns are built, multiplied and dropped while they are in the core's cache, and the
+pieces run on all the cores. The backward builds them again rather than keeping the layer's largest
+matrix in memory between the passes. A max pooling reading the output may ask for it window by window
+(:class:`..._arrangement.WindowMajor`): the im2col rows are then taken in that order, and only over the
+positions a window reads.
+
 Groups split the channel axis into ``(groups, channels // groups)``: the column matrix gets a leading
 groups axis and the products become one batched matmul. A depthwise convolution is the case
 ``groups == channels``.
 """
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from .._arrangement import WindowMajor
 from ._geometry import Axis, TransposeAxis
 
 #: ``spread(work, batch, size)``: runs ``work(rows)`` over slices of the batch (``Backend.map_batch``).
@@ -104,35 +113,58 @@ class Convolution:
         self.output = tuple(a.output for a in axes)
         self.padded = tuple(n + a.before + a.after for n, a in zip(spatial, axes))
         self.taps = math.prod(self.kernel_size)
+        self._cropped: dict[tuple[int, ...], Convolution] = {}
 
-    def columns(self, xp: Any, x: Any, ones: bool = False, spread: Spread = _whole) -> Any:
-        """The im2col matrix: ``(positions, taps * channels)``, or ``(groups, positions, taps *
-        channels_per_group)`` for a grouped convolution. The one copy of the forward.
+    def arranges(self, arrangement: WindowMajor) -> bool:
+        """Whether :meth:`forward` may give its output in ``arrangement`` at no cost: ungrouped, and
+        with more than one input channel. (A one-channel input's columns are copied tap by tap,
+        whole rows of the image at a time; in window order those runs halve, and the copies measured
+        slower than the pooling they spare.)"""
+        return (arrangement.rank == len(self.spatial) and self.groups == 1 and self.channels > 1
+                and min(arrangement.pooled(self.output)) > 0)
+
+    def cropped(self, arrangement: WindowMajor | None) -> Convolution:
+        """This geometry computing only the output positions the windows of ``arrangement`` cover
+        (itself when there is no arrangement): the same taps over the same padded input."""
+        if arrangement is None:
+            return self
+        found = self._cropped.get(arrangement.pool)
+        if found is None:
+            found = copy.copy(self)
+            found.output = arrangement.covered(self.output)
+            found._cropped = {}
+            self._cropped[arrangement.pool] = found
+        return found
+
+    def columns(self, xp: Any, padded: Any, samples: slice, ones: bool = False,
+                arrangement: WindowMajor | None = None) -> Any:
+        """The im2col matrix of the samples ``samples`` of the padded input: ``(positions, taps *
+        channels)`` (ungrouped), or ``(groups, positions, taps * channels_per_group)``. The positions
+        are in row-major order, or with an ``arrangement`` (ungrouped only) in its order over the
+        positions its windows cover.
 
         With ``ones`` (ungrouped only) the matrix gets a last column of ones, so that one product with
         the kernel stacked on the bias adds the bias, and one product with ``dy`` sums the bias
         gradient: two passes over the output saved, on the layer's largest arrays."""
-        padded = pad(xp, x, self.axes)
-        positions = x.shape[0] * math.prod(self.output)
+        part = padded[samples]
+        geometry = self.cropped(arrangement)
+        positions = part.shape[0] * math.prod(geometry.output)
         if self.channels == 1 and self.groups == 1:
-            return self._tap_major_columns(xp, padded, positions, ones, spread)
-        view = windows(xp, padded, self.kernel_size, self.strides, self.dilation, self.output)
+            return geometry._tap_major_columns(xp, part, positions, ones, arrangement)
+        view = windows(xp, part, self.kernel_size, self.strides, self.dilation, geometry.output)
+        if arrangement is not None:
+            view = arrangement.arrange(view)
         if self.groups == 1:
             width = self.taps * self.channels
             if not ones:
                 return view.reshape(positions, width)
-            out = xp.empty((positions, width + 1), dtype=x.dtype)
+            out = xp.empty((positions, width + 1), dtype=part.dtype)
             item = out.itemsize
-            rows = _row_major_strides(view.shape[:1 + len(self.spatial)], (width + 1) * item)
-            inside = _row_major_strides(view.shape[1 + len(self.spatial):], item)
-            target = xp.lib.stride_tricks.as_strided(out, shape=view.shape, strides=rows + inside)
-            per_sample = positions // x.shape[0]
-
-            def copy(samples: slice) -> None:
-                target[samples] = view[samples]
-                out[samples.start * per_sample:samples.stop * per_sample, width] = 1
-
-            spread(copy, x.shape[0], out.size)
+            inner = 1 + len(self.spatial)  # the kernel taps and the channels
+            rows = _row_major_strides(view.shape[:view.ndim - inner], (width + 1) * item)
+            inside = _row_major_strides(view.shape[view.ndim - inner:], item)
+            xp.lib.stride_tricks.as_strided(out, shape=view.shape, strides=rows + inside)[...] = view
+            out[:, width] = 1
             return out
         per_group = self.channels // self.groups
         rank = len(self.spatial)
@@ -140,25 +172,29 @@ class Convolution:
         order = (1 + 2 * rank, *range(1 + 2 * rank), 2 + 2 * rank)  # groups first
         return split.transpose(order).reshape(self.groups, positions, self.taps * per_group)
 
-    def _tap_major_columns(self, xp: Any, padded: Any, positions: int, ones: bool, spread: Spread) -> Any:
+    def _tap_major_columns(self, xp: Any, padded: Any, positions: int, ones: bool,
+                           arrangement: WindowMajor | None) -> Any:
         """The im2col matrix of a one-channel input (a grayscale first layer), built tap by tap: each
         tap's row of the ``(taps, positions)`` buffer is one strided slice copied whole, where the
         row-major layout would copy one number at a time. Returned as its transpose (a view), the
         same ``(positions, taps)`` matrix to the matmuls."""
         rows = self.taps + 1 if ones else self.taps
-        out = xp.empty((rows, padded.shape[0], *self.output), dtype=padded.dtype)
-        sources = [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                         for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
-                   for taps in itertools.product(*(range(k) for k in self.kernel_size))]
-
-        def copy(samples: slice) -> None:
-            for row, source in enumerate(sources):
-                out[row, samples] = padded[(samples, *source, 0)]
-            if ones:
-                out[self.taps, samples] = 1
-
-        spread(copy, padded.shape[0], out.size)
+        out = xp.empty((rows, padded.shape[0], math.prod(self.output)), dtype=padded.dtype)
+        for row, source in enumerate(self._tap_slices()):
+            tap = padded[(slice(None), *source, 0)]
+            if arrangement is not None:
+                tap = arrangement.arrange(tap)
+            out[row].reshape(tap.shape)[...] = tap
+        if ones:
+            out[self.taps] = 1
         return out.reshape(rows, positions).T
+
+    def _tap_slices(self) -> list[tuple[slice, ...]]:
+        """Per kernel tap, in the kernel's row-major order: the strided slice of the padded input's
+        spatial axes that the tap reads at every output position."""
+        return [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                      for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
+                for taps in itertools.product(*(range(k) for k in self.kernel_size))]
 
     def _grouped_kernel(self, kernel: Any) -> Any:
         """``(taps * channels, filters)``, or ``(groups, taps * channels_per_group, filters_per_group)``."""
@@ -167,47 +203,120 @@ class Convolution:
             return kernel.reshape(rows, kernel.shape[-1])
         return kernel.reshape(rows, self.groups, kernel.shape[-1] // self.groups).transpose(1, 0, 2)
 
-    def forward(self, xp: Any, x: Any, kernel: Any, bias: Any = None, spread: Spread = _whole) -> tuple[Any, Any]:
-        """``(y, columns)``: the convolution ``(batch, *output, filters)`` plus ``bias`` (when given)
-        and the im2col matrix its kernel gradient needs."""
+    def _piece_size(self, batch: int, ones: bool, filters: int) -> int:
+        """How many elements the whole batch's column matrix and output would have together: the size
+        ``spread`` cuts into pieces, so that a piece's columns and the product they meet stay in a
+        core's cache (for a one-channel input the output is most of it)."""
+        return batch * math.prod(self.output) * (self.taps * self.channels + ones + filters)
+
+    def forward(self, xp: Any, x: Any, kernel: Any, bias: Any = None, spread: Spread = _whole,
+                arrangement: WindowMajor | None = None) -> tuple[Any, Any]:
+        """``(y, saved)``: the convolution ``(batch, *output, filters)`` plus ``bias`` (when given),
+        and what :meth:`kernel_gradient` needs. With an ``arrangement`` (ungrouped only), ``y`` is
+        given in it, ``(batch, *pool, *pooled, filters)``, computed only where its windows read.
+
+        Ungrouped, the column matrix is built and multiplied one piece of the batch at a time
+        (``spread``), so each piece's columns are read back from the cache rather than from memory,
+        and none is kept: the kernel gradient builds them again from the padded input it saves (a
+        copy out of the cache, where keeping them costs a write and a read of the layer's largest
+        matrix). Grouped, it is one batched matmul and the saved columns."""
         filters = kernel.shape[-1]
         weights = self._grouped_kernel(kernel)
-        if self.groups == 1:
-            cols = self.columns(xp, x, ones=bias is not None, spread=spread)
-            if bias is not None:
-                weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
-            y = cols @ weights
-        else:
-            cols = self.columns(xp, x)
+        padded = pad(xp, x, self.axes)
+        if self.groups != 1:
+            cols = self.columns(xp, padded, slice(None))
             y = xp.matmul(cols, weights).transpose(1, 0, 2).reshape(-1, filters)
             if bias is not None:
                 y += bias
-        return y.reshape((x.shape[0], *self.output, filters)), cols
+            return y.reshape((x.shape[0], *self.output, filters)), cols
+        ones = bias is not None
+        if ones:
+            weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
+        geometry = self.cropped(arrangement)
+        per_sample = math.prod(geometry.output)
+        y = xp.empty((x.shape[0] * per_sample, filters), dtype=x.dtype)
 
-    def kernel_gradient(self, xp: Any, dy: Any, cols: Any, kernel_shape: Sequence[int]) -> tuple[Any, Any]:
+        def product(samples: slice) -> None:
+            rows = slice(samples.start * per_sample, samples.stop * per_sample)
+            xp.matmul(self.columns(xp, padded, samples, ones, arrangement), weights, out=y[rows])
+
+        spread(product, x.shape[0], geometry._piece_size(x.shape[0], ones, filters))
+        if arrangement is None:
+            shape = (x.shape[0], *self.output, filters)
+        else:
+            shape = (x.shape[0], *arrangement.pool, *arrangement.pooled(self.output), filters)
+        return y.reshape(shape), _Saved(padded, ones, arrangement)
+
+    def kernel_gradient(self, xp: Any, dy: Any, saved: Any, kernel_shape: Sequence[int],
+                        spread: Spread = _whole) -> tuple[Any, Any]:
         """``(d(loss)/d(kernel) in the kernel's own layout, d(loss)/d(bias))``; the bias gradient is
-        None unless the forward had a bias (then it is the ones column's product)."""
+        None unless the forward had a bias (then it is the ones column's product). ``dy`` is laid
+        out as the forward's output was.
+
+        Ungrouped, each piece of the batch adds ``columns.T @ dy`` of its own samples into a partial
+        sum, and the partials are added in the order of the pieces: the cut into pieces depends only
+        on the batch, so the sum's bits do not depend on how many threads ran them."""
         filters = kernel_shape[-1]
         dy = dy.reshape(-1, filters)
-        if self.groups == 1:
-            product = cols.T @ dy
-            rows = math.prod(kernel_shape[:-1])
-            bias = product[rows] if product.shape[0] > rows else None
-            return product[:rows].reshape(kernel_shape), bias
-        grouped = dy.reshape(dy.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
-        per_group = xp.matmul(cols.transpose(0, 2, 1), grouped)  # (groups, taps * cg, fg)
-        return per_group.transpose(1, 0, 2).reshape(kernel_shape), None
+        if self.groups != 1:
+            grouped = dy.reshape(dy.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
+            per_group = xp.matmul(saved.transpose(0, 2, 1), grouped)  # (groups, taps * cg, fg)
+            return per_group.transpose(1, 0, 2).reshape(kernel_shape), None
+        padded, ones, arrangement = saved
+        batch = padded.shape[0]
+        geometry = self.cropped(arrangement)
+        per_sample = math.prod(geometry.output)
+        partials: dict[int, Any] = {}
 
-    def input_gradient(self, xp: Any, dy: Any, kernel: Any, spread: Spread = _whole) -> Any:
-        """d(loss)/d(x): the columns' gradient ``dy @ kernel.T``, scattered back to the input."""
+        def part(samples: slice) -> None:
+            rows = slice(samples.start * per_sample, samples.stop * per_sample)
+            partials[samples.start] = self.columns(xp, padded, samples, ones, arrangement).T @ dy[rows]
+
+        spread(part, batch, geometry._piece_size(batch, ones, filters))
+        order = sorted(partials)
+        product = partials[order[0]]
+        for start in order[1:]:
+            product += partials[start]
+        rows = math.prod(kernel_shape[:-1])
+        return product[:rows].reshape(kernel_shape), product[rows] if ones else None
+
+    def input_gradient(self, xp: Any, dy: Any, kernel: Any, spread: Spread = _whole,
+                       arrangement: WindowMajor | None = None) -> Any:
+        """d(loss)/d(x): the columns' gradient ``dy @ kernel.T``, scattered back onto the input
+        positions each column came from; ``dy`` is laid out as the forward's output was (with an
+        ``arrangement``, each piece of it is put back in row-major order first: a copy in runs of
+        ``filters`` numbers, so that the scatter below reads whole rows).
+
+        Ungrouped, one piece of the batch at a time, so each piece's column gradient is scattered
+        while it is still in the cache, and laid out tap by tap ``(taps, positions, channels)`` (one
+        batched matmul): each tap's add then reads whole rows of the output in order, where the
+        ``(positions, taps * channels)`` layout hands NumPy one run of ``channels`` numbers at a time
+        (the scatter measured half as fast)."""
         batch = dy.shape[0]
         filters = kernel.shape[-1]
         rank = len(self.spatial)
-        weights = self._grouped_kernel(kernel)
-        flat = dy.reshape(-1, filters)
         if self.groups == 1:
-            dx = self._tap_by_tap_input_gradient(xp, flat, kernel, batch, spread)
+            geometry = self.cropped(arrangement)
+            dx = xp.empty((batch, *self.padded, self.channels), dtype=dy.dtype)
+            per_sample = math.prod(geometry.output)
+            flat: Any = dy.reshape(-1, filters) if arrangement is None else None
+            per_tap = xp.ascontiguousarray(kernel.reshape(self.taps, self.channels, filters).transpose(0, 2, 1))
+            taps = geometry._tap_slices()
+
+            def scatter(samples: slice) -> None:
+                count = samples.stop - samples.start
+                rows = (flat[samples.start * per_sample:samples.stop * per_sample] if arrangement is None
+                        else arrangement.plain(dy[samples]).reshape(-1, filters))
+                dcols = xp.matmul(rows, per_tap).reshape((self.taps, count, *geometry.output, self.channels))
+                target = dx[samples]
+                target[...] = 0
+                for index, source in enumerate(taps):
+                    target[(slice(None), *source)] += dcols[index]
+
+            spread(scatter, batch, geometry._piece_size(batch, False, filters))
         else:
+            weights = self._grouped_kernel(kernel)
+            flat = dy.reshape(-1, filters)
             grouped = flat.reshape(flat.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
             per_group = xp.matmul(grouped, weights.transpose(0, 2, 1))  # (groups, positions, taps * cg)
             per_group = per_group.reshape((self.groups, batch, *self.output, *self.kernel_size, -1))
@@ -218,27 +327,15 @@ class Convolution:
             return dx
         return dx[interior(self.spatial, self.axes)]
 
-    def _tap_by_tap_input_gradient(self, xp: Any, flat: Any, kernel: Any, batch: int, spread: Spread) -> Any:
-        """The ungrouped input gradient as one ``dy @ kernel[tap].T`` per kernel tap, each added onto
-        the strided slice of the (padded) input that tap read. The same sums as building the whole
-        column gradient ``dy @ kernel.T`` and scattering it (:func:`scatter_windows`), but each
-        product lands in one small contiguous buffer, reused, that the add then reads in order: the
-        whole-matrix form writes ``taps`` times that memory and reads it back with a stride of a
-        full column row, which measured ~15% slower on the MNIST convnet's second layer."""
-        out = xp.zeros((batch, *self.padded, self.channels), dtype=flat.dtype)
-        product = xp.empty((flat.shape[0], self.channels), dtype=flat.dtype)
-        shaped = product.reshape((batch, *self.output, self.channels))
-        per_tap = kernel.reshape(self.taps, self.channels, kernel.shape[-1])
-        for index, taps in enumerate(itertools.product(*(range(k) for k in self.kernel_size))):
-            xp.matmul(flat, per_tap[index].T, out=product)
-            target = tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
 
-            def add(samples: slice, target: tuple[slice, ...] = target) -> None:
-                out[(samples, *target)] += shaped[samples]
+class _Saved(NamedTuple):
+    """What an ungrouped convolution's backward needs from its forward: the padded input its column
+    pieces are built from again, whether those had the bias's ones column, and the arrangement its
+    output was given in."""
 
-            spread(add, batch, shaped.size)  # the product itself is BLAS's, already on every core
-        return out
+    padded: Any
+    ones: bool
+    arrangement: WindowMajor | None
 
 
 class TransposedConvolution:

@@ -9,9 +9,11 @@ from typing import Any, ClassVar
 
 import numpy as np
 from neuropil import checks
+from neuropil.base.layer import Backward
 from neuropil.errors import ArgumentError, LayerError
 
 from .. import reference_conv as _reference
+from .._arrangement import WindowMajor
 from ._base import ConvolutionBase, Linear
 from ._geometry import conv_axis
 from ._ops import Convolution
@@ -58,25 +60,48 @@ class Conv(ConvolutionBase):
     def _output_channels(self) -> int:
         return self.filters
 
-    def _linear(self, xp: Any, x: Any) -> Linear:
+    def _linear(self, xp: Any, x: Any, arrangement: WindowMajor | None = None) -> Linear:
         geometry = self._geometry
         assert geometry is not None
         kernel = self.params["kernel"]
-        z, cols = geometry.forward(xp, x, kernel, self.params["bias"] if self.use_bias else None,
-                                   spread=self.backend.map_batch)
+        spread = self.backend.map_batch
+        z, saved = geometry.forward(xp, x, kernel, self.params["bias"] if self.use_bias else None,
+                                    spread=spread, arrangement=arrangement)
 
         def backward(dz: Any) -> Any:
             if self.trainable:
-                self.grads["kernel"], bias = geometry.kernel_gradient(xp, dz, cols, kernel.shape)
+                self.grads["kernel"], bias = geometry.kernel_gradient(xp, dz, saved, kernel.shape, spread=spread)
                 if bias is not None:
                     self.grads["bias"] = bias
                 else:
                     self._bias_gradient(dz)
             if not self.input_gradient:
                 return None
-            return geometry.input_gradient(xp, dz, kernel, spread=self.backend.map_batch)
+            return geometry.input_gradient(xp, dz, kernel, spread=spread, arrangement=arrangement)
 
         return z, backward
+
+    def arranges(self, arrangement: Any) -> bool:
+        """The Layer protocol: a channels-last convolution writes its output window by window for a
+        max pooling (:class:`WindowMajor`) where its geometry does so at no cost (``arranges``);
+        not with an activity regularizer, which reads the whole output."""
+        return (isinstance(arrangement, WindowMajor) and not self._channels_first
+                and self.activity_regularizer is None and self._geometry is not None
+                and self._geometry.arranges(arrangement))
+
+    def forward_arranged(self, x: Any, training: bool, arrangement: Any,
+                         activation: bool = True) -> tuple[Any, Backward]:
+        """The Layer protocol: the output (before the activation, without ``activation``) in
+        ``arrangement``, with the positions no window reads left out; see :meth:`arranges`."""
+        z, linear_backward = self._linear(self.backend.xp, x, arrangement)
+        if not activation or self.activation.name == "linear":
+            return z, linear_backward
+        y, activation_backward = getattr(self.activation, "forward_in_place", self.activation.forward)(z)
+
+        def backward(dy: Any) -> Any:
+            return linear_backward(activation_backward(dy))
+
+        return y, backward
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()

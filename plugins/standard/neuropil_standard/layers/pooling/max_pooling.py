@@ -8,14 +8,46 @@ window holding NaN has a NaN maximum, which equals nothing: its gradient goes to
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 from neuropil.base.layer import Backward
 
 from .. import reference_pooling as _reference
+from .._arrangement import WindowMajor
 from ._base import Pooling
 from ._windows import pad, tie_distance
+
+
+def _take_max(xp: Any, out: Any, sources: list[Any]) -> None:
+    """``out`` = the elementwise maximum of ``sources`` (one per window offset)."""
+    out[...] = sources[0]
+    for source in sources[1:]:
+        xp.maximum(out, source, out=out)
+
+
+def _route(xp: Any, sources: list[Any], top: Any, grad: Any, targets: list[Any], accumulate: bool) -> None:
+    """Each output's gradient ``grad`` to the first of the window offsets ``sources`` holding its
+    maximum ``top``, written (or with ``accumulate``, added) into the matching ``targets``."""
+    last = len(sources) - 1
+    hit = xp.empty(top.shape, dtype=bool)
+    unclaimed = None  # outputs whose maximum no earlier offset has taken
+    for i, (source, target) in enumerate(zip(sources, targets)):
+        if unclaimed is None:
+            xp.equal(source, top, out=hit)
+            if last:
+                unclaimed = ~hit
+        elif i < last:
+            xp.equal(source, top, out=hit)
+            hit &= unclaimed
+            unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
+        else:  # every maximum is somewhere in its window: the last offset holds the rest
+            hit = unclaimed
+        if accumulate:
+            target += grad * hit
+        else:
+            xp.multiply(grad, hit, out=target)
 
 
 class MaxPooling(Pooling):
@@ -32,14 +64,11 @@ class MaxPooling(Pooling):
         y = xp.empty(padded[windows[0]].shape, dtype=x.dtype)
 
         def pool(rows: slice) -> None:
-            source, out = padded[rows], y[rows]
-            out[...] = source[windows[0]]
-            for window in windows[1:]:
-                xp.maximum(out, source[window], out=out)
+            source = padded[rows]
+            _take_max(xp, y[rows], [source[window] for window in windows])
 
         backend.map_batch(pool, x.shape[0], padded.size)  # samples are independent: spread over the cores
         disjoint = geo.disjoint
-        last = len(windows) - 1
 
         def backward(dy: Any) -> Any:
             # Disjoint windows each write their own elements: assign, into uninitialised memory when
@@ -47,29 +76,50 @@ class MaxPooling(Pooling):
             dpadded = xp.empty(padded.shape, dtype=dy.dtype)
 
             def route(rows: slice) -> None:
-                source, target, grad, top = padded[rows], dpadded[rows], dy[rows], y[rows]
+                source, target = padded[rows], dpadded[rows]
                 if not geo.tiles:
                     target[...] = 0
-                hit = xp.empty(top.shape, dtype=bool)
-                unclaimed = None  # outputs whose maximum no earlier offset has taken
-                for i, window in enumerate(windows):
-                    if unclaimed is None:
-                        xp.equal(source[window], top, out=hit)
-                        if last:
-                            unclaimed = ~hit
-                    elif i < last:
-                        xp.equal(source[window], top, out=hit)
-                        hit &= unclaimed
-                        unclaimed ^= hit  # hit is a subset of unclaimed: this removes it
-                    else:  # every maximum is somewhere in its window: the last offset holds the rest
-                        hit = unclaimed
-                    if disjoint:
-                        xp.multiply(grad, hit, out=target[window])
-                    else:
-                        target[window] += grad * hit
+                _route(xp, [source[window] for window in windows], y[rows], dy[rows],
+                       [target[window] for window in windows], accumulate=not disjoint)
 
             backend.map_batch(route, dy.shape[0], padded.size)
             return dpadded[geo.interior(x.ndim)] if geo.padded else dpadded
+
+        return y, backward
+
+    def input_arrangement(self) -> Any:
+        """The Layer protocol: with disjoint windows covering the input from its start (valid
+        padding, strides equal to the pool) on channels-last inputs, the input window by window
+        (:class:`WindowMajor`), which the convolution feeding it can write at no cost."""
+        if self.padding != "valid" or self.strides != self.pool_size or self.data_format != "channels_last":
+            return None
+        return WindowMajor(self.pool_size)
+
+    def forward_from_arranged(self, x: Any, training: bool, arrangement: Any) -> tuple[Any, Backward]:
+        """The Layer protocol: the same pooling of a :class:`WindowMajor` input, where each window
+        offset is one contiguous block per sample; the same numbers as :meth:`forward`."""
+        backend = self.backend
+        xp = backend.xp
+        offsets = math.prod(arrangement.pool)
+        by_offset = x.reshape((x.shape[0], offsets, *x.shape[1 + arrangement.rank:]))
+        y = xp.empty((x.shape[0], *by_offset.shape[2:]), dtype=x.dtype)
+
+        def pool(rows: slice) -> None:
+            source = by_offset[rows]
+            _take_max(xp, y[rows], [source[:, k] for k in range(offsets)])
+
+        backend.map_batch(pool, x.shape[0], x.size)
+
+        def backward(dy: Any) -> Any:
+            dx = xp.empty(by_offset.shape, dtype=dy.dtype)  # the windows cover every element
+
+            def route(rows: slice) -> None:
+                source, target = by_offset[rows], dx[rows]
+                _route(xp, [source[:, k] for k in range(offsets)], y[rows], dy[rows],
+                       [target[:, k] for k in range(offsets)], accumulate=False)
+
+            backend.map_batch(route, dy.shape[0], x.size)
+            return dx.reshape(x.shape)
 
         return y, backward
 
