@@ -106,16 +106,26 @@ def test_nothing_is_arranged_where_it_must_not_or_cannot_be():
     assert [count[0] for count in calls] == [0] * len(refused)
 
 
-def test_a_one_channel_input_is_not_arranged_but_the_next_convolution_is():
+def test_a_one_channel_first_layer_hands_over_arranged_too(monkeypatch: pytest.MonkeyPatch):
+    """A grayscale first convolution (columns built tap by tap, kept for the backward since they are
+    narrower than the output) puts each piece's product in window order instead of its rows."""
     rng = np.random.default_rng(2)
     x = rng.random((8, 12, 12, 1), dtype=np.float32)
+    x[:, :5] = 0.0
     y = np.eye(2, dtype=np.float32)[rng.integers(0, 2, 8)]
-    model = Sequential([Input((12, 12, 1)), Conv2D(3, 3, activation="relu"), MaxPooling2D(2),
-                        Conv2D(4, 2, activation="relu"), MaxPooling2D(2), Flatten(), Dense(2, activation="softmax")])
-    model.compile(optimizer="sgd", loss="categorical_crossentropy")
-    first, second = _spy(model.layers[0], "forward_arranged"), _spy(model.layers[2], "forward_arranged")
-    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
-    assert (first[0], second[0]) == (0, 1)
+    arranged, plain = (Sequential([Input((12, 12, 1)), Conv2D(12, 3, activation="relu"), MaxPooling2D(2),
+                                   Conv2D(4, 2, activation="relu"), MaxPooling2D(2), Flatten(),
+                                   Dense(2, activation="softmax")]) for _ in range(2))
+    plain.set_weights(arranged.get_weights())
+    for model in (arranged, plain):
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+    first, second = _spy(arranged.layers[0], "forward_arranged"), _spy(arranged.layers[2], "forward_arranged")
+    arranged.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    assert (first[0], second[0]) == (4, 4)
+    monkeypatch.setattr(MaxPooling, "input_arrangement", lambda self: None)
+    plain.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    for a, b in zip(arranged.get_weights(), plain.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
 
 
 # -- the two halves, against the plain computation -------------------------------------------------
@@ -126,6 +136,8 @@ GEOMETRIES = [
     ((10, 9), 2, (3, 2), (1, 1), (2, 1), "valid", (3, 2)),
     ((13,), 4, (3,), (1,), (1,), "causal", (4,)),
     ((5, 6, 7), 2, (2, 2, 2), (1, 1, 1), (1, 1, 1), "valid", (2, 2, 3)),
+    ((12, 11), 1, (3, 3), (1, 1), (1, 1), "valid", (2, 2)),  # one channel: the product rearranged
+    ((9, 10), 1, (2, 2), (1, 1), (1, 1), "same", (3, 2)),  # columns narrower than the output: kept
 ]
 
 

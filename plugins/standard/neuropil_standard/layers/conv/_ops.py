@@ -116,12 +116,9 @@ class Convolution:
         self._cropped: dict[tuple[int, ...], Convolution] = {}
 
     def arranges(self, arrangement: WindowMajor) -> bool:
-        """Whether :meth:`forward` may give its output in ``arrangement`` at no cost: ungrouped, and
-        with more than one input channel. (A one-channel input's columns are copied tap by tap,
-        whole rows of the image at a time; in window order those runs halve, and the copies measured
-        slower than the pooling they spare.)"""
-        return (arrangement.rank == len(self.spatial) and self.groups == 1 and self.channels > 1
-                and min(arrangement.pooled(self.output)) > 0)
+        """Whether :meth:`forward` can give its output in ``arrangement``: ungrouped, with at least
+        one whole window."""
+        return arrangement.rank == len(self.spatial) and self.groups == 1 and min(arrangement.pooled(self.output)) > 0
 
     def cropped(self, arrangement: WindowMajor | None) -> Convolution:
         """This geometry computing only the output positions the windows of ``arrangement`` cover
@@ -216,10 +213,12 @@ class Convolution:
         given in it, ``(batch, *pool, *pooled, filters)``, computed only where its windows read.
 
         Ungrouped, the column matrix is built and multiplied one piece of the batch at a time
-        (``spread``), so each piece's columns are read back from the cache rather than from memory,
-        and none is kept: the kernel gradient builds them again from the padded input it saves (a
-        copy out of the cache, where keeping them costs a write and a read of the layer's largest
-        matrix). Grouped, it is one batched matmul and the saved columns."""
+        (``spread``), so each piece's columns are read back from the cache rather than from memory.
+        Columns wider than the output they make (the usual case: ``taps * channels`` against
+        ``filters``) are not kept: the kernel gradient builds them again from the padded input it
+        saves, a copy out of the cache, where keeping them costs a write and a read of the layer's
+        largest matrix. Narrower ones (a one-channel first layer) are kept for it. Grouped, it is one
+        batched matmul and the saved columns."""
         filters = kernel.shape[-1]
         weights = self._grouped_kernel(kernel)
         padded = pad(xp, x, self.axes)
@@ -233,19 +232,36 @@ class Convolution:
         if ones:
             weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
         geometry = self.cropped(arrangement)
+        rows_arranged = self._rows_arranged(arrangement)
+        batch = x.shape[0]
         per_sample = math.prod(geometry.output)
-        y = xp.empty((x.shape[0] * per_sample, filters), dtype=x.dtype)
+        y = xp.empty((batch * per_sample, filters), dtype=x.dtype)
+        kept: dict[int, Any] | None = {} if self.taps * self.channels + ones <= filters else None
+        if arrangement is None:
+            shape = (batch, *self.output, filters)
+        else:
+            shape = (batch, *arrangement.pool, *arrangement.pooled(self.output), filters)
+        arranged_y = y.reshape(shape)
 
         def product(samples: slice) -> None:
-            rows = slice(samples.start * per_sample, samples.stop * per_sample)
-            xp.matmul(self.columns(xp, padded, samples, ones, arrangement), weights, out=y[rows])
+            cols = geometry.columns(xp, padded, samples, ones, arrangement if rows_arranged else None)
+            if kept is not None:
+                kept[samples.start] = cols
+            if arrangement is None or rows_arranged:
+                xp.matmul(cols, weights, out=y[samples.start * per_sample:samples.stop * per_sample])
+            else:  # rows in plain order: the piece's product is put in window order while in the cache
+                z = (cols @ weights).reshape((samples.stop - samples.start, *geometry.output, filters))
+                arranged_y[samples] = arrangement.arrange(z)
 
-        spread(product, x.shape[0], geometry._piece_size(x.shape[0], ones, filters))
-        if arrangement is None:
-            shape = (x.shape[0], *self.output, filters)
-        else:
-            shape = (x.shape[0], *arrangement.pool, *arrangement.pooled(self.output), filters)
-        return y.reshape(shape), _Saved(padded, ones, arrangement)
+        spread(product, batch, geometry._piece_size(batch, ones, filters))
+        return arranged_y, _Saved(padded, ones, arrangement, kept)
+
+    def _rows_arranged(self, arrangement: WindowMajor | None) -> bool:
+        """Whether an arranged output takes its im2col rows in the arrangement's order (each row a
+        run of ``channels`` numbers, as cheap in any order), or rearranges the product instead: a
+        one-channel input's columns are copied tap by tap, whole image rows at a time, and in window
+        order those runs would halve (measured slower than the pooling they spare)."""
+        return arrangement is not None and self.channels > 1
 
     def kernel_gradient(self, xp: Any, dy: Any, saved: Any, kernel_shape: Sequence[int],
                         spread: Spread = _whole) -> tuple[Any, Any]:
@@ -257,20 +273,29 @@ class Convolution:
         sum, and the partials are added in the order of the pieces: the cut into pieces depends only
         on the batch, so the sum's bits do not depend on how many threads ran them."""
         filters = kernel_shape[-1]
-        dy = dy.reshape(-1, filters)
         if self.groups != 1:
+            dy = dy.reshape(-1, filters)
             grouped = dy.reshape(dy.shape[0], self.groups, filters // self.groups).transpose(1, 0, 2)
             per_group = xp.matmul(saved.transpose(0, 2, 1), grouped)  # (groups, taps * cg, fg)
             return per_group.transpose(1, 0, 2).reshape(kernel_shape), None
-        padded, ones, arrangement = saved
+        padded, ones, arrangement, kept = saved
         batch = padded.shape[0]
         geometry = self.cropped(arrangement)
+        rows_arranged = self._rows_arranged(arrangement)
         per_sample = math.prod(geometry.output)
+        flat = dy.reshape(-1, filters) if arrangement is None or rows_arranged else None
         partials: dict[int, Any] = {}
 
         def part(samples: slice) -> None:
-            rows = slice(samples.start * per_sample, samples.stop * per_sample)
-            partials[samples.start] = self.columns(xp, padded, samples, ones, arrangement).T @ dy[rows]
+            if kept is not None:
+                cols = kept[samples.start]
+            else:
+                cols = geometry.columns(xp, padded, samples, ones, arrangement if rows_arranged else None)
+            if flat is not None:
+                rows = flat[samples.start * per_sample:samples.stop * per_sample]
+            else:  # an arranged product: its gradient back in the columns' plain order
+                rows = arrangement.plain(dy[samples]).reshape(-1, filters)
+            partials[samples.start] = cols.T @ rows
 
         spread(part, batch, geometry._piece_size(batch, ones, filters))
         order = sorted(partials)
@@ -336,6 +361,8 @@ class _Saved(NamedTuple):
     padded: Any
     ones: bool
     arrangement: WindowMajor | None
+    #: The forward's column pieces by their first sample, when they are narrower than the output.
+    kept: dict[int, Any] | None
 
 
 class TransposedConvolution:
