@@ -119,12 +119,12 @@ def test_the_pieces_are_the_same_on_any_number_of_threads(threads):
     for count in (1, 2, 3):
         threads(count)
         seen: list[slice] = []
-        NumpyBackend().map_batch(seen.append, 128, size=128 * 9000)  # ~1.1M elements: a few pieces
+        NumpyBackend().map_batch(seen.append, 100, size=100 * (_threads.MIN_ELEMENTS // 30))  # 30 rows a piece
         cuts.append(sorted(seen, key=lambda rows: rows.start))
     assert cuts[0] == cuts[1] == cuts[2]
-    assert len(cuts[0]) == 5 and cuts[0][0].start == 0 and cuts[0][-1].stop == 128
+    assert len(cuts[0]) == 4 and cuts[0][0].start == 0 and cuts[0][-1].stop == 100
     assert all(a.stop == b.start for a, b in zip(cuts[0], cuts[0][1:]))
-    assert {rows.stop - rows.start for rows in cuts[0]} <= {25, 26}
+    assert {rows.stop - rows.start for rows in cuts[0]} == {25}  # balanced: 4 pieces of 25, not 30+30+30+10
 
 
 def test_a_thread_slowed_down_takes_fewer_pieces(threads):
