@@ -112,6 +112,35 @@ def test_the_seed_model_trains_without_waiting_and_as_on_numpy(verbose: int) -> 
         np.testing.assert_allclose(histories["emulated"][name], values, rtol=1e-4, err_msg=name)
 
 
+def test_a_convnet_trains_without_waiting_and_as_on_numpy() -> None:
+    """Conv2D -> MaxPooling2D pairs, which training hands over window by window (the arranged
+    protocol pair; a one-channel first layer and a multi-channel second), run on a device as on NumPy:
+    no sync inside an epoch, the same history to float32 precision."""
+    from neuropil.layers import Conv2D, MaxPooling2D
+
+    rng = np.random.default_rng(7)
+    x = rng.random((32, 10, 10, 1)).astype(np.float32)
+    x[:, :3] = 0.0  # ties in the pooling windows
+    y = np.eye(3, dtype=np.float32)[rng.integers(0, 3, 32)]
+    histories = {}
+    with emulated_backend():
+        for backend in ("numpy", "emulated"):
+            neuropil.utils.set_random_seed(5)
+            model = Sequential([Input((10, 10, 1)), Conv2D(4, 3, activation="relu"), MaxPooling2D(2),
+                                Conv2D(6, 2, activation="relu"), MaxPooling2D(2), Flatten(),
+                                Dense(3, activation="softmax")])
+            model.compile(optimizer="adam", loss="categorical_crossentropy", backend=backend)
+            arranged: list[int] = []
+            for conv in (model.layers[0], model.layers[2]):
+                real = conv.forward_arranged
+                conv.forward_arranged = lambda *args, _real=real, _seen=arranged: _seen.append(1) or _real(*args)
+            epochs = fit_counting(model, x, y, epochs=2, verbose=0)
+            histories[backend] = model.history.history
+            assert len(arranged) == 2 * 2 * 4  # both convolutions, every step of both epochs
+        assert_no_waits(epochs, metrics=0)
+    np.testing.assert_allclose(histories["emulated"]["loss"], histories["numpy"]["loss"], rtol=1e-5)
+
+
 class _Allocations(Callback):
     def __init__(self) -> None:
         super().__init__()
