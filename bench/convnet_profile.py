@@ -68,26 +68,35 @@ def instrument(net: Any) -> None:
 
 
 def split_im2col(net: Any) -> dict[str, float]:
-    """Milliseconds per step of the im2col copies alone, on the pieces ``fit`` uses (forward and
-    kernel gradient build them once each)."""
+    """Milliseconds per step of the im2col copies alone, on the pieces ``fit`` uses, in the order
+    training takes the rows (window by window when the pooling after asks and the input has several
+    channels); once per step where the forward keeps its columns for the kernel gradient (they are
+    narrower than the output), twice where the kernel gradient builds them again."""
     from neuropil_standard._threads import map_batch
+    from neuropil_standard.layers.conv._ops import pad
 
     rng = np.random.default_rng(0)
     found: dict[str, float] = {}
     shape: tuple[int, ...] = (BATCH, 28, 28, 1)
-    for layer in net.layers:
+    layers = list(net.layers)
+    for layer, reader in zip(layers, [*layers[1:], None]):
         geometry = getattr(layer, "_geometry", None)
         if geometry is not None and hasattr(geometry, "columns"):
-            from neuropil_standard.layers.conv._ops import pad
-
+            arrangement = reader.input_arrangement() if reader is not None else None
+            if arrangement is None or not layer.arranges(arrangement):
+                arrangement = None
+            rows_in_window_order = geometry._rows_arranged(arrangement)
+            cropped = geometry.cropped(arrangement)
             padded = pad(np, rng.random(shape, dtype=np.float32), geometry.axes)
-            size = geometry._piece_size(BATCH, True, layer.filters)
-            copy = functools.partial(geometry.columns, np, padded, ones=True)
+            size = cropped._piece_size(BATCH, True, layer.filters)
+            copy = functools.partial(cropped.columns, np, padded, ones=True,
+                                     arrangement=arrangement if rows_in_window_order else None)
             map_batch(copy, BATCH, size)
             start = time.perf_counter()
             for _ in range(10):
                 map_batch(copy, BATCH, size)
-            found[f"{layer.name} im2col copies alone (x2 per step)"] = 2 * (time.perf_counter() - start) / 10
+            times = 1 if geometry.keeps_columns(True, layer.filters) else 2
+            found[f"{layer.name} im2col copies alone (x{times} per step)"] = times * (time.perf_counter() - start) / 10
         shape = (BATCH, *layer.compute_output_shape(shape[1:]))
     return found
 

@@ -236,7 +236,7 @@ class Convolution:
         batch = x.shape[0]
         per_sample = math.prod(geometry.output)
         y = xp.empty((batch * per_sample, filters), dtype=x.dtype)
-        kept: dict[int, Any] | None = {} if self.taps * self.channels + ones <= filters else None
+        kept: dict[int, Any] | None = {} if self.keeps_columns(ones, filters) else None
         if arrangement is None:
             shape = (batch, *self.output, filters)
         else:
@@ -255,6 +255,12 @@ class Convolution:
 
         spread(product, batch, geometry._piece_size(batch, ones, filters))
         return arranged_y, _Saved(padded, ones, arrangement, kept)
+
+    def keeps_columns(self, ones: bool, filters: int) -> bool:
+        """Whether the forward keeps its column pieces for the kernel gradient: when they are no
+        wider than the output they make (a one-channel first layer), so keeping costs less memory
+        traffic than the output itself, where wide ones are cheaper built again from the cache."""
+        return self.taps * self.channels + ones <= filters
 
     def _rows_arranged(self, arrangement: WindowMajor | None) -> bool:
         """Whether an arranged output takes its im2col rows in the arrangement's order (each row a
