@@ -230,3 +230,19 @@ def test_one_and_three_dimensional_networks_train_through_the_hand_over(monkeypa
             plain.fit(x, y, batch_size=6, epochs=2, shuffle=False, verbose=0)
         for a, b in zip(arranged.get_weights(), plain.get_weights()):
             np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_columns_in_window_order_are_the_plain_columns_reordered(channels):
+    """Whichever way a geometry builds its columns (tap by tap for one channel, one strided copy for
+    several), asking for them in window order gives the plain rows of the covered positions, reordered."""
+    rng = np.random.default_rng(channels)
+    geometry = _geometry((9, 8), channels, (2, 3), (1, 1), (1, 1), "valid")
+    arrangement = WindowMajor((2, 3))
+    padded = rng.standard_normal((3, 9, 8, channels)).astype(np.float32)
+    arranged = geometry.columns(np, padded, slice(1, 3), ones=True, arrangement=arrangement)
+    plain = geometry.cropped(arrangement).columns(np, padded, slice(1, 3), ones=True)
+    width = plain.shape[-1]
+    covered = arrangement.covered(geometry.output)
+    expected = arrangement.arrange(plain.reshape(2, *covered, width)).reshape(-1, width)
+    np.testing.assert_array_equal(arranged, expected)
