@@ -34,6 +34,8 @@ MIN_ROWS_PER_THREAD = 8
 #: convnet's step (bench/convnet.py, whole processes paired): pieces of 2^18 elements took 1.05x the
 #: time of 2^19, 2^17 1.16x, 2^20 about the same (fewer, larger products against more cache misses).
 MIN_ELEMENTS = 1 << 19
+#: Work touching at least this many elements is cut in two pieces or more, whatever its size.
+MIN_SHARED = 1 << 16
 
 _lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
@@ -73,9 +75,15 @@ if hasattr(os, "register_at_fork"):
 
 def pieces(batch: int, size: int) -> list[slice]:
     """The cut of ``range(batch)`` into pieces of about ``MIN_ELEMENTS`` of the ``size`` elements the
-    work touches (one piece when ``size`` is that small), balanced to within a row."""
-    rows = max(1, MIN_ELEMENTS * batch // size) if size > 0 else batch
-    count = -(-batch // rows)
+    work touches, balanced to within a row: at least two from ``MIN_SHARED`` elements up (a product
+    that size is worth both halves of a hand-off, and while BLAS is held to one thread nothing else
+    would put the second core to it), one below."""
+    if size <= 0:
+        return [slice(0, batch)]
+    count = -(-size // MIN_ELEMENTS)
+    if size >= MIN_SHARED:
+        count = max(count, 2)
+    count = max(1, min(count, batch))
     return [slice(batch * i // count, batch * (i + 1) // count) for i in range(count)]
 
 

@@ -206,3 +206,15 @@ def test_fit_holds_blas_to_one_thread_through_the_loop_and_restores_it(threads, 
     assert _blas_threads() == 2
     model.predict(x, verbose=0)
     assert _blas_threads() == 2
+
+
+def test_mid_sized_work_is_still_shared_in_two(threads):
+    """Below one piece but above MIN_SHARED elements the work still goes to two threads (a small
+    convolution's products would otherwise run on one core while BLAS is held to one thread)."""
+    threads(4)
+    seen: list[slice] = []
+    NumpyBackend().map_batch(seen.append, 64, size=_threads.MIN_SHARED)
+    assert sorted((rows.start, rows.stop) for rows in seen) == [(0, 32), (32, 64)]
+    seen.clear()
+    NumpyBackend().map_batch(seen.append, 64, size=_threads.MIN_SHARED - 1)
+    assert seen == [slice(0, 64)]
