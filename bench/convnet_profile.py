@@ -69,8 +69,7 @@ def instrument(net: Any) -> None:
 
 def split_im2col(net: Any) -> dict[str, float]:
     """Milliseconds per step of the im2col copies alone, on the pieces ``fit`` uses, in the order
-    training takes the rows (window by window when the pooling after asks and the input has several
-    channels); once per step where the forward keeps its columns for the kernel gradient (they are
+    training takes the rows (window by window when the pooling after asks for it); once per step where the forward keeps its columns for the kernel gradient (they are
     narrower than the output), twice where the kernel gradient builds them again."""
     from neuropil_standard._threads import map_batch
     from neuropil_standard.layers.conv._ops import pad
@@ -85,12 +84,9 @@ def split_im2col(net: Any) -> dict[str, float]:
             arrangement = reader.input_arrangement() if reader is not None else None
             if arrangement is None or not layer.arranges(arrangement):
                 arrangement = None
-            rows_in_window_order = geometry._rows_arranged(arrangement)
-            cropped = geometry.cropped(arrangement)
             padded = pad(np, rng.random(shape, dtype=np.float32), geometry.axes)
-            size = cropped._piece_size(BATCH, True, layer.filters)
-            copy = functools.partial(cropped.columns, np, padded, ones=True,
-                                     arrangement=arrangement if rows_in_window_order else None)
+            size = geometry.cropped(arrangement)._piece_size(BATCH, True, layer.filters)
+            copy = functools.partial(geometry.columns, np, padded, ones=True, arrangement=arrangement)
             map_batch(copy, BATCH, size)
             start = time.perf_counter()
             for _ in range(10):

@@ -9,6 +9,7 @@ contiguous block, read in whole rows. A convolution can write its output in that
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -37,20 +38,32 @@ class WindowMajor:
     def arrange(self, plain: Any) -> Any:
         """The view ``(batch, *pool, *pooled, *rest)`` of a plain ``(batch, *covered, *rest)`` array:
         each spatial axis split into ``(pooled, pool)`` and the pool axes moved first."""
-        rank = self.rank
-        pooled = self.pooled(plain.shape[1:1 + rank])
-        split = plain.reshape((plain.shape[0], *(d for pair in zip(pooled, self.pool) for d in pair),
-                               *plain.shape[1 + rank:]))
-        rest = range(1 + 2 * rank, split.ndim)
-        return split.transpose((0, *range(2, 2 * rank + 1, 2), *range(1, 2 * rank, 2), *rest))
+        split, order = _arrange_plan(self.pool, plain.shape)
+        return plain.reshape(split).transpose(order)
 
     def plain(self, arranged: Any) -> Any:
         """The plain ``(batch, *covered, *rest)`` array of an arranged one (a copy): the inverse of
         :meth:`arrange`."""
-        rank = self.rank
-        order = [0]
-        for axis in range(rank):
-            order += [1 + rank + axis, 1 + axis]
-        moved = arranged.transpose((*order, *range(1 + 2 * rank, arranged.ndim)))
-        covered = tuple(math.prod(pair) for pair in zip(arranged.shape[1 + rank:1 + 2 * rank], self.pool))
-        return moved.reshape((arranged.shape[0], *covered, *arranged.shape[1 + 2 * rank:]))
+        order, shape = _plain_plan(self.pool, arranged.shape)
+        return arranged.transpose(order).reshape(shape)
+
+
+# The layers call these once per piece of the batch and per kernel tap, on a few shapes each, on
+# threads that share the interpreter: worked out once per shape.
+@functools.lru_cache(maxsize=512)
+def _arrange_plan(pool: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    rank = len(pool)
+    pooled = tuple(n // p for n, p in zip(shape[1:1 + rank], pool))
+    split = (shape[0], *(d for pair in zip(pooled, pool) for d in pair), *shape[1 + rank:])
+    rest = range(1 + 2 * rank, len(split))
+    return split, (0, *range(2, 2 * rank + 1, 2), *range(1, 2 * rank, 2), *rest)
+
+
+@functools.lru_cache(maxsize=512)
+def _plain_plan(pool: tuple[int, ...], shape: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    rank = len(pool)
+    order = [0]
+    for axis in range(rank):
+        order += [1 + rank + axis, 1 + axis]
+    covered = tuple(math.prod(pair) for pair in zip(shape[1 + rank:1 + 2 * rank], pool))
+    return (*order, *range(1 + 2 * rank, len(shape))), (shape[0], *covered, *shape[1 + 2 * rank:])

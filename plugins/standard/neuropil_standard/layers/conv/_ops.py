@@ -114,6 +114,7 @@ class Convolution:
         self.padded = tuple(n + a.before + a.after for n, a in zip(spatial, axes))
         self.taps = math.prod(self.kernel_size)
         self._cropped: dict[tuple[int, ...], Convolution] = {}
+        self._taps_for: dict[tuple[int, ...], list[tuple[slice, ...]]] = {}
 
     def arranges(self, arrangement: WindowMajor) -> bool:
         """Whether :meth:`forward` can give its output in ``arrangement``: ungrouped, with at least
@@ -129,7 +130,7 @@ class Convolution:
         if found is None:
             found = copy.copy(self)
             found.output = arrangement.covered(self.output)
-            found._cropped = {}
+            found._cropped, found._taps_for = {}, {}
             self._cropped[arrangement.pool] = found
         return found
 
@@ -188,10 +189,15 @@ class Convolution:
 
     def _tap_slices(self) -> list[tuple[slice, ...]]:
         """Per kernel tap, in the kernel's row-major order: the strided slice of the padded input's
-        spatial axes that the tap reads at every output position."""
-        return [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                      for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
-                for taps in itertools.product(*(range(k) for k in self.kernel_size))]
+        spatial axes that the tap reads at every output position (worked out once per output size:
+        the pieces of a batch ask for them on threads that share the interpreter)."""
+        found = self._taps_for.get(self.output)
+        if found is None:
+            found = [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
+                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
+                     for taps in itertools.product(*(range(k) for k in self.kernel_size))]
+            self._taps_for[self.output] = found
+        return found
 
     def _grouped_kernel(self, kernel: Any) -> Any:
         """``(taps * channels, filters)``, or ``(groups, taps * channels_per_group, filters_per_group)``."""
@@ -232,42 +238,29 @@ class Convolution:
         if ones:
             weights = xp.concatenate([weights, bias.reshape(1, filters)], axis=0)
         geometry = self.cropped(arrangement)
-        rows_arranged = self._rows_arranged(arrangement)
         batch = x.shape[0]
         per_sample = math.prod(geometry.output)
         y = xp.empty((batch * per_sample, filters), dtype=x.dtype)
         kept: dict[int, Any] | None = {} if self.keeps_columns(ones, filters) else None
+
+        def product(samples: slice) -> None:
+            cols = self.columns(xp, padded, samples, ones, arrangement)
+            if kept is not None:
+                kept[samples.start] = cols
+            xp.matmul(cols, weights, out=y[samples.start * per_sample:samples.stop * per_sample])
+
+        spread(product, batch, geometry._piece_size(batch, ones, filters))
         if arrangement is None:
             shape = (batch, *self.output, filters)
         else:
             shape = (batch, *arrangement.pool, *arrangement.pooled(self.output), filters)
-        arranged_y = y.reshape(shape)
-
-        def product(samples: slice) -> None:
-            cols = geometry.columns(xp, padded, samples, ones, arrangement if rows_arranged else None)
-            if kept is not None:
-                kept[samples.start] = cols
-            if arrangement is None or rows_arranged:
-                xp.matmul(cols, weights, out=y[samples.start * per_sample:samples.stop * per_sample])
-            else:  # rows in plain order: the piece's product is put in window order while in the cache
-                z = (cols @ weights).reshape((samples.stop - samples.start, *geometry.output, filters))
-                arranged_y[samples] = arrangement.arrange(z)
-
-        spread(product, batch, geometry._piece_size(batch, ones, filters))
-        return arranged_y, _Saved(padded, ones, arrangement, kept)
+        return y.reshape(shape), _Saved(padded, ones, arrangement, kept)
 
     def keeps_columns(self, ones: bool, filters: int) -> bool:
         """Whether the forward keeps its column pieces for the kernel gradient: when they are no
         wider than the output they make (a one-channel first layer), so keeping costs less memory
         traffic than the output itself, where wide ones are cheaper built again from the cache."""
         return self.taps * self.channels + ones <= filters
-
-    def _rows_arranged(self, arrangement: WindowMajor | None) -> bool:
-        """Whether an arranged output takes its im2col rows in the arrangement's order (each row a
-        run of ``channels`` numbers, as cheap in any order), or rearranges the product instead: a
-        one-channel input's columns are copied tap by tap, whole image rows at a time, and in window
-        order those runs would halve (measured slower than the pooling they spare)."""
-        return arrangement is not None and self.channels > 1
 
     def kernel_gradient(self, xp: Any, dy: Any, saved: Any, kernel_shape: Sequence[int],
                         spread: Spread = _whole) -> tuple[Any, Any]:
@@ -287,21 +280,13 @@ class Convolution:
         padded, ones, arrangement, kept = saved
         batch = padded.shape[0]
         geometry = self.cropped(arrangement)
-        rows_arranged = self._rows_arranged(arrangement)
         per_sample = math.prod(geometry.output)
-        flat = dy.reshape(-1, filters) if arrangement is None or rows_arranged else None
+        flat = dy.reshape(-1, filters)
         partials: dict[int, Any] = {}
 
         def part(samples: slice) -> None:
-            if kept is not None:
-                cols = kept[samples.start]
-            else:
-                cols = geometry.columns(xp, padded, samples, ones, arrangement if rows_arranged else None)
-            if flat is not None:
-                rows = flat[samples.start * per_sample:samples.stop * per_sample]
-            else:  # an arranged product: its gradient back in the columns' plain order
-                rows = arrangement.plain(dy[samples]).reshape(-1, filters)
-            partials[samples.start] = cols.T @ rows
+            cols = kept[samples.start] if kept is not None else self.columns(xp, padded, samples, ones, arrangement)
+            partials[samples.start] = cols.T @ flat[samples.start * per_sample:samples.stop * per_sample]
 
         spread(part, batch, geometry._piece_size(batch, ones, filters))
         order = sorted(partials)
