@@ -69,8 +69,9 @@ def instrument(net: Any) -> None:
 
 def split_im2col(net: Any) -> dict[str, float]:
     """Milliseconds per step of the im2col copies alone, on the pieces ``fit`` uses, in the order
-    training takes the rows (window by window when the pooling after asks for it); once per step where the forward keeps its columns for the kernel gradient (they are
-    narrower than the output), twice where the kernel gradient builds them again."""
+    training takes the rows (window by window when the pooling after asks for it); once per step
+    where the forward keeps its columns for the kernel gradient (they are narrower than the output),
+    twice where the kernel gradient builds them again."""
     from neuropil_standard._threads import map_batch
     from neuropil_standard.layers.conv._ops import pad
 
