@@ -40,7 +40,7 @@ from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..instances import ConformanceSkip, example_configs, make
 from ._common import assert_allclose, assert_same, check_weight_array, run_hypothesis, saved_and_loaded, weight_ndims
-from .reference import _check_golden, _declared
+from .reference import _check_golden, _require
 
 #: Applying a projection twice differs from once by rounding and by the epsilon guards of norm
 #: denominators (Keras's 1e-7 against norms >= 0.05: 2e-6 relative at most); a constraint still
@@ -133,11 +133,7 @@ def _compare_with_reference(constraint: Any, config: dict[str, Any], w: np.ndarr
 
 
 def reference(entry: Entry) -> None:
-    has_formula, golden = _declared(entry)
-    if not has_formula and not golden:
-        raise ConformanceSkip("no reference declared, so nothing checks what this constraint computes: declare "
-                              "a float64 `reference(w) -> w'` or `golden_examples` (docs/plugins.md, 'Declaring a "
-                              "reference')")
+    has_formula, golden = _require(entry, "this constraint", "`reference(w) -> w'`")
     _check_golden(entry, golden, lambda constraint, inputs: constraint(inputs[0]))
     if not has_formula:
         return

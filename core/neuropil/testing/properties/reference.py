@@ -68,20 +68,19 @@ F32_RTOL, F32_ATOL = 2e-4, 2e-6
 #: Golden values are printed with a few digits (Keras's docs give 4 to 7).
 GOLDEN_RTOL, GOLDEN_ATOL = 1e-4, 1e-6
 
-HINT = ("declare a float64 `reference` formula or `golden_examples` (docs/plugins.md, "
-        "'Declaring a reference')")
-
-
 def _declared(entry: Entry) -> tuple[bool, tuple[dict[str, Any], ...]]:
     factory = entry.factory
     golden = tuple(getattr(factory, "golden_examples", ()) or ())
     return callable(getattr(factory, "reference", None)), golden
 
 
-def _require(entry: Entry, kind: str) -> tuple[bool, tuple[dict[str, Any], ...]]:
+def _require(entry: Entry, what: str, formula: str = "`reference` formula") -> tuple[bool, tuple[dict[str, Any], ...]]:
+    """``(has a formula, the golden examples)`` of a component that declares either; one declaring
+    neither is skipped, the reason saying ``what`` goes unchecked and which ``formula`` to declare."""
     has_formula, golden = _declared(entry)
     if not has_formula and not golden:
-        raise ConformanceSkip(f"no reference declared, so nothing checks what this {kind} computes: {HINT}")
+        raise ConformanceSkip(f"no reference declared, so nothing checks what {what} computes: declare a float64 "
+                              f"{formula} or `golden_examples` (docs/plugins.md, 'Declaring a reference')")
     return has_formula, golden
 
 
@@ -106,7 +105,7 @@ def _check_golden(entry: Entry, golden: tuple[dict[str, Any], ...],
 def activation(entry: Entry) -> None:
     from .activations import _draw
 
-    has_formula, golden = _require(entry, "activation")
+    has_formula, golden = _require(entry, "this activation")
     _check_golden(entry, golden, lambda a, inputs: a.forward(inputs[0])[0])
     if not has_formula:
         return
@@ -148,7 +147,7 @@ def _activation_ladder(entry: Entry) -> None:
 def loss(entry: Entry) -> None:
     from .losses import _draw
 
-    has_formula, golden = _require(entry, "loss")
+    has_formula, golden = _require(entry, "this loss")
     _check_golden(entry, golden, lambda lo, inputs: lo(inputs[0], inputs[1]))
     if not has_formula:
         return
@@ -167,7 +166,7 @@ def loss(entry: Entry) -> None:
 def metric(entry: Entry) -> None:
     from .metrics import _draw
 
-    has_formula, golden = _require(entry, "metric")
+    has_formula, golden = _require(entry, "this metric")
 
     def golden_result(m: Any, inputs: tuple[np.ndarray, ...]) -> Any:
         m.update_state(*inputs)
@@ -213,11 +212,7 @@ def _perturb_state(layer: Any, rng: np.random.Generator, size: float = PERTURBAT
 
 
 def layer(entry: Entry) -> None:
-    has_formula, golden = _declared(entry)
-    if not has_formula and not golden:
-        raise ConformanceSkip("no reference declared, so nothing checks what this layer computes: declare "
-                              "a float64 `reference(params, x, training)` (docs/plugins.md, 'Declaring a "
-                              "reference')")
+    has_formula, golden = _require(entry, "this layer", "`reference(params, x, training)`")
     _check_layer_golden(entry, golden)
     if not has_formula:
         return

@@ -20,10 +20,10 @@ import numpy as np
 from ...plugin_system.registry import Entry
 from .. import strategies as s
 from ..gradients import Differentiable, check_gradients, check_pure_backward
-from ..instances import ConformanceSkip, example_configs, make
+from ..instances import example_configs, make
 from ._common import assert_allclose, avoiding_kinks, nudger, run_hypothesis
 from .constraints import fixed_weights
-from .reference import _check_golden, _declared
+from .reference import _check_golden, _require
 
 #: A float64 penalty against a float64 formula written differently: rounding differs by far less.
 REFERENCE_RTOL, REFERENCE_ATOL = 1e-9, 1e-12
@@ -65,11 +65,7 @@ def gradient(entry: Entry) -> None:
 
 
 def reference(entry: Entry) -> None:
-    has_formula, golden = _declared(entry)
-    if not has_formula and not golden:
-        raise ConformanceSkip("no reference declared, so nothing checks what penalty this regularizer computes: "
-                              "declare a float64 `reference(w) -> penalty` or `golden_examples` (docs/plugins.md, "
-                              "'Declaring a reference')")
+    has_formula, golden = _require(entry, "penalty this regularizer", "`reference(w) -> penalty`")
     _check_golden(entry, golden, lambda regularizer, inputs: regularizer.loss(inputs[0]))
     if not has_formula:
         return

@@ -26,9 +26,9 @@ import numpy as np
 
 from ...plugin_system.registry import Entry
 from .. import strategies as s
-from ..instances import ConformanceSkip, example_configs, make
+from ..instances import example_configs, make
 from ._common import run_hypothesis, saved_and_loaded
-from .reference import _check_golden, _declared
+from .reference import _check_golden, _require
 
 #: Steps worth asking about: the start, small counts, and long runs.
 STEPS = s.st.lists(s.st.integers(0, 10) | s.st.integers(0, 1_000_000), min_size=1, max_size=6)
@@ -119,11 +119,7 @@ def _agree(how: str, config: dict[str, Any], steps: list[int], got: list[float],
 
 
 def reference(entry: Entry) -> None:
-    has_formula, golden = _declared(entry)
-    if not has_formula and not golden:
-        raise ConformanceSkip("no reference declared, so nothing checks what rates this schedule computes: "
-                              "declare a float64 `reference(step) -> rate` or `golden_examples` (docs/plugins.md, "
-                              "'Declaring a reference')")
+    has_formula, golden = _require(entry, "rates this schedule", "`reference(step) -> rate`")
     _check_golden(entry, golden, lambda schedule, inputs: schedule(int(inputs[0])))
     if not has_formula:
         return
