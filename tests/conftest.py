@@ -43,3 +43,33 @@ def _restore_global_settings() -> Iterator[None]:
     yield
     neuropil.config.set_floatx(floatx)
     neuropil.base.backend._CHOSEN = None
+
+
+#: The deliberately broken (and one good) plugin distributions the conformance tests install.
+FIXTURES = Path(__file__).parent / "conformance_fixtures"
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
+    """``installed(dist)`` puts a fixture distribution (and those it requires) on sys.path and
+    reloads the plugins; afterwards the fixture modules are forgotten and the plugins reloaded."""
+    import neuropil.plugins
+
+    def install(*dists: str) -> None:
+        for dist in dists + tuple(r for d in dists for r in requirements(d)):
+            monkeypatch.syspath_prepend(str(FIXTURES / dist))
+        neuropil.plugins.reload()
+
+    yield install
+    monkeypatch.undo()
+    forget_modules([p.name for d in FIXTURES.iterdir() if d.is_dir() for p in d.iterdir()
+                    if p.name.startswith("np_fixture_")])
+    neuropil.plugins.reload()
+
+
+def requirements(dist: str) -> list[str]:
+    """The fixture distributions ``dist`` requires (its METADATA's ``Requires-Dist``), which pip would
+    install along with it."""
+    (metadata,) = (FIXTURES / dist).glob("*.dist-info/METADATA")
+    return [line.partition(":")[2].strip() for line in metadata.read_text().splitlines()
+            if line.startswith("Requires-Dist:")]

@@ -3,9 +3,6 @@ distributions (tests/conformance_fixtures), are each reported with their name an
 break, and a correct plugin passes every property."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import neuropil.plugins
 import numpy as np
 import pytest
@@ -14,35 +11,9 @@ from neuropil.testing.instances import ConformanceSkip, build_layer
 from neuropil.testing.properties._layer_runs import deterministic_modes
 from neuropil.testing.suite import Case, ConformanceFailure, cases
 
-FIXTURES = Path(__file__).parent / "conformance_fixtures"
 #: Properties that check a declaration (a reference, a distribution, a range): a fixture that declares
 #: none skips them, visibly.
 DECLARED = (":reference", ":statistics", ":range")
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    """``installed(dist)`` puts a fixture distribution on sys.path and reloads the plugins."""
-    from distributions import forget_modules
-
-    def install(*dists: str) -> None:
-        for dist in dists + tuple(r for d in dists for r in requirements(d)):
-            monkeypatch.syspath_prepend(str(FIXTURES / dist))
-        neuropil.plugins.reload()
-
-    yield install
-    monkeypatch.undo()
-    forget_modules([p.name for d in FIXTURES.iterdir() if d.is_dir() for p in d.iterdir()
-                    if p.name.startswith("np_fixture_")])
-    neuropil.plugins.reload()
-
-
-def requirements(dist: str) -> list[str]:
-    """The fixture distributions ``dist`` requires (its METADATA's ``Requires-Dist``), which pip would
-    install along with it."""
-    (metadata,) = (FIXTURES / dist).glob("*.dist-info/METADATA")
-    return [line.partition(":")[2].strip() for line in metadata.read_text().splitlines()
-            if line.startswith("Requires-Dist:")]
 
 
 def outcome(case: Case) -> str:

@@ -4,30 +4,10 @@ initializers' ``statistics``, catch a component that is wrong but passes every o
 naming what to declare."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import neuropil.plugins
 import pytest
 from neuropil.testing.instances import ConformanceSkip
 from neuropil.testing.suite import ConformanceFailure, cases
-from test_conformance import FIXTURES, outcome
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> Iterator:
-    from distributions import forget_modules
-
-    def install(*dists: str) -> None:
-        for dist in dists:
-            monkeypatch.syspath_prepend(str(FIXTURES / dist))
-        neuropil.plugins.reload()
-
-    yield install
-    monkeypatch.undo()
-    forget_modules([p.name for d in FIXTURES.iterdir() if d.is_dir() for p in d.iterdir()
-                    if p.name.startswith("np_fixture_")])
-    neuropil.plugins.reload()
-
+from test_conformance import outcome
 
 FAILING = {"schedules:late_exponential_decay:reference", "regularizers:halved_l2:reference",
            "constraints:row_max_norm:reference", "initializers:coin_flip_uniform:statistics"}
