@@ -74,11 +74,6 @@ def session() -> Iterator[None]:
             _release_if_idle()
 
 
-def is_held() -> bool:
-    """Whether BLAS is held to one thread now (for tests and benchmarks)."""
-    return _limiter is not None
-
-
 def _forget_after_fork() -> None:
     """A forked child keeps its parent's BLAS setting but none of its sessions or running calls."""
     global _lock, _sessions, _holders

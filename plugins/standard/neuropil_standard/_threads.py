@@ -75,11 +75,9 @@ if hasattr(os, "register_at_fork"):
 
 def pieces(batch: int, size: int) -> list[slice]:
     """The cut of ``range(batch)`` into pieces of about ``MIN_ELEMENTS`` of the ``size`` elements the
-    work touches, balanced to within a row: at least two from ``MIN_SHARED`` elements up (a product
-    that size is worth both halves of a hand-off, and while BLAS is held to one thread nothing else
-    would put the second core to it), one below."""
-    if size <= 0:
-        return [slice(0, batch)]
+    work touches (``size > 0``), balanced to within a row: at least two from ``MIN_SHARED`` elements
+    up (a product that size is worth both halves of a hand-off, and while BLAS is held to one thread
+    nothing else would put the second core to it), one below."""
     count = -(-size // MIN_ELEMENTS)
     if size >= MIN_SHARED:
         count = max(count, 2)
@@ -108,14 +106,14 @@ def map_batch(work: Callable[[slice], None], batch: int, size: int = 0) -> None:
     failed: list[BaseException] = []
 
     def run() -> None:
-        for index in iter(claim.__next__, None):
-            if index >= len(cut) or failed:
-                return
+        index = next(claim)
+        while index < len(cut) and not failed:
             try:
                 work(cut[index])
             except BaseException as error:
-                failed.append(error)
+                failed.append(error)  # the other threads stop taking pieces
                 raise
+            index = next(claim)
 
     with _blas.single_threaded():
         pool = _workers(count)

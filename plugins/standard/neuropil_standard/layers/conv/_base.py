@@ -180,7 +180,11 @@ class ConvolutionBase(Layer):
         return self.forward_linear(x, training)
 
     def forward(self, x: Any, training: bool = False) -> tuple[Any, Backward]:
-        z, linear_backward = self.forward_linear(x, training)
+        return self._activated(*self.forward_linear(x, training))
+
+    def _activated(self, z: Any, linear_backward: Backward) -> tuple[Any, Backward]:
+        """``activation(z)`` (and the activity penalty) after the linear part, with the backward
+        through both."""
         activation = self.activation
         if activation.name == "linear":
             y, activation_backward = z, None

@@ -24,6 +24,7 @@ groups axis and the products become one batched matmul. A depthwise convolution 
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 from collections.abc import Callable, Sequence
@@ -114,7 +115,6 @@ class Convolution:
         self.padded = tuple(n + a.before + a.after for n, a in zip(spatial, axes))
         self.taps = math.prod(self.kernel_size)
         self._cropped: dict[tuple[int, ...], Convolution] = {}
-        self._taps_for: dict[tuple[int, ...], list[tuple[slice, ...]]] = {}
 
     def arranges(self, arrangement: WindowMajor) -> bool:
         """Whether :meth:`forward` can give its output in ``arrangement``: ungrouped, with at least
@@ -130,7 +130,7 @@ class Convolution:
         if found is None:
             found = copy.copy(self)
             found.output = arrangement.covered(self.output)
-            found._cropped, found._taps_for = {}, {}
+            found._cropped = {}
             self._cropped[arrangement.pool] = found
         return found
 
@@ -187,17 +187,10 @@ class Convolution:
             out[self.taps] = 1
         return out.reshape(rows, positions).T
 
-    def _tap_slices(self) -> list[tuple[slice, ...]]:
+    def _tap_slices(self) -> tuple[tuple[slice, ...], ...]:
         """Per kernel tap, in the kernel's row-major order: the strided slice of the padded input's
-        spatial axes that the tap reads at every output position (worked out once per output size:
-        the pieces of a batch ask for them on threads that share the interpreter)."""
-        found = self._taps_for.get(self.output)
-        if found is None:
-            found = [tuple(slice(t * d, t * d + s * (o - 1) + 1, s)
-                           for t, d, s, o in zip(taps, self.dilation, self.strides, self.output))
-                     for taps in itertools.product(*(range(k) for k in self.kernel_size))]
-            self._taps_for[self.output] = found
-        return found
+        spatial axes that the tap reads at every output position."""
+        return _tap_slices(self.kernel_size, self.dilation, self.strides, self.output)
 
     def _grouped_kernel(self, kernel: Any) -> Any:
         """``(taps * channels, filters)``, or ``(groups, taps * channels_per_group, filters_per_group)``."""
@@ -342,6 +335,15 @@ class Convolution:
         if self.padded == self.spatial:
             return dx
         return dx[interior(self.spatial, self.axes)]
+
+
+@functools.lru_cache(maxsize=256)
+def _tap_slices(kernel_size: tuple[int, ...], dilation: tuple[int, ...], strides: tuple[int, ...],
+                output: tuple[int, ...]) -> tuple[tuple[slice, ...], ...]:
+    """Worked out once per geometry: the pieces of a batch ask for them on threads that share the
+    interpreter lock."""
+    return tuple(tuple(slice(t * d, t * d + s * (o - 1) + 1, s) for t, d, s, o in zip(taps, dilation, strides, output))
+                 for taps in itertools.product(*(range(k) for k in kernel_size)))
 
 
 class _Saved(NamedTuple):

@@ -94,14 +94,7 @@ class Conv(ConvolutionBase):
         """The Layer protocol: the output (before the activation, without ``activation``) in
         ``arrangement``, with the positions no window reads left out; see :meth:`arranges`."""
         z, linear_backward = self._linear(self.backend.xp, x, arrangement)
-        if not activation or self.activation.name == "linear":
-            return z, linear_backward
-        y, activation_backward = getattr(self.activation, "forward_in_place", self.activation.forward)(z)
-
-        def backward(dy: Any) -> Any:
-            return linear_backward(activation_backward(dy))
-
-        return y, backward
+        return self._activated(z, linear_backward) if activation else (z, linear_backward)
 
     def get_config(self) -> dict[str, Any]:
         config = super().get_config()
