@@ -11,7 +11,7 @@ from neuropil.testing.instances import build_layer, host_backend, layer_configs
 from neuropil.testing.properties._layer_runs import input_gradients
 from neuropil.testing.properties.layers import problem
 from neuropil.testing.suite import cases
-from test_conformance import failure_of, installed, outcome  # noqa: F401 - `installed` is a fixture
+from test_conformance import failure_of, outcome
 
 MERGE_LAYERS = ("Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Concatenate", "Dot")
 
